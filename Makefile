@@ -25,10 +25,12 @@ VERSION := $(shell sed -n 's/^\#define SH_VERSION_STRING "\(.*\)"/\1/p' engine/v
 SOMAJOR := $(firstword $(subst ., ,$(VERSION)))
 
 DEPS_PC  := lmdb openblas yaml-0.1 libxxhash libutf8proc jansson zlib libpng
-DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEPS_PC) 2>/dev/null)
-DEP_LIBS   := $(shell $(PKG_CONFIG) --libs $(DEPS_PC) 2>/dev/null) -lstemmer -lpthread -lm
-CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
-CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+# Expanded when a recipe runs (`=`, not `:=`): on a fresh machine the
+# packages are installed by the deps stamp rule before the first compile.
+DEP_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(DEPS_PC) 2>/dev/null)
+DEP_LIBS   = $(shell $(PKG_CONFIG) --libs $(DEPS_PC) 2>/dev/null) -lstemmer -lpthread -lm
+CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
 WARN      := -Wall -Wextra -Werror
 OPT       ?= -O2
