@@ -61,7 +61,9 @@ SUITES_H  := $(BUILD)/tests/suites.gen.h
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all test check asan demo bench corpora deps install uninstall clean help
+FORCE:
+
+.PHONY: FORCE all test check asan demo bench corpora deps install uninstall clean help
 
 all: $(LIB_A) $(LIB_SO) $(PROGRAM)
 
@@ -134,7 +136,8 @@ demo: all
 PC_FILE := $(BUILD)/semhash.pc
 PUBLIC_HEADERS := $(wildcard index/semhash.h engine/sh_error.h)
 
-$(PC_FILE): Makefile engine/version.h
+# Regenerated on every install: it records PREFIX.
+$(PC_FILE): FORCE
 	@mkdir -p $(dir $@)
 	$(Q)printf 'prefix=%s\nexec_prefix=$${prefix}\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: semhash\nDescription: semantic hashing search engine\nVersion: %s\nRequires.private: %s\nLibs: -L$${libdir} -lsemhash\nLibs.private: -lstemmer -lpthread -lm\nCflags: -I$${includedir}\n' \
 	  '$(PREFIX)' '$(VERSION)' '$(DEPS_PC)' > $@
