@@ -22,7 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <yaml.h>
+
+/* A configuration file larger than this is refused unread. */
+#define CONFIG_MAX_BYTES (1 << 20)
 
 /* ---- the table of keys ------------------------------------------------ */
 
@@ -686,13 +690,15 @@ static int load_root(loader *ld, const yaml_node_t *root)
          p < root->data.mapping.pairs.top; p++) {
         const yaml_node_t *kn = yaml_document_get_node(ld->doc, p->key);
         const yaml_node_t *vn = yaml_document_get_node(ld->doc, p->value);
-        if (kn->type != YAML_SCALAR_NODE ||
-            !is_section((const char *)kn->data.scalar.value, kn->data.scalar.length))
+        if (kn->type != YAML_SCALAR_NODE)
+            return sh_fail(ld->err, ld->err_len, SH_ECONFIG,
+                           "%s:%zu: a section name must be a name, got %s", ld->path,
+                           node_line(kn), node_noun(kn));
+        if (!is_section((const char *)kn->data.scalar.value, kn->data.scalar.length))
             return sh_fail(ld->err, ld->err_len, SH_ECONFIG,
                            "%s:%zu: unknown section '%s' (expected model, text, train, index "
                            "or query)", ld->path, node_line(kn),
-                           kn->type == YAML_SCALAR_NODE ? (const char *)kn->data.scalar.value
-                                                         : node_noun(kn));
+                           (const char *)kn->data.scalar.value);
         const char *section = (const char *)kn->data.scalar.value;
         for (yaml_node_pair_t *q = root->data.mapping.pairs.start; q < p; q++) {
             const yaml_node_t *prev = yaml_document_get_node(ld->doc, q->key);
@@ -708,10 +714,24 @@ static int load_root(loader *ld, const yaml_node_t *root)
     return 0;
 }
 
-static int syntax_fail(const yaml_parser_t *parser, const char *path, char *err, size_t err_len)
+/* The 1-based line of byte offset in text. */
+static size_t line_of_offset(const char *text, size_t len, size_t offset)
+{
+    size_t line = 1;
+    for (size_t i = 0; i < offset && i < len; i++)
+        line += text[i] == '\n';
+    return line;
+}
+
+static int syntax_fail(const yaml_parser_t *parser, const char *path, const char *text,
+                       size_t len, char *err, size_t err_len)
 {
     const char *problem = parser->problem ? parser->problem : "malformed YAML";
-    size_t line = parser->problem_mark.line + 1;
+    /* The reader (encoding, control characters) reports a byte offset,
+     * the scanner and parser a mark. */
+    size_t line = parser->error == YAML_READER_ERROR
+                      ? line_of_offset(text, len, parser->problem_offset)
+                      : parser->problem_mark.line + 1;
     if (parser->context != NULL)
         return sh_fail(err, err_len, SH_ECONFIG, "%s:%zu: YAML syntax error: %s (%s)", path,
                        line, problem, parser->context);
@@ -719,28 +739,84 @@ static int syntax_fail(const yaml_parser_t *parser, const char *path, char *err,
                    problem);
 }
 
-int config_load(sh_config *cfg, const char *path, char *err, size_t err_len)
+/* Reads the whole file (configuration files are small). Returns 0 or an
+ * errno value / SH_ENOMEM / SH_ECONFIG with a message. */
+static int read_text(const char *path, char **out, size_t *out_len, char *err, size_t err_len)
 {
-    yaml_parser_t parser;
-    yaml_document_t doc;
-    int have_parser = 0, have_doc = 0;
+    char *text = NULL;
+    size_t len = 0, cap = 0;
     int rc;
-
-    if (cfg == NULL || path == NULL)
-        return sh_fail(err, err_len, SH_EINVAL, "config: no configuration or no path");
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
         rc = errno;
         return sh_fail(err, err_len, rc, "%s: cannot open: %s", path, strerror(rc));
     }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        rc = sh_fail(err, err_len, EISDIR, "%s: is a directory, not a configuration file",
+                     path);
+        goto fail;
+    }
+    for (;;) {
+        if (len == cap) {
+            if (cap >= CONFIG_MAX_BYTES) {
+                rc = sh_fail(err, err_len, SH_ECONFIG,
+                             "%s: larger than %d bytes; not a configuration file", path,
+                             CONFIG_MAX_BYTES);
+                goto fail;
+            }
+            cap = cap ? cap * 2 : 4096;
+            char *grown = realloc(text, cap + 1);
+            if (grown == NULL) {
+                rc = sh_fail(err, err_len, SH_ENOMEM, "%s: out of memory", path);
+                goto fail;
+            }
+            text = grown;
+        }
+        size_t n = fread(text + len, 1, cap - len, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    if (ferror(f)) {
+        rc = errno ? errno : EIO;
+        sh_fail(err, err_len, rc, "%s: cannot read: %s", path, strerror(rc));
+        goto fail;
+    }
+    fclose(f);
+    text[len] = '\0';
+    *out = text;
+    *out_len = len;
+    return 0;
+
+fail:
+    fclose(f);
+    free(text);
+    return rc;
+}
+
+int config_load(sh_config *cfg, const char *path, char *err, size_t err_len)
+{
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    int have_parser = 0, have_doc = 0;
+    char *text = NULL;
+    size_t len = 0;
+    int rc;
+
+    if (cfg == NULL || path == NULL)
+        return sh_fail(err, err_len, SH_EINVAL, "config: no configuration or no path");
+    rc = read_text(path, &text, &len, err, err_len);
+    if (rc != 0)
+        return rc;
     if (!yaml_parser_initialize(&parser)) {
         rc = sh_fail(err, err_len, SH_ENOMEM, "%s: out of memory", path);
         goto done;
     }
     have_parser = 1;
-    yaml_parser_set_input_file(&parser, f);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     if (!yaml_parser_load(&parser, &doc)) {
-        rc = syntax_fail(&parser, path, err, err_len);
+        rc = syntax_fail(&parser, path, text, len, err, err_len);
         goto done;
     }
     have_doc = 1;
@@ -752,7 +828,7 @@ int config_load(sh_config *cfg, const char *path, char *err, size_t err_len)
     yaml_document_delete(&doc);
     have_doc = 0;
     if (!yaml_parser_load(&parser, &doc)) {
-        rc = syntax_fail(&parser, path, err, err_len);
+        rc = syntax_fail(&parser, path, text, len, err, err_len);
         goto done;
     }
     have_doc = 1;
@@ -766,7 +842,7 @@ done:
         yaml_document_delete(&doc);
     if (have_parser)
         yaml_parser_delete(&parser);
-    fclose(f);
+    free(text);
     return rc;
 }
 

@@ -251,6 +251,8 @@ START_TEST(bad_files_name_line_and_key)
         { "- model\n- train\n", ":1: expected a mapping of sections" },
         { "just a string\n", ":1: expected a mapping of sections" },
         { "train: 5\n", ":1: section train: expected a mapping of keys, got a scalar" },
+        { "? [a]\n: 1\n", ":1: a section name must be a name, got a sequence" },
+        { "train:\n  ? {a: 1}\n  : 1\n", ":2: section train: a key must be a name, got a mapping" },
         { "train:\n  epochs: 1\n---\nquery:\n  k: 1\n", ":4: a second YAML document" },
         { "index:\n  path: ''\n", ":2: key index.path: expected a path, got an empty value" },
     };
@@ -274,6 +276,19 @@ START_TEST(bad_files_name_line_and_key)
     ck_assert_int_eq(config_load(&cfg, path, err, sizeof err), SH_ECONFIG);
     ck_assert(strstr(err, "mapping values are not allowed") != NULL ||
               strstr(err, "could not find") != NULL);
+
+    /* A NUL byte (a binary file) is a syntax error on its own line. */
+    snprintf(path, sizeof path, "%s/nul.yaml", tmpdir);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite("train:\n  epochs: 3\n\0junk", 1, 25, f), 25);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_int_eq(config_load(&cfg, path, err, sizeof err), SH_ECONFIG);
+    ck_assert_msg(strstr(err, "nul.yaml:3: YAML syntax error") != NULL, "%s", err);
+
+    /* A directory is not a file. */
+    ck_assert_int_eq(config_load(&cfg, tmpdir, err, sizeof err), EISDIR);
+    ck_assert(strncmp(err, tmpdir, strlen(tmpdir)) == 0);
 
     /* A missing file is errno with the path. */
     snprintf(path, sizeof path, "%s/none.yaml", tmpdir);
