@@ -30,8 +30,8 @@ int cli_config_resolve(const char *path, const char *const *sets, size_t n_sets,
         /* Say where the values came from, so the user knows what to edit. */
         char detail[512];
         snprintf(detail, sizeof detail, "%s", err != NULL && err_len > 0 ? err : "");
-        return sh_fail(err, err_len, rc, "%s%s%s", path ? path : "configuration",
-                       ": ", detail);
+        return sh_fail(err, err_len, rc, "%s%s: %s", path ? path : "defaults",
+                       n_sets > 0 ? " with --set" : "", detail);
     }
     *out = cfg;
     return 0;

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -292,6 +293,36 @@ static void sync_parent_dir(const char *path)
     }
 }
 
+/* Creates "PATH.tmp.PID.N" exclusively, with mode 0666 less the umask
+ * like any new file (mkstemp would force 0600). Returns 0 with *tmp_out
+ * (malloc'd) and *fd_out, or SH_ENOMEM / errno. */
+static int create_temp(const char *path, char **tmp_out, int *fd_out)
+{
+    size_t room = strlen(path) + 64;
+    char *tmp = malloc(room);
+    if (tmp == NULL)
+        return SH_ENOMEM;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    unsigned long nonce = (unsigned long)ts.tv_nsec;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        snprintf(tmp, room, "%s.tmp.%ld.%lu", path, (long)getpid(), nonce + (unsigned long)attempt);
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd >= 0) {
+            *tmp_out = tmp;
+            *fd_out = fd;
+            return 0;
+        }
+        if (errno != EEXIST) {
+            int rc = errno;
+            free(tmp);
+            return rc;
+        }
+    }
+    free(tmp);
+    return EEXIST;
+}
+
 int mf_writer_save(mf_writer *w, const char *path, char *err, size_t err_len)
 {
     uint8_t *buf = NULL;
@@ -308,24 +339,12 @@ int mf_writer_save(mf_writer *w, const char *path, char *err, size_t err_len)
         sh_fail(err, err_len, rc, "%s: cannot finish the model: %s", path, sh_strerror(rc));
         goto fail;
     }
-    size_t plen = strlen(path);
-    tmp = malloc(plen + sizeof ".tmp.XXXXXX");
-    if (tmp == NULL) {
-        rc = sh_fail(err, err_len, SH_ENOMEM, "%s: out of memory", path);
+    rc = create_temp(path, &tmp, &fd);
+    if (rc != 0) {
+        sh_fail(err, err_len, rc, "%s: cannot create a temporary file beside it: %s", path,
+                rc == SH_ENOMEM ? "out of memory" : strerror(rc));
         goto fail;
     }
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
-    fd = mkstemp(tmp);
-    if (fd < 0) {
-        rc = errno;
-        sh_fail(err, err_len, rc, "%s: cannot create temporary file: %s", path, strerror(rc));
-        free(tmp);
-        tmp = NULL; /* nothing to unlink */
-        goto fail;
-    }
-    /* mkstemp makes the file 0600; a model is an ordinary data file. */
-    (void)fchmod(fd, 0644);
     rc = write_all(fd, buf, len);
     if (rc == 0 && fsync(fd) != 0)
         rc = errno;

@@ -496,7 +496,7 @@ START_TEST(cli_resolve_reads_file_then_sets_then_validates)
     ck_assert_int_eq(cfg.query.radius, 5);
     const char *cross[] = { "text.min_token_len=50" };
     ck_assert_int_eq(cli_config_resolve(path, cross, 1, &cfg, err, sizeof err), SH_ECONFIG);
-    ck_assert_msg(strstr(err, "other.yaml: key text.max_token_len") != NULL, "%s", err);
+    ck_assert_msg(strstr(err, "other.yaml with --set: key text.max_token_len") != NULL, "%s", err);
 
     ck_assert_int_eq(chdir(cwd), 0);
     remove_tmpdir();

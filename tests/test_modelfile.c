@@ -166,8 +166,13 @@ START_TEST(round_trip_is_bit_exact_and_file_equals_buffer)
 
     char path[300], err[512];
     snprintf(path, sizeof path, "%s/model.bin", tmpdir);
+    mode_t old_mask = umask(022);
     ck_assert_int_eq(mf_writer_save(w2, path, err, sizeof err), 0);
+    umask(old_mask);
     mf_writer_free(w2);
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_uint_eq(st.st_mode & 0777, 0644); /* an ordinary new file */
 
     size_t flen = 0;
     uint8_t *fbytes = read_bytes(path, &flen);
