@@ -795,32 +795,27 @@ fail:
     return rc;
 }
 
-int config_load(sh_config *cfg, const char *path, char *err, size_t err_len)
+int config_load_buffer(sh_config *cfg, const char *text, size_t len, const char *label,
+                       char *err, size_t err_len)
 {
     yaml_parser_t parser;
     yaml_document_t doc;
-    int have_parser = 0, have_doc = 0;
-    char *text = NULL;
-    size_t len = 0;
+    int have_doc = 0;
     int rc;
 
-    if (cfg == NULL || path == NULL)
-        return sh_fail(err, err_len, SH_EINVAL, "config: no configuration or no path");
-    rc = read_text(path, &text, &len, err, err_len);
-    if (rc != 0)
-        return rc;
-    if (!yaml_parser_initialize(&parser)) {
-        rc = sh_fail(err, err_len, SH_ENOMEM, "%s: out of memory", path);
-        goto done;
-    }
-    have_parser = 1;
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    if (label == NULL)
+        label = "configuration";
+    if (cfg == NULL || (text == NULL && len > 0))
+        return sh_fail(err, err_len, SH_EINVAL, "%s: no configuration or no text", label);
+    if (!yaml_parser_initialize(&parser))
+        return sh_fail(err, err_len, SH_ENOMEM, "%s: out of memory", label);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)(text ? text : ""), len);
     if (!yaml_parser_load(&parser, &doc)) {
-        rc = syntax_fail(&parser, path, text, len, err, err_len);
+        rc = syntax_fail(&parser, label, text, len, err, err_len);
         goto done;
     }
     have_doc = 1;
-    loader ld = { &doc, path, cfg, err, err_len };
+    loader ld = { &doc, label, cfg, err, err_len };
     rc = load_root(&ld, yaml_document_get_root_node(&doc));
     if (rc != 0)
         goto done;
@@ -828,20 +823,32 @@ int config_load(sh_config *cfg, const char *path, char *err, size_t err_len)
     yaml_document_delete(&doc);
     have_doc = 0;
     if (!yaml_parser_load(&parser, &doc)) {
-        rc = syntax_fail(&parser, path, text, len, err, err_len);
+        rc = syntax_fail(&parser, label, text, len, err, err_len);
         goto done;
     }
     have_doc = 1;
     const yaml_node_t *extra = yaml_document_get_root_node(&doc);
     if (extra != NULL)
         rc = sh_fail(err, err_len, SH_ECONFIG,
-                     "%s:%zu: a second YAML document; put all settings in one", path,
+                     "%s:%zu: a second YAML document; put all settings in one", label,
                      node_line(extra));
 done:
     if (have_doc)
         yaml_document_delete(&doc);
-    if (have_parser)
-        yaml_parser_delete(&parser);
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
+int config_load(sh_config *cfg, const char *path, char *err, size_t err_len)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (cfg == NULL || path == NULL)
+        return sh_fail(err, err_len, SH_EINVAL, "config: no configuration or no path");
+    int rc = read_text(path, &text, &len, err, err_len);
+    if (rc != 0)
+        return rc;
+    rc = config_load_buffer(cfg, text, len, path, err, err_len);
     free(text);
     return rc;
 }

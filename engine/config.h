@@ -114,6 +114,13 @@ void config_defaults(sh_config *cfg);
  * directories (EISDIR) and several YAML documents in one file are refused. */
 int config_load(sh_config *cfg, const char *path, char *err, size_t err_len);
 
+/* The same for YAML text in memory (e.g. the configuration stored in a
+ * model or an index by config_to_yaml); label stands for the path in
+ * messages ("LABEL:LINE: ..."). text need not be NUL-terminated. Returns
+ * 0, SH_EINVAL, SH_ENOMEM or SH_ECONFIG. */
+int config_load_buffer(sh_config *cfg, const char *text, size_t len, const char *label,
+                       char *err, size_t err_len);
+
 /* Applies one override "section.key=value" (the CLI's --set), with the
  * same type and range checks as the file. model.hidden takes "[256, 128]",
  * "256,128" or "[]". Returns 0 or SH_ECONFIG with a message

@@ -442,8 +442,23 @@ START_TEST(to_yaml_loads_back_identically)
         char *again = yaml_of(&back);
         ck_assert_str_eq(again, text);
         free(again);
+        /* The same from memory, as an index reads its stored config. */
+        poison(&back);
+        rc = config_load_buffer(&back, text, strlen(text), "index config", err, sizeof err);
+        ck_assert_msg(rc == 0, "trial %d: %s", trial, err);
+        assert_same_config(&back, &cfg);
         free(text);
     }
+    /* Buffer errors name the label and line; the text needs no NUL. */
+    sh_config cfg2;
+    config_defaults(&cfg2);
+    const char bad[] = "train:\n  epochs: 0\nXXXX";
+    ck_assert_int_eq(config_load_buffer(&cfg2, bad, sizeof bad - 5, "index config", err,
+                                        sizeof err), SH_ECONFIG);
+    ck_assert_msg(strncmp(err, "index config:2: key train.epochs: 0 is out of range", 51) == 0,
+                  "%s", err);
+    ck_assert_int_eq(config_load_buffer(&cfg2, NULL, 0, NULL, err, sizeof err), 0);
+
     /* snprintf-like contract: the needed length, a truncated NUL-ended
      * buffer when short. */
     sh_config cfg;
