@@ -259,6 +259,22 @@ START_TEST(csv_numeric_labels_by_index_no_header)
     ck_assert_float_eq(d.x.data[3], -3.0f);
     dataset_free(&d);
 
+    /* gzip-compressed TSV: the delimiter still comes from ".tsv". */
+    gzFile gz = gzopen(tmp_path("m.tsv.gz"), "wb");
+    ck_assert_ptr_nonnull(gz);
+    gzputs(gz, "a\tb\n1,5\t2\n3\t4\n");
+    gzclose(gz);
+    ck_assert_int_eq(data_csv_read(tmp_path("m.tsv.gz"), NULL, &d, err, sizeof(err)), SH_EINPUT);
+    ck_assert_ptr_nonnull(strstr(err, "m.tsv.gz:2: column 1: not a number '1,5'"));
+    gz = gzopen(tmp_path("m.tsv.gz"), "wb");
+    gzputs(gz, "a\tb\n1.5\t2\n3\t4\n");
+    gzclose(gz);
+    ck_assert_int_eq(data_csv_read(tmp_path("m.tsv.gz"), NULL, &d, err, sizeof(err)), 0);
+    ck_assert_uint_eq(d.x.rows, 2);
+    ck_assert_float_eq(d.x.data[0], 1.5f);
+    ck_assert_str_eq(d.col_names[1], "b");
+    dataset_free(&d);
+
     ck_assert_int_eq(data_csv_read(tmp_path("m.txt"), NULL, &d, err, sizeof(err)), 0);
     ck_assert_uint_eq(d.x.rows, 2);
     ck_assert_uint_eq(d.x.cols, 3);
