@@ -368,6 +368,20 @@ START_TEST(tsv_write_read_back)
     ck_assert_int_eq(d.labels[2], 2);
     ck_assert_str_eq(d.col_names[0], "x");
     dataset_free(&d);
+    /* Lines far longer than the reader's first buffer (1000 columns). */
+    sh_mat wide;
+    ck_assert_int_eq(mat_alloc(&wide, 3, 1000), 0);
+    for (size_t i = 0; i < 3000; i++)
+        wide.data[i] = (float)i / 7.0f - 100.0f;
+    ck_assert_int_eq(data_tsv_write(tmp_path("wide.tsv"), &wide, NULL, NULL, err, sizeof(err)), 0);
+    o.label_col = 0;
+    ck_assert_int_eq(data_csv_read(tmp_path("wide.tsv"), &o, &d, err, sizeof(err)), 0);
+    ck_assert_uint_eq(d.x.rows, 3);
+    ck_assert_uint_eq(d.x.cols, 1000);
+    ck_assert_mem_eq(d.x.data, wide.data, 3000 * sizeof(float));
+    ck_assert_str_eq(d.col_names[999], "d999");
+    dataset_free(&d);
+    mat_free(&wide);
     const char *bad_ids[3] = { "a", "b\tc", "d" };
     ck_assert_int_eq(data_tsv_write(tmp_path("bad.tsv"), &m, bad_ids, NULL, err, sizeof(err)),
                      SH_EINVAL);
