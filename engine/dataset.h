@@ -106,13 +106,16 @@ data_csv_opts data_csv_default_opts(void);
  * appearance, with the strings kept in class_names. An empty label cell
  * gives -1.
  *
- * Fails with errno, SH_EEMPTY (no data rows; a header alone counts as
- * empty), SH_EINPUT (a row with a different number of cells than the
- * first, a non-numeric, empty or non-finite feature cell, an unknown label
- * column name or an index beyond the columns; the message says
- * "path:line: column c: ..."), SH_EINVAL (opts NULL fields that make no
- * sense, e.g. label_name given with header = 0), SH_ENOMEM. On failure
- * *out is zeroed. opts may be NULL for the defaults. */
+ * Columns in messages count from 1, lines from 1 (blank lines included).
+ * Fails with errno (open/read), SH_EFORMAT (corrupt gzip data),
+ * SH_EEMPTY (no data rows; a header alone counts as empty), SH_EINPUT (a
+ * row with a different number of cells than the first, a non-numeric,
+ * empty or non-finite feature cell, an unterminated quote, an unknown
+ * label column name or a label index beyond the columns, no feature
+ * column; the message says "path:line: column c: ..." where it applies),
+ * SH_EINVAL (NULL path; label_name given with header = 0), SH_ENOMEM. On
+ * failure *out is zeroed. opts may be NULL for the defaults. A header
+ * row with a different cell count than the data is reported as ragged. */
 int data_csv_read(const char *path, const data_csv_opts *opts, sh_dataset *out,
                   char *err, size_t err_len);
 

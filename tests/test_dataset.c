@@ -450,6 +450,25 @@ START_TEST(split_is_stratified_and_seeded)
     dataset_free(&te2);
 
     ck_assert_int_eq(data_split(&d, 1.5, &rng, &tr2, &te2, NULL, NULL), SH_EINVAL);
+
+    /* Unlabelled data form one stratum; fractions 0 and 1 are allowed. */
+    free(d.labels);
+    d.labels = NULL;
+    d.n_classes = 0;
+    ck_assert_int_eq(data_split(&d, 0.25, &rng, &tr2, &te2, NULL, NULL), 0);
+    ck_assert_uint_eq(te2.x.rows, (size_t)llround(0.25 * n));
+    ck_assert_ptr_null(te2.labels);
+    dataset_free(&tr2);
+    dataset_free(&te2);
+    ck_assert_int_eq(data_split(&d, 1.0, &rng, &tr2, &te2, NULL, NULL), 0);
+    ck_assert_uint_eq(tr2.x.rows, 0);
+    ck_assert_uint_eq(te2.x.rows, n);
+    ck_assert_mem_eq(te2.x.data, d.x.data, n * 2 * sizeof(float));
+    dataset_free(&tr2);
+    dataset_free(&te2);
+    size_t bad_rows[2] = { 3, n };
+    ck_assert_int_eq(dataset_take_rows(&d, bad_rows, 2, &tr2), SH_EINVAL);
+    ck_assert_ptr_null(tr2.x.data);
     free(tr_rows);
     free(te_rows);
     dataset_free(&tr);
