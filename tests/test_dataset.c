@@ -477,6 +477,46 @@ START_TEST(split_is_stratified_and_seeded)
 }
 END_TEST
 
+START_TEST(scalers)
+{
+    /* Columns: 2..6, constant 5, and -1..1. */
+    float vals[3][3] = { { 2, 5, -1 }, { 6, 5, 0 }, { 4, 5, 1 } };
+    sh_mat x = { 3, 3, &vals[0][0] };
+    data_scaler s;
+    ck_assert_int_eq(data_scaler_fit(&x, DATA_SCALE_MINMAX, &s), 0);
+    float other[2][3] = { { 8, 7, 0.5f }, { 2, 5, -1 } };
+    sh_mat y = { 2, 3, &other[0][0] };
+    ck_assert_int_eq(data_scaler_apply(&s, &y), 0);
+    ck_assert_float_eq_tol(other[0][0], 1.5f, 1e-6f); /* (8 - 2) / 4: not clipped */
+    ck_assert_float_eq(other[0][1], 0.0f);            /* constant column */
+    ck_assert_float_eq_tol(other[0][2], 0.75f, 1e-6f);
+    ck_assert_float_eq(other[1][0], 0.0f);
+    ck_assert_float_eq(other[1][2], 0.0f);
+    data_scaler_free(&s);
+
+    ck_assert_int_eq(data_scaler_fit(&x, DATA_SCALE_STANDARD, &s), 0);
+    ck_assert_int_eq(data_scaler_apply(&s, &x), 0);
+    /* Column 0: mean 4, population sd sqrt(8/3). */
+    ck_assert_float_eq_tol(vals[0][0], (float)(-2.0 / sqrt(8.0 / 3.0)), 1e-6f);
+    for (int j = 0; j < 3; j++) {
+        double m = 0, v = 0;
+        for (int i = 0; i < 3; i++)
+            m += vals[i][j] / 3.0;
+        for (int i = 0; i < 3; i++)
+            v += (vals[i][j] - m) * (vals[i][j] - m) / 3.0;
+        ck_assert_double_eq_tol(m, 0.0, 1e-6);
+        ck_assert_double_eq_tol(v, j == 1 ? 0.0 : 1.0, 1e-5);
+    }
+    sh_mat narrow = { 1, 2, &other[0][0] };
+    ck_assert_int_eq(data_scaler_apply(&s, &narrow), SH_EINVAL);
+    data_scaler_free(&s);
+    data_scaler_free(NULL);
+    vals[1][1] = INFINITY;
+    ck_assert_int_eq(data_scaler_fit(&x, DATA_SCALE_MINMAX, &s), SH_EINVAL);
+    ck_assert_ptr_null(s.offset);
+}
+END_TEST
+
 Suite *dataset_suite(void)
 {
     Suite *s = suite_create("dataset");
@@ -487,6 +527,7 @@ Suite *dataset_suite(void)
     tcase_add_test(core, csv_numeric_labels_by_index_no_header);
     tcase_add_test(core, tsv_write_read_back);
     tcase_add_test(core, split_is_stratified_and_seeded);
+    tcase_add_test(core, scalers);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_add_test(limits, idx_malformed);
