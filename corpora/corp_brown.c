@@ -15,7 +15,7 @@ static int brown_closes(const char *w, size_t n)
 {
     if (n == 2 && w[0] == '\'' && w[1] == '\'')
         return 1;
-    return n == 1 && strchr(",.;:?!)]", w[0]) != NULL;
+    return n == 1 && w[0] && strchr(",.;:?!)]", w[0]) != NULL;
 }
 
 /* 1 if what follows attaches to the word (no space after). */

@@ -8,12 +8,13 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
-int corp_buf_append(corp_buf *b, const char *s, size_t n)
+int corp_buf_reserve(corp_buf *b, size_t extra)
 {
-    if (b->len + n + 1 > b->cap) {
+    if (b->len + extra + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
+        while (cap < b->len + extra + 1)
             cap *= 2;
         char *grown = realloc(b->data, cap);
         if (!grown)
@@ -21,6 +22,13 @@ int corp_buf_append(corp_buf *b, const char *s, size_t n)
         b->data = grown;
         b->cap = cap;
     }
+    return 0;
+}
+
+int corp_buf_append(corp_buf *b, const char *s, size_t n)
+{
+    if (corp_buf_reserve(b, n) != 0)
+        return SH_ENOMEM;
     if (n)
         memcpy(b->data + b->len, s, n);
     b->len += n;
@@ -173,7 +181,7 @@ const char *corp_doc_first_label(const json_t *doc)
 
 int corp_write_doc(FILE *f, const json_t *doc)
 {
-    char *s = json_dumps(doc, JSON_COMPACT);
+    char *s = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(6));
     if (!s)
         return SH_ENOMEM;
     int rc = 0;
@@ -181,6 +189,16 @@ int corp_write_doc(FILE *f, const json_t *doc)
         rc = EIO;
     free(s);
     return rc;
+}
+
+uint64_t corp_seed_key(uint64_t a, uint64_t b, uint64_t seed)
+{
+    unsigned char bytes[16];
+    for (int i = 0; i < 8; i++) {
+        bytes[i] = (unsigned char)(a >> (8 * i));
+        bytes[8 + i] = (unsigned char)(b >> (8 * i));
+    }
+    return XXH64(bytes, sizeof bytes, seed);
 }
 
 int corp_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)

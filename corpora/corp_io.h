@@ -32,6 +32,11 @@ typedef struct {
 /* Appends n bytes. Returns 0, or SH_ENOMEM (buffer unchanged). */
 int corp_buf_append(corp_buf *b, const char *s, size_t n);
 
+/* Makes room for extra more bytes (and the NUL) without changing the
+ * content, so a caller may write up to b->data + b->len + extra and then
+ * advance b->len. Returns 0 or SH_ENOMEM (buffer unchanged). */
+int corp_buf_reserve(corp_buf *b, size_t extra);
+
 /* Appends one byte. Returns 0 or SH_ENOMEM (buffer unchanged). */
 int corp_buf_putc(corp_buf *b, char c);
 
@@ -80,8 +85,12 @@ int corp_doc_check(const json_t *doc, char *err, size_t err_len);
 const char *corp_doc_first_label(const json_t *doc);
 
 /* Writes doc compactly on one line followed by '\n', members in insertion
- * order. Returns 0, SH_ENOMEM, or EIO if the stream reports an error. */
+ * order, reals with 6 significant digits (0.1, not 0.10000000000000001). Returns 0, SH_ENOMEM, or EIO if the stream reports an error. */
 int corp_write_doc(FILE *f, const json_t *doc);
+
+/* A seed for a sub-stream derived from two numbers and a seed (xxh64 of
+ * a and b as little-endian bytes): the same on every machine. */
+uint64_t corp_seed_key(uint64_t a, uint64_t b, uint64_t seed);
 
 /* Parses a whole decimal number in [min, max]. Returns 0 or SH_EINVAL
  * (*out unchanged). */
