@@ -83,7 +83,7 @@ $(CORP_DATA)/brown.jsonl: $(CORP_FETCH_STAMP) $(CORP_BUILD)/corp-brown $(CORP_BU
 
 $(CORP_DATA)/spamassassin-dups.jsonl: $(CORP_DATA)/spamassassin.jsonl $(CORP_BUILD)/corp-neardup
 	@echo "  CORPUS  $@"
-	$(Q)$(CORP_BUILD)/corp-neardup --mail --seed $(CORP_SEED) --count $(CORP_DUP_COUNT) \
+	$(Q)$(CORP_BUILD)/corp-neardup --mail --split train --seed $(CORP_SEED) --count $(CORP_DUP_COUNT) \
 	  --rates $(CORP_DUP_RATES) -o $@.tmp $< && mv $@.tmp $@
 
 $(CORP_DATA)/synth-100k.jsonl: $(CORP_BUILD)/corp-synth
