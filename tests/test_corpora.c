@@ -774,6 +774,13 @@ START_TEST(tools_neardup_and_synth_on_tiny_inputs)
     ck_assert_int_eq(lines, 12);
     json_decref(orig);
 
+    /* The committed near-duplicate fixture is what the tool makes today. */
+    char fixture[1200];
+    snprintf(fixture, sizeof fixture, "%s/corpora/tiny/topics-dups.jsonl", e.src);
+    ck_assert_int_eq(run("'%s/corp-neardup' --count 32 --split train --seed 1 --rates 0.1,0.3 "
+                         "-o '%s' '%s'", e.tools, dups, tiny), 0);
+    same_file(dups, fixture);
+
     snprintf(dups, sizeof dups, "%s/synth1.jsonl", e.dir);
     snprintf(again, sizeof again, "%s/synth2.jsonl", e.dir);
     ck_assert_int_eq(run("'%s/corp-synth' --count 3000 --seed 9 --topics 7 --vocab 500 -o '%s'",
