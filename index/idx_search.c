@@ -301,8 +301,9 @@ static int search_error(idx_reader *rd, int rc)
     return idx_lmdb_error(rd->ix, rc, "searching", NULL, 0);
 }
 
-/* Chooses the mode for one step: AUTO is planned; explicit ball / MIH over
- * the probe limit becomes SH_EINVAL (strict) or a scan (not strict). */
+/* Chooses the mode for one step. AUTO is planned. An explicit ball or MIH
+ * search over IDX_MAX_PROBES is refused (strict) or, for a top-k step
+ * (not strict), replaced by a scan as soon as it would cost more than one. */
 static int resolve_mode(idx_reader *rd, int radius, idx_mode mode, int strict,
                         idx_search_info *info, idx_mode *out)
 {
@@ -316,11 +317,10 @@ static int resolve_mode(idx_reader *rd, int radius, idx_mode mode, int strict,
     double cand, probes = mode == IDX_MODE_BALL ? ball_size(rd->ix->bits, radius)
                           : mode == IDX_MODE_MIH ? mih_probes(rd->ix, radius, 0, &cand)
                                                  : 0;
-    if (probes > IDX_MAX_PROBES) {
-        if (strict)
-            return SH_EINVAL;
+    if (strict && probes > IDX_MAX_PROBES)
+        return SH_EINVAL;
+    if (!strict && info->cost[mode] > info->cost[IDX_MODE_SCAN])
         mode = IDX_MODE_SCAN;
-    }
     *out = mode;
     return 0;
 }

@@ -70,8 +70,8 @@ int idx_search(idx_reader *rd, const sh_code *query, int radius, idx_mode mode, 
 
 /* The k nearest docs (ties by doc id): grows the radius from 0 until k
  * docs are within it (or the radius reaches bits), with the given mode for
- * each step; a step whose explicit ball / MIH cost exceeds IDX_MAX_PROBES
- * runs as a scan. hits must hold k; *n gets min(k, doc count).
+ * each step; once an explicit ball or MIH step would cost more than a
+ * scan (planner estimates), one scan finishes the job. hits must hold k; *n gets min(k, doc count).
  * Errors as idx_search. */
 int idx_topk(idx_reader *rd, const sh_code *query, size_t k, idx_mode mode, idx_hit *hits,
              size_t *n, idx_search_info *info);
