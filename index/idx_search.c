@@ -337,7 +337,8 @@ static int gather(idx_reader *rd, const sh_code *q, int radius, idx_mode mode,
                                     : search_scan(rd, q, radius, info);
     if (rc)
         return search_error(rd, rc);
-    qsort(rd->scratch, rd->scratch_len, sizeof *rd->scratch, cmp_u64);
+    if (rd->scratch_len > 1)
+        qsort(rd->scratch, rd->scratch_len, sizeof *rd->scratch, cmp_u64);
     return 0;
 }
 

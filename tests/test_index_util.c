@@ -108,7 +108,8 @@ size_t tix_brute(idx_reader *rd, const sh_code *q, int radius, uint64_t **out)
 {
     brute_ctx b = { q, radius, NULL, 0, 0 };
     ck_assert_int_eq(idx_docs_foreach(rd, brute_one, &b), 0);
-    qsort(b.hits, b.n, sizeof *b.hits, cmp_u64);
+    if (b.n > 1)
+        qsort(b.hits, b.n, sizeof *b.hits, cmp_u64);
     *out = b.hits;
     return b.n;
 }
