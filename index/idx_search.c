@@ -9,11 +9,12 @@
 #include "sh_error.h"
 
 /* Relative costs used by the planner: one B-tree lookup, one MIH
- * candidate verified, one code visited by the scan. Measured roughly on
- * a 1M-code index; only their ratios matter. */
+ * candidate verified, one code visited by the scan. Measured on 1M random
+ * 64-bit codes (m = 4): about 0.5 us per probe, 0.1 us per candidate,
+ * 0.12 us per scanned code; only their ratios matter. */
 #define COST_PROBE 1.0
-#define COST_CANDIDATE 0.1
-#define COST_SCAN 0.05
+#define COST_CANDIDATE 0.2
+#define COST_SCAN 0.25
 
 /* --- combinations of k positions out of n, in lexicographic order ------- */
 

@@ -116,7 +116,7 @@ typedef struct idx_reader {
     size_t scratch_len, scratch_cap;
 } idx_reader;
 
-/* m for MIH: about bits / log2(expected_docs), at least ceil(bits / 64)
+/* m for MIH: ceil(bits / log2(expected_docs)), at least ceil(bits / 64)
  * (substrings fit 64 bits), at most min(16, bits / 8). Cannot fail. */
 int idx_choose_substrings(int bits, uint64_t expected_docs);
 
