@@ -597,24 +597,29 @@ uint64_t idx_reader_doc_count(const idx_reader *rd)
     return st.ms_entries;
 }
 
-int idx_model_get(idx_reader *rd, const void **data, size_t *len)
+/* The value of key in table dbi, pointing into the map. */
+static int get_value(idx_reader *rd, MDB_dbi dbi, const char *key, const char *what,
+                     const void **data, size_t *len)
 {
-    MDB_val k = { 5, "model" }, d;
-    int rc = mdb_get(rd->txn, rd->ix->db_model, &k, &d);
+    MDB_val k = { strlen(key), (void *)key }, d;
+    int rc = mdb_get(rd->txn, dbi, &k, &d);
     if (rc)
-        return idx_lmdb_error(rd->ix, rc, "reading the model", NULL, 0);
+        return idx_lmdb_error(rd->ix, rc, what, NULL, 0);
     *data = d.mv_data;
     *len = d.mv_size;
     return 0;
 }
 
+int idx_model_get(idx_reader *rd, const void **data, size_t *len)
+{
+    return get_value(rd, rd->ix->db_model, "model", "reading the model", data, len);
+}
+
 int idx_config_get(idx_reader *rd, const char **text, size_t *len)
 {
-    MDB_val k = { 6, "config" }, d;
-    int rc = mdb_get(rd->txn, rd->ix->db_meta, &k, &d);
-    if (rc)
-        return idx_lmdb_error(rd->ix, rc, "reading the config", NULL, 0);
-    *text = d.mv_data;
-    *len = d.mv_size;
-    return 0;
+    const void *data = NULL;
+    int rc = get_value(rd, rd->ix->db_meta, "config", "reading the config", &data, len);
+    if (rc == 0)
+        *text = data;
+    return rc;
 }
