@@ -25,6 +25,7 @@ typedef struct {
     idx_index *ix;
     unsigned seed;
     atomic_int *stop;
+    atomic_int *started; /* threads past their first query or finished */
     int iterations;
     uint64_t first_count, last_count;
     char failure[320]; /* empty when every answer matched */
@@ -42,6 +43,7 @@ static void *query_worker(void *arg)
     int after_stop = 0;
     if (idx_reader_begin(w->ix, &rd, err, sizeof err) != 0) {
         snprintf(w->failure, sizeof w->failure, "reader: %s", err);
+        atomic_fetch_add(w->started, 1);
         return NULL;
     }
     while (after_stop < 20) {
@@ -77,17 +79,24 @@ static void *query_worker(void *arg)
                              mode, r, i);
         }
         free(expect);
-        w->iterations++;
+        if (w->iterations++ == 0)
+            atomic_fetch_add(w->started, 1);
         if (w->failure[0])
             break;
     }
+    if (w->iterations == 0)
+        atomic_fetch_add(w->started, 1);
     idx_reader_end(rd);
     free(hits);
     return NULL;
 }
 
-static void writer_process(const char *dir)
+/* Waits for the parent's go (one byte on go_fd), then adds documents. */
+static void writer_process(const char *dir, int go_fd)
 {
+    char go;
+    if (read(go_fd, &go, 1) != 1)
+        _exit(6);
     idx_options o = tix_options(IDX_NOSYNC, 0);
     o.batch_size = 25;
     idx_index *ix;
@@ -122,14 +131,19 @@ START_TEST(readers_see_a_concurrent_writer_consistently)
     tix_add_codes(ix, 0, codes, START_DOCS);
     idx_close(ix);
 
+    int go[2];
+    ck_assert_int_eq(pipe(go), 0);
     pid_t pid = fork(); /* before any environment is open in this process */
     ck_assert_int_ge(pid, 0);
-    if (pid == 0)
-        writer_process(dir);
+    if (pid == 0) {
+        close(go[1]);
+        writer_process(dir, go[0]);
+    }
+    close(go[0]);
 
     ix = tix_open(dir, IDX_RDONLY, BITS, 0, 0);
     size_t first_map = ix->map_size;
-    atomic_int stop = 0;
+    atomic_int stop = 0, started = 0;
     worker w[THREADS];
     pthread_t th[THREADS];
     for (int t = 0; t < THREADS; t++) {
@@ -137,8 +151,15 @@ START_TEST(readers_see_a_concurrent_writer_consistently)
         w[t].ix = ix;
         w[t].seed = 1000u + (unsigned)t;
         w[t].stop = &stop;
+        w[t].started = &started;
         ck_assert_int_eq(pthread_create(&th[t], NULL, query_worker, &w[t]), 0);
     }
+    /* Release the writer once every thread has answered on the first
+     * snapshot (or given up: a thread that fails early counts too). */
+    while (atomic_load(&started) < THREADS)
+        usleep(1000);
+    ck_assert_int_eq(write(go[1], "g", 1), 1);
+    close(go[1]);
     int status;
     pid_t done = waitpid(pid, &status, 0);
     atomic_store(&stop, 1);
@@ -150,7 +171,7 @@ START_TEST(readers_see_a_concurrent_writer_consistently)
     for (int t = 0; t < THREADS; t++) {
         ck_assert_msg(w[t].failure[0] == 0, "thread %d: %s", t, w[t].failure);
         ck_assert_int_ge(w[t].iterations, 20);
-        ck_assert_uint_ge(w[t].first_count, START_DOCS);
+        ck_assert_uint_eq(w[t].first_count, START_DOCS);
         ck_assert_uint_eq(w[t].last_count, START_DOCS + WRITER_DOCS);
         grew |= w[t].first_count < w[t].last_count;
     }
