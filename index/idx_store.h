@@ -33,8 +33,15 @@
  *   environment must not be used across fork(): open it after forking.
  * - When the map must grow, this module waits for the readers of this
  *   handle to end their current transaction (a process-wide lock taken
- *   around every read transaction). Keep read transactions short, and end
- *   or renew a thread's own reader before writing from the same thread.
+ *   around every transaction). Keep read transactions short, and end a
+ *   thread's own readers before writing from that thread: otherwise a
+ *   growth waits 10 s for them and fails with SH_EFULL.
+ *
+ * Space (measured: 1M random 64-bit codes, m = 4, names "d<n>", no
+ * labels or signature): codes 32 bytes/doc, each mih table 22 (codes +
+ * mih 121), docs 58, names 40, content 33; data.mdb reached 488 bytes/doc
+ * after adding in batches of 10,000, the rest being pages freed by
+ * copy-on-write and reused by later writes.
  */
 #ifndef SH_IDX_STORE_H
 #define SH_IDX_STORE_H
