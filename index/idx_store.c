@@ -12,7 +12,8 @@
 
 #include "sh_error.h"
 
-#define IDX_MAX_MAP ((size_t)1 << 40)
+#define IDX_MAX_MAP ((size_t)1 << (sizeof(size_t) > 4 ? 40 : 30))
+#define IDX_MAX_READERS 1024
 #define IDX_GROW_WAIT_S 10
 
 /* --- small helpers ---------------------------------------------------- */
@@ -394,6 +395,8 @@ int idx_open(const char *path, const idx_options *opts, idx_index **out, char *e
     rc = mdb_env_create(&ix->env);
     if (!rc)
         rc = mdb_env_set_maxdbs(ix->env, 8 + IDX_MAX_SUBSTRINGS);
+    if (!rc) /* every live idx_reader holds a slot (in the lock file) */
+        rc = mdb_env_set_maxreaders(ix->env, IDX_MAX_READERS);
     if (!rc && create)
         rc = mdb_env_set_mapsize(ix->env, o.map_size ? o.map_size : IDX_DEFAULT_MAP);
     if (rc) {

@@ -150,8 +150,10 @@ int idx_open(const char *path, const idx_options *opts, idx_index **out,
  * NULL. */
 void idx_close(idx_index *ix);
 
-/* Starts a read snapshot of the latest committed state. On failure *out
- * is NULL: SH_ENOMEM, SH_EINDEX (LMDB failure, e.g. reader table full). */
+/* Starts a read snapshot of the latest committed state. Each reader holds
+ * one of LMDB's reader slots until idx_reader_end (1024 per environment,
+ * shared by all processes). On failure *out is NULL: SH_ENOMEM, SH_EINDEX
+ * (LMDB failure, e.g. reader table full). */
 int idx_reader_begin(idx_index *ix, idx_reader **out, char *err, size_t err_len);
 
 /* Moves the reader to the latest committed state (documents committed
@@ -184,7 +186,8 @@ int idx_lmdb_error(const idx_index *ix, int rc, const char *what, char *err,
 
 /* Grows the map: new size = max(2 * current, need); waits for this
  * handle's read transactions to end. No transaction of this handle may be
- * live in the calling thread. SH_EFULL when the limit (1 TiB) is reached
+ * live in the calling thread. SH_EFULL when the limit (1 TiB on 64-bit
+ * systems) is reached
  * or readers do not finish within 10 s. */
 int idx_map_grow(idx_index *ix, char *err, size_t err_len);
 
