@@ -56,6 +56,22 @@ static double ball_size(int n, int r)
     return s;
 }
 
+/* Hamming distance between two big-endian codes of n bytes (byte order
+ * does not matter to a popcount of the XOR). */
+static int bytes_distance(const uint8_t *a, const uint8_t *b, int n)
+{
+    int d = 0;
+    for (; n >= 8; n -= 8, a += 8, b += 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        d += __builtin_popcountll(x ^ y);
+    }
+    for (; n > 0; n--)
+        d += __builtin_popcount((unsigned)(*a++ ^ *b++));
+    return d;
+}
+
 /* --- hits in the reader's scratch --------------------------------------- */
 
 static int hit_push(idx_reader *rd, uint32_t id, int dist)
@@ -165,6 +181,7 @@ static int mih_radius(int r, int m, int j)
 typedef struct {
     idx_reader *rd;
     const sh_code *q;
+    const uint8_t *q_bytes;
     int r, j;
     const int *sub_r;
     idx_search_info *info;
@@ -178,10 +195,10 @@ static int mih_batch(const uint8_t *vals, size_t count, void *ctx)
     mc->info->candidates += count;
     for (size_t i = 0; i < count; i++) {
         const uint8_t *v = vals + i * vsize;
-        sh_code c = code_from_bytes(v + IDX_ID_BYTES, ix->bits);
-        int d = code_hamming(mc->q, &c);
+        int d = bytes_distance(v + IDX_ID_BYTES, mc->q_bytes, ix->code_bytes);
         if (d > mc->r)
             continue;
+        sh_code c = code_from_bytes(v + IDX_ID_BYTES, ix->bits);
         sh_code x = { { mc->q->w[0] ^ c.w[0], mc->q->w[1] ^ c.w[1] } };
         int seen = 0;
         for (int k = 0; k < mc->j && !seen; k++) {
@@ -204,7 +221,9 @@ static int search_mih(idx_reader *rd, const sh_code *q, int r, idx_search_info *
     int sub_r[IDX_MAX_SUBSTRINGS], pos[64];
     for (int j = 0; j < ix->m; j++)
         sub_r[j] = mih_radius(r, ix->m, j);
-    mih_ctx mc = { rd, q, r, 0, sub_r, info };
+    uint8_t q_bytes[16];
+    code_to_bytes(q, ix->bits, q_bytes);
+    mih_ctx mc = { rd, q, q_bytes, r, 0, sub_r, info };
     size_t vsize = IDX_ID_BYTES + (size_t)ix->code_bytes;
     for (int j = 0; j < ix->m; j++) {
         const idx_substring *s = &ix->sub[j];
@@ -238,13 +257,14 @@ static int search_scan(idx_reader *rd, const sh_code *q, int r, idx_search_info 
     const idx_index *ix = rd->ix;
     MDB_cursor *c = rd->cur_codes;
     MDB_val k, v;
+    uint8_t q_bytes[16];
+    code_to_bytes(q, ix->bits, q_bytes);
     int rc;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_NODUP)) {
         if (k.mv_size != (size_t)ix->code_bytes)
             return MDB_CORRUPTED;
-        sh_code code = code_from_bytes(k.mv_data, ix->bits);
-        int d = code_hamming(q, &code);
+        int d = bytes_distance(k.mv_data, q_bytes, ix->code_bytes);
         info->candidates++;
         if (d > r)
             continue;
