@@ -101,8 +101,10 @@ START_TEST(random_upserts_and_removes_match_model)
     char *dir = tix_tmpdir();
     idx_options o = tix_options(IDX_CREATE | IDX_NOSYNC, 32);
     o.batch_size = 64;
+    o.map_size = 32 << 10; /* grows (and replays batches) along the way */
     char err[256];
     idx_index *ix = tix_open_with(dir, &o);
+    size_t first_map = ix->map_size;
     model_doc *m = calloc(NAMES, sizeof *m);
     ck_assert_ptr_nonnull(m);
     sh_rng rng;
@@ -169,6 +171,7 @@ START_TEST(random_upserts_and_removes_match_model)
         }
     }
     ck_assert_int_eq(idx_commit(ix, err, sizeof err), 0);
+    ck_assert_uint_gt(ix->map_size, first_map);
     idx_close(ix);
     ix = tix_open(dir, 0, 32, 0, 0);
     check_against_model(ix, m);
