@@ -1,7 +1,7 @@
 /* test_index_concurrency.c — eight query threads on one read-only handle
  * while another process adds documents (and grows the map). Every answer
  * is checked against brute force over the docs visible in the same read
- * transaction. */
+ * transaction. Then the same with the writer on the readers' own handle. */
 #include <check.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -62,7 +62,7 @@ static void *query_worker(void *arg)
             hits = realloc(hits, hits_cap * sizeof *hits);
         }
         sh_code q = tix_random_code(&rng, BITS);
-        int r = 2 + (int)rng_below(&rng, 4);
+        int r = 1 + (int)rng_below(&rng, 4);
         idx_mode mode = (idx_mode)rng_below(&rng, 4);
         size_t total;
         int rc = idx_search(rd, &q, r, mode, hits, hits_cap, &total, NULL);
@@ -182,12 +182,67 @@ START_TEST(readers_see_a_concurrent_writer_consistently)
 }
 END_TEST
 
+/* The same handle writes (from this thread) while its own readers query
+ * from four threads: map growth must wait for their transactions. */
+START_TEST(growth_on_a_shared_handle_waits_for_its_readers)
+{
+    char *dir = tix_tmpdir();
+    idx_options o = tix_options(IDX_CREATE | IDX_NOSYNC, BITS);
+    o.map_size = 32 << 10;
+    o.batch_size = 50;
+    idx_index *ix = tix_open_with(dir, &o);
+    size_t first_map = ix->map_size;
+    sh_rng rng;
+    rng_seed(&rng, 8);
+    sh_code codes[START_DOCS];
+    for (unsigned i = 0; i < START_DOCS; i++)
+        codes[i] = tix_random_code(&rng, BITS);
+    tix_add_codes(ix, 0, codes, START_DOCS);
+
+    enum { READERS = 4, ADDS = 2000 };
+    atomic_int stop = 0, started = 0;
+    worker w[READERS];
+    pthread_t th[READERS];
+    for (int t = 0; t < READERS; t++) {
+        memset(&w[t], 0, sizeof w[t]);
+        w[t].ix = ix;
+        w[t].seed = 2000u + (unsigned)t;
+        w[t].stop = &stop;
+        w[t].started = &started;
+        ck_assert_int_eq(pthread_create(&th[t], NULL, query_worker, &w[t]), 0);
+    }
+    while (atomic_load(&started) < READERS)
+        usleep(1000);
+    char name[32], err[256] = "";
+    int rc = 0;
+    for (unsigned i = 0; i < ADDS && rc == 0; i++) {
+        idx_doc d;
+        tix_doc(&d, name, START_DOCS + i, tix_random_code(&rng, BITS), START_DOCS + i, NULL, 0);
+        rc = idx_add(ix, &d, NULL, err, sizeof err);
+    }
+    if (rc == 0)
+        rc = idx_commit(ix, err, sizeof err);
+    atomic_store(&stop, 1);
+    for (int t = 0; t < READERS; t++)
+        pthread_join(th[t], NULL);
+    ck_assert_msg(rc == 0, "writing beside readers: %s", err);
+    ck_assert_uint_gt(ix->map_size, 4 * first_map);
+    for (int t = 0; t < READERS; t++) {
+        ck_assert_msg(w[t].failure[0] == 0, "thread %d: %s", t, w[t].failure);
+        ck_assert_uint_eq(w[t].last_count, START_DOCS + ADDS);
+    }
+    idx_close(ix);
+    tix_rmtree(dir);
+}
+END_TEST
+
 Suite *index_concurrency_suite(void)
 {
     Suite *s = suite_create("index_concurrency");
     TCase *core = tcase_create("core");
     tcase_set_timeout(core, 120);
     tcase_add_test(core, readers_see_a_concurrent_writer_consistently);
+    tcase_add_test(core, growth_on_a_shared_handle_waits_for_its_readers);
     suite_add_tcase(s, core);
     return s;
 }
