@@ -38,6 +38,24 @@ double loss_bce_logits(float *dx, float *prob, const float *x, const float *t, s
     return sum / (double)B;
 }
 
+double softmax_row(float *prob, const float *x, size_t V)
+{
+    if (V == 0)
+        return 0.0;
+    float max = x[0];
+    for (size_t v = 1; v < V; v++)
+        max = x[v] > max ? x[v] : max;
+    double z = 0.0;
+    for (size_t v = 0; v < V; v++) {
+        prob[v] = expf(x[v] - max);
+        z += prob[v];
+    }
+    float inv = (float)(1.0 / z);
+    for (size_t v = 0; v < V; v++)
+        prob[v] *= inv;
+    return (double)max + log(z);
+}
+
 double loss_softmax_csr(float *dx, float *prob, const float *x, const sh_csr *t, size_t V)
 {
     size_t B = t->rows;
@@ -48,18 +66,8 @@ double loss_softmax_csr(float *dx, float *prob, const float *x, const sh_csr *t,
     for (size_t r = 0; r < B; r++) {
         const float *xr = x + r * V;
         float *pr = prob + r * V;
-        float max = xr[0];
-        for (size_t v = 1; v < V; v++)
-            max = xr[v] > max ? xr[v] : max;
-        double z = 0.0;
-        for (size_t v = 0; v < V; v++) {
-            pr[v] = expf(xr[v] - max);
-            z += pr[v];
-        }
-        float inv = (float)(1.0 / z);
-        for (size_t v = 0; v < V; v++)
-            pr[v] *= inv;
-        double log_z = (double)max + log(z), count = 0.0;
+        double log_z = softmax_row(pr, xr, V);
+        double count = 0.0;
         for (size_t i = t->row_ptr[r]; i < t->row_ptr[r + 1]; i++) {
             double c = t->values[i];
             sum -= c * ((double)xr[t->col_idx[i]] - log_z);

@@ -33,6 +33,10 @@ double loss_bce_logits(float *dx, float *prob, const float *x, const float *t, s
  * The target is never densified. */
 double loss_softmax_csr(float *dx, float *prob, const float *x, const sh_csr *t, size_t V);
 
+/* prob[V] = softmax(x[V]) computed stably; returns log sum exp(x), so
+ * log prob_v = x_v - (return value) without underflow. */
+double softmax_row(float *prob, const float *x, size_t V);
+
 /* Weight decay (L2): 0.5 * lambda * sum W^2 over W[N]; dW += lambda W. */
 double reg_weight_decay(float *dW, const float *W, size_t N, float lambda);
 
