@@ -71,8 +71,8 @@ int nn_config_check(const nn_config *cfg, char *err, size_t err_len)
     }
     if (cfg->bernoulli_kl > 0 && cfg->code_kind != NN_CODE_BINARY)
         return sh_fail(err, err_len, SH_EINVAL, "nn: bernoulli_kl needs a binary code");
-    if (cfg->max_batch == 0)
-        return sh_fail(err, err_len, SH_EINVAL, "nn: max_batch must be at least 1");
+    if (cfg->max_batch == 0 || cfg->max_batch > NN_MAX_BATCH)
+        return sh_fail(err, err_len, SH_EINVAL, "nn: max_batch must be in 1..%d", NN_MAX_BATCH);
     return 0;
 }
 
@@ -98,6 +98,18 @@ static void plan_layers(nn_net *net)
     net->in_dim[l] = width;
     net->out_dim[l] = c->input_dim;
     net->n_layers = l + 1;
+}
+
+size_t nn_config_param_count(const nn_config *cfg)
+{
+    nn_net shape;
+    memset(&shape, 0, sizeof(shape));
+    shape.cfg = *cfg;
+    plan_layers(&shape);
+    size_t n = 0;
+    for (size_t l = 0; l < shape.n_layers; l++)
+        n += shape.in_dim[l] * shape.out_dim[l] + shape.out_dim[l];
+    return n;
 }
 
 static sh_activation hidden_act(const nn_net *net, size_t l)
@@ -152,8 +164,7 @@ int nn_new(const nn_config *cfg, sh_rng *rng, nn_net **out, char *err, size_t er
         return SH_ENOMEM;
     net->cfg = *cfg;
     plan_layers(net);
-    for (size_t l = 0; l < net->n_layers; l++)
-        net->n_params += net->in_dim[l] * net->out_dim[l] + net->out_dim[l];
+    net->n_params = nn_config_param_count(cfg);
     net->max_batch = cfg->max_batch;
     size_t n_acts = carve_acts(NULL, NULL, NULL, NULL, NULL, NULL, net);
     rc = SH_ENOMEM;

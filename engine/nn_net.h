@@ -47,6 +47,7 @@
 
 #define NN_MAX_HIDDEN 8
 #define NN_MAX_LAYERS (2 * NN_MAX_HIDDEN + 2)
+#define NN_MAX_BATCH 65536 /* as train.batch_size */
 
 typedef enum {
     NN_INPUT_DENSE = 0,
@@ -79,7 +80,7 @@ typedef struct {
                              sigmoid real code or a binary code (on p) */
     float bernoulli_kl;   /* weight of KL(p || Bernoulli(0.5)), binary codes only */
     float vae_kl;         /* weight of KL(N(mu,var) || N(0,I)), Gaussian codes only */
-    uint32_t max_batch;   /* rows the activation arenas hold, >= 1 */
+    uint32_t max_batch;   /* rows the activation arenas hold, 1..NN_MAX_BATCH */
 } nn_config;
 
 /* The value parts of the last nn_loss. */
@@ -141,6 +142,10 @@ void nn_config_defaults(nn_config *cfg, uint32_t input_dim, uint32_t code_dim);
 /* Checks every field. Returns 0 or SH_EINVAL with the first bad field
  * named in err. */
 int nn_config_check(const nn_config *cfg, char *err, size_t err_len);
+
+/* Parameters a network of cfg has (cfg must pass nn_config_check).
+ * Allocates nothing; cannot fail. */
+size_t nn_config_param_count(const nn_config *cfg);
 
 /* Builds a network for cfg with weights drawn from rng (Glorot uniform;
  * biases zero) and zero Adam state. Returns 0 and *out (free with
