@@ -148,6 +148,52 @@ START_TEST(gradcheck_gaussian_bce)
 }
 END_TEST
 
+START_TEST(csr_input_equals_its_dense_copy)
+{
+    sh_rng rng;
+    rng_seed(&rng, 35);
+    size_t B = 7, V = 40, K = 5;
+    sh_csr xs;
+    tu_random_csr(&rng, &xs, B, V, 0.2, 1);
+    float *xd = malloc(B * V * sizeof(float));
+    csr_to_dense(xd, &xs);
+    nn_config cfg;
+    nn_config_defaults(&cfg, (uint32_t)V, (uint32_t)K);
+    cfg.n_enc = 1;
+    cfg.enc_hidden[0] = 9;
+    cfg.code_kind = NN_CODE_BINARY;
+    cfg.loss = NN_LOSS_SOFTMAX;
+    cfg.max_batch = 8;
+    cfg.input_kind = NN_INPUT_CSR;
+    nn_net *sparse, *dense;
+    rng_seed(&rng, 1);
+    ck_assert_int_eq(nn_new(&cfg, &rng, &sparse, NULL, 0), 0);
+    cfg.input_kind = NN_INPUT_DENSE;
+    rng_seed(&rng, 1);
+    ck_assert_int_eq(nn_new(&cfg, &rng, &dense, NULL, 0), 0);
+    ck_assert_mem_eq(sparse->params, dense->params, sparse->n_params * sizeof(float));
+    ck_assert_int_eq(sparse->cfg.input_kind, NN_INPUT_CSR);
+    nn_data in_s = { B, V, NULL, &xs }, in_d = { B, V, xd, NULL };
+    nn_loss_parts ps, pd;
+    nn_zero_grad(sparse);
+    nn_zero_grad(dense);
+    ck_assert_int_eq(nn_forward(sparse, &in_s, NN_MODE_DETERMINISTIC, NULL), 0);
+    ck_assert_int_eq(nn_forward(dense, &in_d, NN_MODE_DETERMINISTIC, NULL), 0);
+    ck_assert_int_eq(nn_loss(sparse, &in_s, &ps), 0);
+    ck_assert_int_eq(nn_loss(dense, &in_s, &pd), 0); /* the target is CSR for both */
+    ck_assert_double_eq_tol(ps.total, pd.total, 1e-5 * (1 + pd.total));
+    nn_backward(sparse, &in_s, NULL);
+    nn_backward(dense, &in_d, NULL);
+    ck_assert(tu_max_rel_diff(sparse->grads, dense->grads, sparse->n_params) < 1e-4);
+    /* flops: the sparse first layer costs 2 nnz H, not 2 B V H */
+    ck_assert(nn_step_flops(sparse, &in_s) < nn_step_flops(dense, &in_d));
+    nn_free(sparse);
+    nn_free(dense);
+    free(xd);
+    csr_free(&xs);
+}
+END_TEST
+
 START_TEST(encode_decode_match_forward)
 {
     sh_rng rng;
@@ -255,6 +301,7 @@ Suite *nn_net_suite(void)
     tcase_add_test(core, gradcheck_dense_real_sparse_mse);
     tcase_add_test(core, gradcheck_csr_binary_softmax);
     tcase_add_test(core, gradcheck_gaussian_bce);
+    tcase_add_test(core, csr_input_equals_its_dense_copy);
     tcase_add_test(core, encode_decode_match_forward);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");

@@ -79,7 +79,7 @@ static void small_text_init(small_text *s, uint64_t seed)
     s->cfg.max_batch = 32;
 }
 
-static nn_net *train_small(small_text *s, uint64_t seed, nn_train_summary *sum)
+static nn_net *train_small(small_text *s, uint64_t seed, nn_train_summary *sum, int explicit_target)
 {
     sh_rng init;
     rng_seed(&init, 5);
@@ -92,7 +92,8 @@ static nn_net *train_small(small_text *s, uint64_t seed, nn_train_summary *sum)
     o.seed = seed;
     nn_data d = { s->x.rows, s->x.cols, NULL, &s->x };
     char err[200];
-    ck_assert_msg(nn_train(net, &d, NULL, NULL, NULL, &o, sum, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(nn_train(net, &d, explicit_target ? &d : NULL, NULL, NULL, &o, sum, err,
+                           sizeof err) == 0, "%s", err);
     return net;
 }
 
@@ -101,10 +102,14 @@ START_TEST(same_seed_same_bytes)
     small_text s;
     small_text_init(&s, 42);
     nn_train_summary s1, s2, s3;
-    nn_net *a = train_small(&s, 9, &s1), *b = train_small(&s, 9, &s2), *c = train_small(&s, 10, &s3);
+    nn_net *a = train_small(&s, 9, &s1, 0), *b = train_small(&s, 9, &s2, 0);
+    nn_net *c = train_small(&s, 10, &s3, 0), *t = train_small(&s, 9, &s3, 1);
     ck_assert_uint_eq(a->n_params, b->n_params);
     ck_assert_mem_eq(a->params, b->params, a->n_params * sizeof(float));
     ck_assert(memcmp(a->params, c->params, a->n_params * sizeof(float)) != 0);
+    /* the same rows passed explicitly as the target: the same training */
+    ck_assert_mem_eq(a->params, t->params, a->n_params * sizeof(float));
+    nn_free(t);
     ck_assert_int_eq(s1.epochs_run, 3);
     ck_assert(s1.gflops > 0 && s1.seconds_per_epoch > 0 && isfinite(s1.train_loss));
     ck_assert(isnan(s1.valid_loss));
