@@ -47,6 +47,18 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
+/* Finishes w (and frees it) and reads the bytes back as a model labelled
+ * label. The bytes stay in *buf for the caller to free after the model. */
+static mf_model *finish_and_read(mf_writer *w, const char *label, uint8_t **buf)
+{
+    size_t len;
+    ck_assert_int_eq(mf_writer_finish(w, buf, &len), 0);
+    mf_writer_free(w);
+    mf_model *m;
+    ck_assert_int_eq(mf_read_buffer(*buf, len, label, &m, NULL, 0), 0);
+    return m;
+}
+
 static nn_net *make_net(int code_kind, int csr, uint64_t seed)
 {
     nn_config cfg;
@@ -132,11 +144,7 @@ START_TEST(several_networks_in_one_model)
     ck_assert_int_eq(nn_save_sections(a, w, '0'), 0);
     ck_assert_int_eq(nn_save_sections(b, w, '1'), 0);
     uint8_t *buf;
-    size_t len;
-    ck_assert_int_eq(mf_writer_finish(w, &buf, &len), 0);
-    mf_writer_free(w);
-    mf_model *m;
-    ck_assert_int_eq(mf_read_buffer(buf, len, "two nets", &m, NULL, 0), 0);
+    mf_model *m = finish_and_read(w, "two nets", &buf);
     ck_assert_int_eq(nn_load_sections(m, '1', 0, &got, NULL, 0), 0);
     ck_assert_uint_eq(got->n_params, b->n_params);
     ck_assert_mem_eq(got->params, b->params, b->n_params * sizeof(float));
@@ -166,11 +174,7 @@ static int load_forged(const void *cfg_bytes, size_t cfg_len, const float *param
     ck_assert_int_eq(mf_writer_add(w, NN_TAG_CONFIG('0'), cfg_bytes, cfg_len), 0);
     ck_assert_int_eq(mf_writer_add(w, NN_TAG_PARAMS('0'), params, n * sizeof(float)), 0);
     uint8_t *buf;
-    size_t len;
-    ck_assert_int_eq(mf_writer_finish(w, &buf, &len), 0);
-    mf_writer_free(w);
-    mf_model *m;
-    ck_assert_int_eq(mf_read_buffer(buf, len, "forged", &m, NULL, 0), 0);
+    mf_model *m = finish_and_read(w, "forged", &buf);
     nn_net *net = NULL;
     int rc = nn_load_sections(m, '0', 0, &net, err, err_len);
     if (rc == 0)
@@ -189,11 +193,7 @@ START_TEST(mismatches_are_model_errors)
     ck_assert_int_eq(mf_writer_new(MF_KIND_AUTOENCODER, &w), 0);
     ck_assert_int_eq(nn_save_sections(a, w, '0'), 0);
     uint8_t *buf;
-    size_t len;
-    ck_assert_int_eq(mf_writer_finish(w, &buf, &len), 0);
-    mf_writer_free(w);
-    mf_model *m;
-    ck_assert_int_eq(mf_read_buffer(buf, len, "good", &m, NULL, 0), 0);
+    mf_model *m = finish_and_read(w, "good", &buf);
     const void *cdata;
     size_t clen;
     ck_assert_int_eq(mf_model_section(m, NN_TAG_CONFIG('0'), &cdata, &clen), 0);
