@@ -29,6 +29,22 @@ void nn_config_defaults(nn_config *cfg, uint32_t input_dim, uint32_t code_dim)
     cfg->max_batch = 256;
 }
 
+void nn_config_for_hashing(nn_config *cfg, const sh_config *conf, uint32_t vocab)
+{
+    nn_config_defaults(cfg, vocab, (uint32_t)conf->model.code_bits);
+    cfg->input_kind = NN_INPUT_CSR;
+    cfg->n_enc = conf->model.n_hidden < 0 ? 0 : (uint32_t)conf->model.n_hidden;
+    if (cfg->n_enc > NN_MAX_HIDDEN)
+        cfg->n_enc = NN_MAX_HIDDEN + 1; /* let nn_config_check say so */
+    for (uint32_t i = 0; i < cfg->n_enc && i < NN_MAX_HIDDEN; i++)
+        cfg->enc_hidden[i] = conf->model.hidden[i] < 0 ? 0 : (uint32_t)conf->model.hidden[i];
+    cfg->enc_act = conf->model.activation;
+    cfg->code_kind = NN_CODE_BINARY;
+    cfg->loss = NN_LOSS_SOFTMAX;
+    cfg->weight_decay = (float)conf->train.weight_decay;
+    cfg->max_batch = conf->train.batch_size < 1 ? 0 : (uint32_t)conf->train.batch_size;
+}
+
 static int act_valid(sh_activation a)
 {
     return a == SH_ACT_LINEAR || a == SH_ACT_RELU || a == SH_ACT_SIGMOID || a == SH_ACT_TANH;

@@ -139,6 +139,14 @@ typedef struct {
  * when they are switched on), max_batch 256. Cannot fail. */
 void nn_config_defaults(nn_config *cfg, uint32_t input_dim, uint32_t code_dim);
 
+/* The semantic-hashing network of a semhash configuration: CSR input of
+ * width vocab, encoder hidden layers model.hidden[0..n_hidden) with
+ * model.activation, a binary code of model.code_bits bits, mirrored
+ * decoder, softmax output over the vocabulary, weight decay
+ * train.weight_decay, max_batch train.batch_size. Other fields as
+ * nn_config_defaults. Cannot fail (nn_new checks the result). */
+void nn_config_for_hashing(nn_config *cfg, const sh_config *conf, uint32_t vocab);
+
 /* Checks every field. Returns 0 or SH_EINVAL with the first bad field
  * named in err. */
 int nn_config_check(const nn_config *cfg, char *err, size_t err_len);

@@ -19,6 +19,17 @@ void nn_train_defaults(nn_train_opts *o)
     o->patience = 5;
 }
 
+void nn_train_opts_from_config(nn_train_opts *o, const sh_train_config *t)
+{
+    nn_train_defaults(o);
+    o->epochs = t->epochs;
+    o->batch_size = t->batch_size < 1 ? 0 : (size_t)t->batch_size;
+    nn_optim_defaults(&o->optim, t->optimizer, (float)t->learning_rate);
+    o->seed = t->seed;
+    o->patience = t->patience;
+    o->max_seconds = t->max_seconds;
+}
+
 static double now_seconds(void)
 {
     struct timespec ts;

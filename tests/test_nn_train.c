@@ -338,6 +338,42 @@ START_TEST(binary_codes_group_documents_by_topic)
 }
 END_TEST
 
+START_TEST(networks_and_options_from_a_semhash_config)
+{
+    sh_config conf;
+    config_defaults(&conf);
+    nn_config cfg;
+    nn_config_for_hashing(&cfg, &conf, 1000);
+    nn_net *net;
+    char err[200];
+    ck_assert_msg(nn_new(&cfg, NULL, &net, err, sizeof err) == 0, "%s", err);
+    ck_assert_uint_eq(net->n_layers, 2 * (size_t)conf.model.n_hidden + 2);
+    ck_assert_uint_eq(net->cfg.code_dim, (uint32_t)conf.model.code_bits);
+    ck_assert_uint_eq(net->in_dim[0], 1000);
+    ck_assert_uint_eq(net->out_dim[0], (size_t)conf.model.hidden[0]);
+    ck_assert_uint_eq(net->out_dim[net->n_layers - 1], 1000);
+    ck_assert_int_eq(net->cfg.code_kind, NN_CODE_BINARY);
+    ck_assert_int_eq(net->cfg.input_kind, NN_INPUT_CSR);
+    ck_assert_uint_eq(net->max_batch, (size_t)conf.train.batch_size);
+    nn_free(net);
+    conf.model.n_hidden = NN_MAX_HIDDEN + 1;
+    nn_config_for_hashing(&cfg, &conf, 1000);
+    ck_assert_int_eq(nn_new(&cfg, NULL, &net, err, sizeof err), SH_EINVAL);
+
+    nn_train_opts o;
+    conf.train.epochs = 7;
+    conf.train.learning_rate = 0.25;
+    conf.train.optimizer = SH_OPT_SGD;
+    nn_train_opts_from_config(&o, &conf.train);
+    ck_assert_int_eq(o.epochs, 7);
+    ck_assert_uint_eq(o.batch_size, (size_t)conf.train.batch_size);
+    ck_assert_float_eq(o.optim.lr, 0.25f);
+    ck_assert_int_eq(o.optim.kind, SH_OPT_SGD);
+    ck_assert_uint_eq(o.seed, conf.train.seed);
+    ck_assert_int_eq(o.patience, conf.train.patience);
+}
+END_TEST
+
 Suite *nn_train_suite(void)
 {
     Suite *s = suite_create("nn_train");
@@ -348,6 +384,7 @@ Suite *nn_train_suite(void)
     tcase_add_test(core, validation_early_stopping_and_callbacks);
     tcase_add_test(core, autoencoder_beats_pca_on_factor_data);
     tcase_add_test(core, binary_codes_group_documents_by_topic);
+    tcase_add_test(core, networks_and_options_from_a_semhash_config);
     suite_add_tcase(s, core);
     return s;
 }
