@@ -146,6 +146,8 @@ int nn_train(nn_net *net, const nn_data *train_in, const nn_data *train_target,
         return sh_fail(err, err_len, SH_EINVAL,
                        "nn_train: need epochs >= 1, 1 <= batch_size <= max_batch (%zu), lr > 0",
                        net->max_batch);
+    if (net->grads == NULL)
+        return sh_fail(err, err_len, SH_EINVAL, "nn_train: the network is inference-only");
     if ((rc = check_data(net, train_in, 0, "training input", err, err_len)) != 0 ||
         (rc = check_data(net, target, 1, "training target", err, err_len)) != 0)
         return rc;

@@ -216,6 +216,11 @@ START_TEST(validation_early_stopping_and_callbacks)
     ck_assert_int_eq(nn_train(net, &tr, &narrow, NULL, NULL, &o, NULL, NULL, 0), SH_EINVAL);
     nn_data short_target = { N - 1, D, x, NULL };
     ck_assert_int_eq(nn_train(net, &tr, &short_target, NULL, NULL, &o, NULL, NULL, 0), SH_EINVAL);
+    nn_net *infer;
+    ck_assert_int_eq(nn_clone(net, 0, 1, &infer), 0);
+    ck_assert_int_eq(nn_train(infer, &tr, NULL, NULL, NULL, &o, NULL, err, sizeof err), SH_EINVAL);
+    ck_assert(strstr(err, "inference-only") != NULL);
+    nn_free(infer);
     nn_free(net);
     free(x);
     free(xv);
