@@ -227,6 +227,15 @@ int nn_new(const nn_config *cfg, sh_rng *rng, nn_net **out, char *err, size_t er
     return 0;
 }
 
+int nn_new_inference(const nn_config *cfg, nn_net **out, char *err, size_t err_len)
+{
+    int rc = nn_config_check(cfg, err, err_len);
+    if (rc == 0 && (rc = net_create(cfg, 0, out)) != 0)
+        sh_fail(err, err_len, rc, "nn: out of memory for %zu parameters",
+                nn_config_param_count(cfg));
+    return rc;
+}
+
 int nn_clone(const nn_net *src, uint32_t max_batch, int inference_only, nn_net **out)
 {
     nn_config cfg = src->cfg;

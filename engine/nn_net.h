@@ -164,6 +164,10 @@ size_t nn_config_param_count(const nn_config *cfg);
  * loader fills them). */
 int nn_new(const nn_config *cfg, sh_rng *rng, nn_net **out, char *err, size_t err_len);
 
+/* As nn_new with all-zero weights and no gradient or Adam arenas (an
+ * inference-only net, see nn_clone), for loaders that fill the weights. */
+int nn_new_inference(const nn_config *cfg, nn_net **out, char *err, size_t err_len);
+
 /* A copy of src with its own arenas and activation buffers for max_batch
  * rows (0 = src's). inference_only (or an inference-only src) leaves out
  * the gradient, Adam and activation-gradient arenas (a quarter of the

@@ -101,7 +101,7 @@ START_TEST(round_trip_is_bit_exact)
         for (int csr = 0; csr < 2; csr++) {
             nn_net *a = make_net(kind, csr, 100 + (uint64_t)kind), *b = NULL;
             ck_assert_msg(nn_save_file(a, path, err, sizeof err) == 0, "%s", err);
-            ck_assert_msg(nn_load_file(path, 0, &b, err, sizeof err) == 0, "%s", err);
+            ck_assert_msg(nn_load_file(path, 0, 0, &b, err, sizeof err) == 0, "%s", err);
             ck_assert_mem_eq(&a->cfg, &b->cfg, sizeof(nn_config));
             ck_assert_uint_eq(a->n_params, b->n_params);
             ck_assert_mem_eq(a->params, b->params, a->n_params * sizeof(float));
@@ -124,8 +124,9 @@ START_TEST(round_trip_is_bit_exact)
             free(f2);
             nn_free(b);
             /* max_batch override */
-            ck_assert_int_eq(nn_load_file(path, 3, &b, err, sizeof err), 0);
+            ck_assert_int_eq(nn_load_file(path, 3, 1, &b, err, sizeof err), 0);
             ck_assert_uint_eq(b->max_batch, 3);
+            ck_assert_ptr_null(b->grads); /* inference-only */
             ck_assert_mem_eq(a->params, b->params, a->n_params * sizeof(float));
             nn_free(b);
             nn_free(a);
@@ -145,16 +146,16 @@ START_TEST(several_networks_in_one_model)
     ck_assert_int_eq(nn_save_sections(b, w, '1'), 0);
     uint8_t *buf;
     mf_model *m = finish_and_read(w, "two nets", &buf);
-    ck_assert_int_eq(nn_load_sections(m, '1', 0, &got, NULL, 0), 0);
+    ck_assert_int_eq(nn_load_sections(m, '1', 0, 0, &got, NULL, 0), 0);
     ck_assert_uint_eq(got->n_params, b->n_params);
     ck_assert_mem_eq(got->params, b->params, b->n_params * sizeof(float));
     nn_free(got);
-    ck_assert_int_eq(nn_load_sections(m, '0', 0, &got, NULL, 0), 0);
+    ck_assert_int_eq(nn_load_sections(m, '0', 0, 1, &got, NULL, 0), 0);
     ck_assert_mem_eq(got->params, a->params, a->n_params * sizeof(float));
     nn_free(got);
     got = NULL;
     char err[300];
-    ck_assert_int_eq(nn_load_sections(m, '2', 0, &got, err, sizeof err), SH_EMODEL);
+    ck_assert_int_eq(nn_load_sections(m, '2', 0, 0, &got, err, sizeof err), SH_EMODEL);
     ck_assert_ptr_null(got);
     ck_assert(strstr(err, "two nets") != NULL);
     mf_model_free(m);
@@ -176,7 +177,7 @@ static int load_forged(const void *cfg_bytes, size_t cfg_len, const float *param
     uint8_t *buf;
     mf_model *m = finish_and_read(w, "forged", &buf);
     nn_net *net = NULL;
-    int rc = nn_load_sections(m, '0', 0, &net, err, err_len);
+    int rc = nn_load_sections(m, '0', 0, 0, &net, err, err_len);
     if (rc == 0)
         nn_free(net);
     else
@@ -244,7 +245,7 @@ START_TEST(mismatches_are_model_errors)
     ck_assert_int_eq(mf_writer_save(w, path, NULL, 0), 0);
     mf_writer_free(w);
     nn_net *b = NULL;
-    ck_assert_int_eq(nn_load_file(path, 0, &b, err, sizeof err), SH_EMODEL);
+    ck_assert_int_eq(nn_load_file(path, 0, 0, &b, err, sizeof err), SH_EMODEL);
     ck_assert_ptr_null(b);
     remove_tmpdir(files, 1);
     nn_free(a);
