@@ -256,10 +256,12 @@ Suite *nn_io_suite(void)
 {
     Suite *s = suite_create("nn_io");
     TCase *core = tcase_create("core");
+    tcase_set_timeout(core, 60); /* seconds: stays safe on a loaded machine */
     tcase_add_test(core, round_trip_is_bit_exact);
     tcase_add_test(core, several_networks_in_one_model);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
+    tcase_set_timeout(limits, 60); /* seconds: stays safe on a loaded machine */
     tcase_add_test(limits, mismatches_are_model_errors);
     suite_add_tcase(s, limits);
     return s;

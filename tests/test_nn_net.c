@@ -357,6 +357,7 @@ Suite *nn_net_suite(void)
 {
     Suite *s = suite_create("nn_net");
     TCase *core = tcase_create("core");
+    tcase_set_timeout(core, 60); /* seconds: stays safe on a loaded machine */
     tcase_add_test(core, gradcheck_dense_real_sparse_mse);
     tcase_add_test(core, gradcheck_csr_binary_softmax);
     tcase_add_test(core, gradcheck_gaussian_bce);
@@ -365,6 +366,7 @@ Suite *nn_net_suite(void)
     tcase_add_test(core, clones_compute_the_same);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
+    tcase_set_timeout(limits, 60); /* seconds: stays safe on a loaded machine */
     tcase_add_test(limits, rejects_bad_configs_and_inputs);
     suite_add_tcase(s, limits);
     return s;
