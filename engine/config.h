@@ -107,21 +107,38 @@ void config_defaults(sh_config *cfg);
  * errno value if the file cannot be read; SH_ECONFIG for a syntax error,
  * an unknown section or key, a wrong type or an out-of-range value, with
  * "PATH:LINE: ..." in err. On error *cfg may be partly updated: callers
- * that need the old value keep a copy. */
+ * that need the old value keep a copy. An empty file (or one of comments
+ * only) changes nothing. Each value is checked on its own here; rules
+ * between keys (min_token_len <= max_token_len, ...) are config_validate's,
+ * to run once everything (file and overrides) is applied. Files over 1 MiB,
+ * directories (EISDIR) and several YAML documents in one file are refused. */
 int config_load(sh_config *cfg, const char *path, char *err, size_t err_len);
 
+/* The same for YAML text in memory (e.g. the configuration stored in a
+ * model or an index by config_to_yaml); label stands for the path in
+ * messages ("LABEL:LINE: ..."). text need not be NUL-terminated. Returns
+ * 0, SH_EINVAL, SH_ENOMEM or SH_ECONFIG. */
+int config_load_buffer(sh_config *cfg, const char *text, size_t len, const char *label,
+                       char *err, size_t err_len);
+
 /* Applies one override "section.key=value" (the CLI's --set), with the
- * same type and range checks as the file. Returns 0 or SH_ECONFIG with a
- * message naming the key. */
+ * same type and range checks as the file. model.hidden takes "[256, 128]",
+ * "256,128" or "[]". Returns 0 or SH_ECONFIG with a message
+ * "--set SECTION.KEY: problem"; *cfg is unchanged on error. */
 int config_set(sh_config *cfg, const char *assignment, char *err, size_t err_len);
 
-/* Checks every range and cross-field rule (e.g. min_token_len <=
- * max_token_len). Returns 0 or SH_ECONFIG naming the first bad key. */
+/* Checks every range and cross-field rule: min_token_len <=
+ * max_token_len, query.radius <= code_bits, index.mih_substrings <=
+ * code_bits / 4. Returns 0 or SH_ECONFIG with "key SECTION.KEY: problem"
+ * for the first bad key. */
 int config_validate(const sh_config *cfg, char *err, size_t err_len);
 
 /* Writes cfg as YAML (all keys) to buf, NUL-terminated. Returns the length
- * it needed (excluding NUL), like snprintf. Used to store the creation
- * configuration in models and indexes. */
+ * it needed (excluding NUL), like snprintf (buf may be NULL with buf_len
+ * 0 to measure). Used to store the creation configuration in models and
+ * indexes. The text loads back (config_load) to the same values, doubles
+ * bit for bit; index.path is double-quoted with escapes and must be valid
+ * UTF-8 to load back. Cannot fail. */
 size_t config_to_yaml(const sh_config *cfg, char *buf, size_t buf_len);
 
 #endif

@@ -77,7 +77,9 @@ int mf_writer_finish(mf_writer *w, uint8_t **out_buf, size_t *out_len);
 /* Finishes the model and writes it to path atomically (a temporary file in
  * the same directory, fsync, rename), so a crash never leaves half a model
  * under path. Returns 0, SH_EINVAL, SH_ENOMEM or an errno value, with
- * "PATH: ..." in err. */
+ * "PATH: ..." in err. Like finish, it ends the writer (only
+ * mf_writer_free is left), unless it fails with SH_EINVAL. The file gets
+ * the usual mode of a new file (0666 less the umask). */
 int mf_writer_save(mf_writer *w, const char *path, char *err, size_t err_len);
 
 /* Frees the writer. Accepts NULL. */
