@@ -2,6 +2,7 @@
 #include "text_stopwords.h"
 
 #include <string.h>
+#include <xxhash.h>
 
 /* Keep strictly sorted in byte order (the tests check it). */
 static const char *const stopwords[] = {
@@ -81,4 +82,12 @@ size_t text_stopword_count(void)
 const char *text_stopword_at(size_t i)
 {
     return i < STOPWORD_COUNT ? stopwords[i] : NULL;
+}
+
+unsigned long long text_stopwords_digest(void)
+{
+    XXH64_hash_t h = 0;
+    for (size_t i = 0; i < STOPWORD_COUNT; i++)
+        h = XXH64(stopwords[i], strlen(stopwords[i]), h);
+    return (unsigned long long)h;
 }

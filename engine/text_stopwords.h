@@ -24,4 +24,9 @@ int text_is_stopword(const char *word, size_t len);
 size_t text_stopword_count(void);
 const char *text_stopword_at(size_t i);
 
+/* Chained XXH64 of the words (each hashed with the previous hash as
+ * seed, starting from 0): recorded in models so a
+ * model built with another list is detected. Cannot fail. */
+unsigned long long text_stopwords_digest(void);
+
 #endif

@@ -11,19 +11,9 @@
 
 sh_text_config tt_text_defaults(void)
 {
-    sh_text_config c;
-    memset(&c, 0, sizeof c);
-    c.vocab_size = 10000;
-    c.min_df = 2;
-    c.max_df = 0.5;
-    c.stop_words = 1;
-    c.stemming = 0;
-    c.numbers = 0;
-    c.min_token_len = 2;
-    c.max_token_len = 30;
-    c.email = 1;
-    c.on_binary = SH_BINARY_SKIP;
-    return c;
+    sh_config c;
+    config_defaults(&c);
+    return c.text;
 }
 
 typedef struct {

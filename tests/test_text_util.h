@@ -8,7 +8,7 @@
 #include "config.h"
 #include "text_tokenize.h"
 
-/* The documented defaults of sh_text_config (as config_defaults sets). */
+/* The default text options (config_defaults). */
 sh_text_config tt_text_defaults(void);
 
 /* Tokenises text and returns its tokens joined by '|' in a static buffer

@@ -8,6 +8,7 @@
 #include "rng.h"
 #include "sh_error.h"
 #include "test_text_util.h"
+#include "modelfile.h"
 #include "text_strtab.h"
 #include "text_vectorize.h"
 #include "text_vocab.h"
@@ -272,6 +273,135 @@ START_TEST(vocab_from_terms_checks_its_input)
 }
 END_TEST
 
+START_TEST(vocabulary_round_trips_through_a_model_file)
+{
+    sh_text_config cfg = fruit_cfg();
+    cfg.stemming = 1;
+    cfg.numbers = 1;
+    cfg.max_token_len = 25;
+    text_vocab *v = build(&cfg, fruit_docs, 4, NULL, 0);
+    mf_writer *w = NULL;
+    ck_assert_int_eq(mf_writer_new(MF_KIND_HASHER, &w), 0);
+    ck_assert_int_eq(text_vocab_write(v, w), 0);
+    const char *dir = tt_mkdtemp();
+    char path[256], err[256] = "";
+    snprintf(path, sizeof path, "%s/model.bin", dir);
+    ck_assert_int_eq(mf_writer_save(w, path, err, sizeof err), 0);
+    mf_writer_free(w);
+    mf_model *m = NULL;
+    ck_assert_int_eq(mf_read_file(path, &m, err, sizeof err), 0);
+    text_vocab *back = NULL;
+    ck_assert_msg(text_vocab_read(m, &back, err, sizeof err) == 0, "%s", err);
+    mf_model_free(m);
+    tt_rmtree(dir);
+
+    char before[4096];
+    snprintf(before, sizeof before, "%s", describe(v));
+    ck_assert_str_eq(describe(back), before);
+    ck_assert_uint_eq(text_vocab_docs(back), 4);
+    ck_assert(memcmp(text_vocab_config(back), text_vocab_config(v), sizeof(sh_text_config)) == 0);
+    for (uint32_t id = 0; id < text_vocab_size(v); id++)
+        ck_assert_float_eq(text_vocab_idf(back, id), text_vocab_idf(v, id));
+    /* the same document gives the same row through either vocabulary */
+    text_vectorizer *va = NULL, *vb = NULL;
+    ck_assert_int_eq(text_vectorizer_new(v, &va, NULL, 0), 0);
+    ck_assert_int_eq(text_vectorizer_new(back, &vb, NULL, 0), 0);
+    const char *doc = "Apples and cherries, banana 42";
+    const uint32_t *ia, *ib;
+    const float *wa, *wb;
+    size_t na, nb;
+    ck_assert_int_eq(text_vectorize_row(va, doc, strlen(doc), &ia, &wa, NULL, &na), 0);
+    ck_assert_int_eq(text_vectorize_row(vb, doc, strlen(doc), &ib, &wb, NULL, &nb), 0);
+    ck_assert_uint_eq(na, 3); /* stemmed "appl", "cherri", "banana"; 42 is unknown */
+    ck_assert_uint_eq(na, nb);
+    ck_assert(memcmp(ia, ib, na * sizeof *ia) == 0);
+    ck_assert(memcmp(wa, wb, na * sizeof *wa) == 0);
+    text_vectorizer_free(va);
+    text_vectorizer_free(vb);
+    text_vocab_free(back);
+    text_vocab_free(v);
+}
+END_TEST
+
+START_TEST(damaged_vocabulary_sections_are_errors)
+{
+    /* a model without text sections */
+    mf_writer *w = NULL;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    mf_model *m = NULL;
+    text_vocab *v = NULL;
+    char err[256];
+    ck_assert_int_eq(mf_writer_new(MF_KIND_HASHER, &w), 0);
+    ck_assert_int_eq(mf_writer_finish(w, &buf, &len), 0);
+    mf_writer_free(w);
+    ck_assert_int_eq(mf_read_buffer(buf, len, "blob", &m, err, sizeof err), 0);
+    ck_assert_int_eq(text_vocab_read(m, &v, err, sizeof err), SH_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(err, "blob"));
+    mf_model_free(m);
+    free(buf);
+
+    /* valid options, then a vocabulary claiming 1000 terms with none present */
+    sh_text_config cfg = fruit_cfg();
+    text_vocab *good = build(&cfg, fruit_docs, 4, NULL, 0);
+    ck_assert_int_eq(mf_writer_new(MF_KIND_HASHER, &w), 0);
+    ck_assert_int_eq(text_vocab_write(good, w), 0);
+    ck_assert_int_eq(mf_writer_finish(w, &buf, &len), 0);
+    mf_writer_free(w);
+    /* find the VOCB term count (after tag, length, version, N) and raise it */
+    uint8_t *tag = NULL;
+    for (size_t i = 0; i + 4 <= len; i++)
+        if (memcmp(buf + i, "VOCB", 4) == 0)
+            tag = buf + i;
+    ck_assert_ptr_nonnull(tag);
+    uint8_t *count = tag + 4 + 8 + 4 + 8;
+    ck_assert_uint_eq(count[0], 6);
+    count[0] = 0xE8;
+    count[1] = 0x03;
+    /* the checksum no longer matches: reading the container must say so */
+    ck_assert_int_eq(mf_read_buffer(buf, len, "blob", &m, err, sizeof err), SH_ECHECKSUM);
+    free(buf);
+    text_vocab_free(good);
+
+    /* a hand-built section with a bad count, inside a valid container */
+    ck_assert_int_eq(mf_writer_new(MF_KIND_HASHER, &w), 0);
+    good = build(&cfg, fruit_docs, 4, NULL, 0);
+    ck_assert_int_eq(text_vocab_write(good, w), 0);
+    text_vocab_free(good);
+    ck_assert_int_eq(mf_writer_finish(w, &buf, &len), 0);
+    mf_writer_free(w);
+    ck_assert_int_eq(mf_read_buffer(buf, len, "blob", &m, err, sizeof err), 0);
+    const void *sec;
+    size_t sec_len;
+    ck_assert_int_eq(mf_model_section(m, MF_TAG('V', 'O', 'C', 'B'), &sec, &sec_len), 0);
+    uint8_t *copy = malloc(sec_len);
+    memcpy(copy, sec, sec_len);
+    copy[12] = 0xE8;
+    copy[13] = 0x03;
+    const void *txtc;
+    size_t txtc_len;
+    ck_assert_int_eq(mf_model_section(m, MF_TAG('T', 'X', 'T', 'C'), &txtc, &txtc_len), 0);
+    mf_writer *w2 = NULL;
+    ck_assert_int_eq(mf_writer_new(MF_KIND_HASHER, &w2), 0);
+    ck_assert_int_eq(mf_writer_add(w2, MF_TAG('T', 'X', 'T', 'C'), txtc, txtc_len), 0);
+    ck_assert_int_eq(mf_writer_add(w2, MF_TAG('V', 'O', 'C', 'B'), copy, sec_len), 0);
+    uint8_t *buf2;
+    size_t len2;
+    ck_assert_int_eq(mf_writer_finish(w2, &buf2, &len2), 0);
+    mf_writer_free(w2);
+    mf_model *m2 = NULL;
+    ck_assert_int_eq(mf_read_buffer(buf2, len2, "blob2", &m2, err, sizeof err), 0);
+    ck_assert_int_eq(text_vocab_read(m2, &v, err, sizeof err), SH_ETRUNC);
+    ck_assert_ptr_nonnull(strstr(err, "blob2"));
+    ck_assert_ptr_null(v);
+    mf_model_free(m2);
+    mf_model_free(m);
+    free(copy);
+    free(buf);
+    free(buf2);
+}
+END_TEST
+
 Suite *text_vocab_suite(void)
 {
     Suite *s = suite_create("text_vocab");
@@ -279,11 +409,13 @@ Suite *text_vocab_suite(void)
     tcase_add_test(core, selection_by_df_with_deterministic_order);
     tcase_add_test(core, two_orders_of_the_same_documents_give_the_same_vocabulary);
     tcase_add_test(core, tfidf_rows_match_a_hand_computation);
+    tcase_add_test(core, vocabulary_round_trips_through_a_model_file);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_add_test(limits, finish_reports_empty_and_bad_options);
     tcase_add_test(limits, strtab_interns_many_strings);
     tcase_add_test(limits, vocab_from_terms_checks_its_input);
+    tcase_add_test(limits, damaged_vocabulary_sections_are_errors);
     suite_add_tcase(s, limits);
     return s;
 }
