@@ -14,6 +14,12 @@
  *    hyphen, zero-width joiner) are ignored inside a run; everything else
  *    (spaces, punctuation, symbols, emoji) separates tokens. So "don't"
  *    gives "don" and "t", and an emoji is never a token.
+ *  - Chinese and Japanese are written without spaces, so ideographs and
+ *    kana (Han, Hiragana, Katakana) form runs of their own that give
+ *    overlapping bigrams of characters: "日本語" gives "日本" and "本語";
+ *    a lone character is a one-character token (dropped by the default
+ *    min_token_len of 2). These runs have no length limit: they are
+ *    processed in pieces, without losing the bigram across a cut.
  *  - Each run is normalised with utf8proc: NFKC with full case folding,
  *    default-ignorable code points removed. Composed and decomposed
  *    accents, full-width forms and ligatures therefore give the same
