@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
+#include <xxhash.h>
 
 #define NORM_OPTIONS (UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | \
                       UTF8PROC_CASEFOLD | UTF8PROC_IGNORE)
@@ -380,4 +381,20 @@ int text_tokenize(text_tokenizer *tok, const char *text, size_t len,
     if (tok->status == 0)
         end_run(tok);
     return tok->status;
+}
+
+static int chain_token(const char *token, size_t len, void *user)
+{
+    uint64_t *h = user;
+    *h = XXH64(token, len, *h);
+    return 0;
+}
+
+int text_digest(text_tokenizer *tok, const char *text, size_t len, uint64_t *digest)
+{
+    uint64_t h = 0;
+    int rc = text_tokenize(tok, text, len, chain_token, &h);
+    if (rc == 0)
+        *digest = h;
+    return rc;
 }

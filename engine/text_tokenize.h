@@ -50,6 +50,7 @@
 #define SH_TEXT_TOKENIZE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 
@@ -81,5 +82,13 @@ const sh_text_config *text_tokenizer_config(const text_tokenizer *tok);
  * that point were delivered). len 0 is an empty document: no call. */
 int text_tokenize(text_tokenizer *tok, const char *text, size_t len,
                   text_token_fn fn, void *user);
+
+/* A 64-bit digest of the document's token sequence: chained XXH64 over
+ * the tokens (each hashed with the previous value as seed, starting from
+ * 0; 0 for a document without tokens). Texts that differ only in case,
+ * Unicode normal form, spacing, punctuation, stop words or mail markup
+ * get the same digest: the key of the index's exact-duplicate table.
+ * Returns 0 with *digest, or text_tokenize's errors (*digest unchanged). */
+int text_digest(text_tokenizer *tok, const char *text, size_t len, uint64_t *digest);
 
 #endif

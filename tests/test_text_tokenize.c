@@ -249,6 +249,39 @@ START_TEST(long_cjk_runs_keep_every_bigram)
 }
 END_TEST
 
+START_TEST(digest_ignores_form_but_not_content)
+{
+    sh_text_config cfg = tt_text_defaults();
+    text_tokenizer *tok = NULL;
+    ck_assert_int_eq(text_tokenizer_new(&cfg, &tok, NULL, 0), 0);
+    const char *same[] = { "Caf\xc3\xa9 society, the BEST!", "cafe\xcc\x81   Society\nbest",
+                           "Subject: CAF\xc3\x89\n\n<b>society</b> &amp; best" };
+    const char *other[] = { "society cafe best", "best caf\xc3\xa9 society", "caf\xc3\xa9 society" };
+    uint64_t first = 0, d = 0;
+    ck_assert_int_eq(text_digest(tok, same[0], strlen(same[0]), &first), 0);
+    ck_assert_uint_ne(first, 0);
+    for (int i = 1; i < 3; i++) {
+        ck_assert_int_eq(text_digest(tok, same[i], strlen(same[i]), &d), 0);
+        ck_assert_uint_eq(d, first);
+    }
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(text_digest(tok, other[i], strlen(other[i]), &d), 0);
+        ck_assert_uint_ne(d, first);
+    }
+    /* token boundaries matter: "ab cd" and "abc d" differ */
+    uint64_t d1, d2;
+    ck_assert_int_eq(text_digest(tok, "ab cde", 6, &d1), 0);
+    ck_assert_int_eq(text_digest(tok, "abc de", 6, &d2), 0);
+    ck_assert_uint_ne(d1, d2);
+    ck_assert_int_eq(text_digest(tok, "", 0, &d), 0);
+    ck_assert_uint_eq(d, 0);
+    d = 5;
+    ck_assert_int_eq(text_digest(tok, "a\0b", 3, &d), SH_EINPUT);
+    ck_assert_uint_eq(d, 5);
+    text_tokenizer_free(tok);
+}
+END_TEST
+
 static long max_rss_kb(void)
 {
     struct rusage ru;
@@ -332,6 +365,7 @@ Suite *text_tokenize_suite(void)
     tcase_add_test(core, cjk_bigrams_and_emoji_separate);
     tcase_add_test(core, numbers_option_and_stemming);
     tcase_add_test(core, stop_word_list_is_sorted_and_searchable);
+    tcase_add_test(core, digest_ignores_form_but_not_content);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_set_timeout(limits, 60);
