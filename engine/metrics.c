@@ -162,25 +162,56 @@ static void hamming_keys(const void *ctx, size_t q, float *keys)
         keys[j] = (float)code_hamming(&h->queries[q], &h->db[j]);
 }
 
+/* Cosine by an inverted index: the database transposed into postings
+ * (per column: the rows that have it, with their values), so a query
+ * touches only the rows sharing one of its terms. */
 typedef struct {
-    const sh_csr *queries, *db;
-    float *dense;  /* cols entries, zero between queries */
+    const sh_csr *queries;
+    size_t n_db;
+    size_t *col_ptr;     /* cols + 2 entries */
+    uint32_t *post_row;  /* nnz entries */
+    float *post_val;     /* nnz entries */
+    double *score;       /* n_db entries */
 } cosine_ctx;
 
 static void cosine_keys(const void *ctx, size_t q, float *keys)
 {
     const cosine_ctx *c = ctx;
-    const sh_csr *Q = c->queries, *D = c->db;
-    for (size_t e = Q->row_ptr[q]; e < Q->row_ptr[q + 1]; e++)
-        c->dense[Q->col_idx[e]] = Q->values[e];
-    for (size_t j = 0; j < D->rows; j++) {
-        double dot = 0.0;
-        for (size_t e = D->row_ptr[j]; e < D->row_ptr[j + 1]; e++)
-            dot += (double)c->dense[D->col_idx[e]] * D->values[e];
-        keys[j] = (float)-dot; /* larger cosine ranks first */
+    const sh_csr *Q = c->queries;
+    memset(c->score, 0, c->n_db * sizeof(double));
+    for (size_t e = Q->row_ptr[q]; e < Q->row_ptr[q + 1]; e++) {
+        uint32_t col = Q->col_idx[e];
+        double qv = Q->values[e];
+        for (size_t p = c->col_ptr[col]; p < c->col_ptr[col + 1]; p++)
+            c->score[c->post_row[p]] += qv * c->post_val[p];
     }
-    for (size_t e = Q->row_ptr[q]; e < Q->row_ptr[q + 1]; e++)
-        c->dense[Q->col_idx[e]] = 0.0f;
+    for (size_t j = 0; j < c->n_db; j++)
+        keys[j] = (float)-c->score[j]; /* larger cosine ranks first */
+}
+
+/* Fills the postings of ctx from db. Returns 0 or SH_ENOMEM. */
+static int build_postings(cosine_ctx *c, const sh_csr *db)
+{
+    c->n_db = db->rows;
+    c->col_ptr = calloc(db->cols + 2, sizeof(size_t));
+    c->post_row = malloc((db->nnz ? db->nnz : 1) * sizeof(uint32_t));
+    c->post_val = malloc((db->nnz ? db->nnz : 1) * sizeof(float));
+    c->score = malloc((db->rows ? db->rows : 1) * sizeof(double));
+    if (!c->col_ptr || !c->post_row || !c->post_val || !c->score)
+        return SH_ENOMEM;
+    for (size_t e = 0; e < db->nnz; e++)
+        c->col_ptr[db->col_idx[e] + 2]++;
+    for (size_t k = 2; k < db->cols + 2; k++)
+        c->col_ptr[k] += c->col_ptr[k - 1];
+    /* col_ptr[k + 1] is now the start of column k: fill and advance it */
+    for (size_t r = 0; r < db->rows; r++) {
+        for (size_t e = db->row_ptr[r]; e < db->row_ptr[r + 1]; e++) {
+            size_t at = c->col_ptr[db->col_idx[e] + 1]++;
+            c->post_row[at] = (uint32_t)r;
+            c->post_val[at] = db->values[e];
+        }
+    }
+    return 0;
 }
 
 static int rank_and_score(key_fn fill, const void *ctx,
@@ -278,14 +309,17 @@ int metrics_cosine_rank(const sh_csr *queries, const metrics_labels *query_label
                         const size_t *ks, size_t n_k, uint64_t seed,
                         double *precision, double *map)
 {
-    if (queries->cols != db->cols)
+    if (queries->cols != db->cols || db->rows > UINT32_MAX)
         return SH_EINVAL;
-    cosine_ctx ctx = { queries, db, calloc(db->cols ? db->cols : 1, sizeof(float)) };
-    if (ctx.dense == NULL)
-        return SH_ENOMEM;
-    int rc = rank_and_score(cosine_keys, &ctx, query_labels, queries->rows, db_labels,
+    cosine_ctx ctx = { queries, 0, NULL, NULL, NULL, NULL };
+    int rc = build_postings(&ctx, db);
+    if (rc == 0)
+        rc = rank_and_score(cosine_keys, &ctx, query_labels, queries->rows, db_labels,
                             db->rows, ks, n_k, seed, precision, map);
-    free(ctx.dense);
+    free(ctx.col_ptr);
+    free(ctx.post_row);
+    free(ctx.post_val);
+    free(ctx.score);
     return rc;
 }
 
