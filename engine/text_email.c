@@ -378,17 +378,101 @@ static void end_header_line(text_email_filter *f)
         out_byte(f, ' ');
 }
 
-static void body_byte(text_email_filter *f, int c)
+static void start_body_line(text_email_filter *f)
+{
+    f->body_line_start = 1;
+    f->prefix_len = 0;
+}
+
+/* Sends the held start of a line on as ordinary text. */
+static void release_prefix(text_email_filter *f)
+{
+    f->body_line_start = 0;
+    f->after_part_header = 0;
+    for (size_t i = 0; i < f->prefix_len; i++)
+        qp_byte(f, (unsigned char)f->prefix[i]);
+    f->prefix_len = 0;
+}
+
+static int is_boundary_prefix(const text_email_filter *f)
+{
+    if (f->prefix_len < 2 || f->prefix[0] != '-' || f->prefix[1] != '-')
+        return 0;
+    for (size_t i = 2; i < f->prefix_len; i++)
+        if (f->prefix[i] == ' ' || f->prefix[i] == '\t')
+            return 0;
+    return 1;
+}
+
+/* Could the held bytes still become "content-..."? */
+static int is_part_header_prefix(const text_email_filter *f)
 {
     static const char part_prefix[] = "content-";
+    for (size_t i = 0; i < f->prefix_len; i++)
+        if (i >= sizeof(part_prefix) - 1 || lower((unsigned char)f->prefix[i]) != part_prefix[i])
+            return 0;
+    return 1;
+}
+
+static void begin_part_header(text_email_filter *f, int collect_name)
+{
+    f->part_header = 1;
+    f->body_line_start = 0;
+    f->prefix_len = 0;
+    f->header_kind = K_OTHER;
+    f->name_len = collect_name ? 0 : sizeof(f->name);
+}
+
+/* The first bytes of a body line are held until the line is known to be
+ * text, a MIME part header (or its continuation) or a boundary. */
+static void body_line_start_byte(text_email_filter *f, int c)
+{
+    if (c == '\n' || c == '\r') {
+        if (c == '\r' && f->prefix_len < sizeof(f->prefix)) {
+            f->prefix[f->prefix_len++] = (char)c;
+            return;
+        }
+        if (c == '\n' && is_boundary_prefix(f)) {
+            f->after_part_header = 0;
+            start_body_line(f); /* boundary line dropped */
+            return;
+        }
+        release_prefix(f);
+        qp_byte(f, c);
+        if (c == '\n')
+            start_body_line(f);
+        return;
+    }
+    if (f->prefix_len == 0 && (c == ' ' || c == '\t') && f->after_part_header) {
+        begin_part_header(f, 0); /* folded continuation of a part header */
+        return;
+    }
+    if (f->prefix_len == sizeof(f->prefix)) {
+        release_prefix(f);
+        qp_byte(f, c);
+        return;
+    }
+    f->prefix[f->prefix_len++] = (char)c;
+    if (is_part_header_prefix(f)) {
+        if (f->prefix_len == 8)
+            begin_part_header(f, 1);
+        return;
+    }
+    if (is_boundary_prefix(f) || (f->prefix_len == 1 && c == '-'))
+        return;
+    release_prefix(f);
+}
+
+static void body_byte(text_email_filter *f, int c)
+{
     if (f->part_header) {
         if (c == '\n') {
             f->part_header = 0;
             if (f->header_kind == K_CTE)
                 f->qp = contains(f->value, f->value_len, "quoted-printable");
-            f->body_line_start = 1;
-            f->prefix_len = 0;
+            f->after_part_header = 1;
             qp_byte(f, '\n');
+            start_body_line(f);
         } else if (f->header_kind == K_CTE && f->value_len < sizeof(f->value)) {
             f->value[f->value_len++] = (char)lower(c);
         } else if (f->name_len < sizeof(f->name) && c != ':' && f->header_kind == K_OTHER) {
@@ -404,26 +488,12 @@ static void body_byte(text_email_filter *f, int c)
         return;
     }
     if (f->body_line_start) {
-        if (f->prefix_len < sizeof(f->prefix) && lower(c) == part_prefix[f->prefix_len]) {
-            f->prefix[f->prefix_len++] = (char)c;
-            if (f->prefix_len == sizeof(f->prefix)) {
-                f->part_header = 1;
-                f->body_line_start = 0;
-                f->header_kind = K_OTHER;
-                f->name_len = 0;
-            }
-            return;
-        }
-        f->body_line_start = 0;
-        for (size_t i = 0; i < f->prefix_len; i++)
-            qp_byte(f, (unsigned char)f->prefix[i]);
-        f->prefix_len = 0;
+        body_line_start_byte(f, c);
+        return;
     }
     qp_byte(f, c);
-    if (c == '\n') {
-        f->body_line_start = 1;
-        f->prefix_len = 0;
-    }
+    if (c == '\n')
+        start_body_line(f);
 }
 
 static void mail_byte(text_email_filter *f, int c)
@@ -434,8 +504,7 @@ static void mail_byte(text_email_filter *f, int c)
             return;
         if (c == '\n') {
             f->state = S_BODY;
-            f->body_line_start = 1;
-            f->prefix_len = 0;
+            start_body_line(f);
         } else if (c == ' ' || c == '\t') {
             f->state = S_HDR_VALUE; /* folded continuation of the last header */
             if (f->header_kind == K_SUBJECT)
@@ -497,9 +566,10 @@ int text_email_end(text_email_filter *f)
 {
     if (f->state == S_HDR_VALUE)
         end_header_line(f);
-    /* Text held back by an unfinished construct is emitted as it was. */
-    for (size_t i = 0; i < f->prefix_len && !f->part_header; i++)
-        qp_byte(f, (unsigned char)f->prefix[i]);
+    /* Text held back by an unfinished construct is emitted as it was,
+     * except a final boundary line. */
+    if (f->state == S_BODY && f->body_line_start && !is_boundary_prefix(f))
+        release_prefix(f);
     f->prefix_len = 0;
     if (f->qp && f->qp_state == QP_HEX) {
         html_byte(f, '=');

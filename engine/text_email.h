@@ -12,8 +12,11 @@
  *  - decodes quoted-printable ("=XX" escapes, "=" line-end soft breaks)
  *    when a header says "Content-Transfer-Encoding: quoted-printable".
  *    In the body, a line starting with "Content-" (a MIME part header) is
- *    dropped, and a part's own Content-Transfer-Encoding switches decoding
- *    on or off for the rest of the mail (a simple rule, not a MIME parser);
+ *    dropped with its folded continuation lines, and a part's own
+ *    Content-Transfer-Encoding switches decoding on or off for the rest of
+ *    the mail; a line of at most 79 bytes that starts with "--" and holds
+ *    no blank (a MIME boundary) is dropped too. A simple rule, not a MIME
+ *    parser;
  *  - strips HTML tags (a tag is "<" followed by a letter, "/", "!" or "?",
  *    up to the next ">"; a lone "<" stays text), skips <!-- comments -->
  *    and the contents of <script> and <style> elements, replaces each tag
@@ -39,12 +42,12 @@ typedef int (*text_emit_fn)(void *sink, const char *bytes, size_t n);
  * can live inside other structs without an allocation. */
 typedef struct {
     int state, html_state, qp, qp_state, header_kind;
-    int body_line_start, part_header;
+    int body_line_start, part_header, after_part_header;
     char name[32];
     size_t name_len;
     char value[64];
     size_t value_len;
-    char prefix[8];
+    char prefix[80];      /* the start of a body line, until it is classified */
     size_t prefix_len;
     char qp_hex;
     char tag[12];

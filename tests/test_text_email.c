@@ -34,6 +34,19 @@ static char *filtered(const char *m)
     return plain;
 }
 
+static const char multipart[] =
+    "From: x@y\nContent-Type: multipart/alternative;\n\tboundary=\"----=_NextPart_000\"\n\n"
+    "This is a multi-part message.\n\n"
+    "------=_NextPart_000\r\n"
+    "Content-Type: text/plain;\r\n"
+    "\tcharset=\"iso-8859-1\"\r\n"
+    "Content-Transfer-Encoding: 7bit\r\n\r\n"
+    "hello world\n"
+    "  indented text stays\n"
+    "-- \nsignature here\n"
+    "-x not a boundary\n"
+    "------=_NextPart_000--";
+
 START_TEST(headers_html_and_quoted_printable)
 {
     char *plain = filtered(mail);
@@ -66,19 +79,21 @@ static int to_sink(void *sink, const char *bytes, size_t n)
 
 START_TEST(byte_at_a_time_feeding_gives_the_same_text)
 {
-    char *whole = NULL;
-    size_t whole_len = 0;
-    ck_assert_int_eq(text_email_to_plain(mail, sizeof mail - 1, &whole, &whole_len), 0);
-    static sink_buf s;
-    s.len = 0;
-    text_email_filter f;
-    text_email_begin(&f, to_sink, &s);
-    for (size_t i = 0; i + 1 < sizeof mail; i++)
-        ck_assert_int_eq(text_email_feed(&f, mail + i, 1), 0);
-    ck_assert_int_eq(text_email_end(&f), 0);
-    ck_assert_uint_eq(s.len, whole_len);
-    ck_assert(memcmp(s.buf, whole, whole_len) == 0);
-    free(whole);
+    const char *mails[] = { mail, multipart };
+    for (int m = 0; m < 2; m++) {
+        char *whole = filtered(mails[m]);
+        size_t whole_len = strlen(whole);
+        static sink_buf s;
+        s.len = 0;
+        text_email_filter f;
+        text_email_begin(&f, to_sink, &s);
+        for (size_t i = 0; mails[m][i] != '\0'; i++)
+            ck_assert_int_eq(text_email_feed(&f, mails[m] + i, 1), 0);
+        ck_assert_int_eq(text_email_end(&f), 0);
+        ck_assert_uint_eq(s.len, whole_len);
+        ck_assert(memcmp(s.buf, whole, whole_len) == 0);
+        free(whole);
+    }
 }
 END_TEST
 
@@ -115,6 +130,21 @@ START_TEST(quoted_printable_only_when_declared)
     ck_assert_ptr_nonnull(strstr(plain, "softbreak AB =ZZ"));
     ck_assert_ptr_null(strstr(plain, "Content"));
     ck_assert_ptr_null(strstr(plain, "multipart"));
+    free(plain);
+}
+END_TEST
+
+START_TEST(mime_boundaries_and_folded_part_headers_are_dropped)
+{
+    char *plain = filtered(multipart);
+    ck_assert_ptr_nonnull(strstr(plain, "This is a multi-part message."));
+    ck_assert_ptr_nonnull(strstr(plain, "hello world"));
+    ck_assert_ptr_nonnull(strstr(plain, "  indented text stays"));
+    ck_assert_ptr_nonnull(strstr(plain, "-- \nsignature here"));
+    ck_assert_ptr_nonnull(strstr(plain, "-x not a boundary"));
+    const char *absent[] = { "NextPart", "charset", "iso", "7bit", "Content", "multipart" };
+    for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++)
+        ck_assert_msg(strstr(plain, absent[i]) == NULL, "'%s' leaked into: %s", absent[i], plain);
     free(plain);
 }
 END_TEST
@@ -161,6 +191,7 @@ Suite *text_email_suite(void)
     tcase_add_test(core, tokenizer_uses_the_filter_only_for_mails);
     tcase_add_test(core, quoted_printable_only_when_declared);
     tcase_add_test(core, mail_detection);
+    tcase_add_test(core, mime_boundaries_and_folded_part_headers_are_dropped);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_add_test(limits, byte_at_a_time_feeding_gives_the_same_text);
