@@ -12,7 +12,7 @@
 #include <string.h>
 
 enum { S_HDR_START, S_HDR_NAME, S_HDR_VALUE, S_BODY };
-enum { K_OTHER, K_SUBJECT, K_CTE };
+enum { K_OTHER, K_SUBJECT, K_CTE, K_CT };
 enum { H_TEXT, H_LT, H_TAG_NAME, H_TAG, H_COMMENT, H_SKIP, H_ENTITY };
 
 #define MAIL_SCAN_LIMIT 65536
@@ -323,8 +323,53 @@ static void html_byte(text_email_filter *f, int c)
 
 enum { QP_TEXT, QP_EQUALS, QP_HEX, QP_CR };
 
+static int base64_value(int c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Base64: four sextets give three bytes; "=" padding flushes a partial
+ * group; anything outside the alphabet (line breaks) is ignored. */
+static void base64_byte(text_email_filter *f, int c)
+{
+    if (c == '=') {
+        if (f->b64_count == 2)
+            html_byte(f, (int)((f->b64_acc >> 4) & 0xFF));
+        else if (f->b64_count == 3) {
+            html_byte(f, (int)((f->b64_acc >> 10) & 0xFF));
+            html_byte(f, (int)((f->b64_acc >> 2) & 0xFF));
+        }
+        f->b64_count = 0;
+        f->b64_acc = 0;
+        return;
+    }
+    int v = base64_value(c);
+    if (v < 0)
+        return;
+    f->b64_acc = (f->b64_acc << 6) | (unsigned long)v;
+    if (++f->b64_count == 4) {
+        html_byte(f, (int)((f->b64_acc >> 16) & 0xFF));
+        html_byte(f, (int)((f->b64_acc >> 8) & 0xFF));
+        html_byte(f, (int)(f->b64_acc & 0xFF));
+        f->b64_count = 0;
+        f->b64_acc = 0;
+    }
+}
+
 static void qp_byte(text_email_filter *f, int c)
 {
+    if (f->skip_part)
+        return;
+    if (f->base64) {
+        base64_byte(f, c);
+        return;
+    }
     if (!f->qp) {
         html_byte(f, c);
         return;
@@ -370,12 +415,44 @@ static void qp_byte(text_email_filter *f, int c)
 
 /* ---- headers and body framing ------------------------------------------ */
 
+/* Applies a Content-Transfer-Encoding or Content-Type value just read
+ * (lowercase in f->value). */
+static void apply_content_header(text_email_filter *f)
+{
+    if (f->header_kind == K_CTE) {
+        f->qp = contains(f->value, f->value_len, "quoted-printable");
+        f->base64 = contains(f->value, f->value_len, "base64");
+        f->qp_state = 0;
+        f->b64_count = 0;
+        f->b64_acc = 0;
+    } else if (f->header_kind == K_CT) {
+        size_t i = 0;
+        while (i < f->value_len && (f->value[i] == ' ' || f->value[i] == '\t'))
+            i++;
+        const char *v = f->value + i;
+        size_t n = f->value_len - i;
+        f->skip_part = !((n >= 5 && memcmp(v, "text/", 5) == 0) ||
+                         (n >= 10 && memcmp(v, "multipart/", 10) == 0) ||
+                         (n >= 8 && memcmp(v, "message/", 8) == 0));
+    }
+}
+
 static void end_header_line(text_email_filter *f)
 {
-    if (f->header_kind == K_CTE)
-        f->qp = contains(f->value, f->value_len, "quoted-printable");
+    apply_content_header(f);
     if (f->header_kind == K_SUBJECT)
         out_byte(f, ' ');
+}
+
+/* A MIME boundary: the next part starts plain and visible. */
+static void new_part(text_email_filter *f)
+{
+    f->qp = 0;
+    f->base64 = 0;
+    f->skip_part = 0;
+    f->qp_state = 0;
+    f->b64_count = 0;
+    f->b64_acc = 0;
 }
 
 static void start_body_line(text_email_filter *f)
@@ -434,6 +511,7 @@ static void body_line_start_byte(text_email_filter *f, int c)
         }
         if (c == '\n' && is_boundary_prefix(f)) {
             f->after_part_header = 0;
+            new_part(f);
             start_body_line(f); /* boundary line dropped */
             return;
         }
@@ -468,21 +546,21 @@ static void body_byte(text_email_filter *f, int c)
     if (f->part_header) {
         if (c == '\n') {
             f->part_header = 0;
-            if (f->header_kind == K_CTE)
-                f->qp = contains(f->value, f->value_len, "quoted-printable");
+            apply_content_header(f);
             f->after_part_header = 1;
             qp_byte(f, '\n');
             start_body_line(f);
-        } else if (f->header_kind == K_CTE && f->value_len < sizeof(f->value)) {
+        } else if ((f->header_kind == K_CTE || f->header_kind == K_CT) &&
+                   f->value_len < sizeof(f->value)) {
             f->value[f->value_len++] = (char)lower(c);
         } else if (f->name_len < sizeof(f->name) && c != ':' && f->header_kind == K_OTHER) {
             /* still reading the part header's name */
             f->name[f->name_len++] = (char)lower(c);
         } else if (c == ':' && f->header_kind == K_OTHER) {
-            if (name_is(f->name, f->name_len, "transfer-encoding")) {
-                f->header_kind = K_CTE;
-                f->value_len = 0;
-            } else
+            f->header_kind = name_is(f->name, f->name_len, "transfer-encoding") ? K_CTE
+                : name_is(f->name, f->name_len, "type") ? K_CT : K_OTHER;
+            f->value_len = 0;
+            if (f->header_kind == K_OTHER)
                 f->name_len = sizeof(f->name); /* stop collecting */
         }
         return;
@@ -519,6 +597,7 @@ static void mail_byte(text_email_filter *f, int c)
         if (c == ':') {
             f->header_kind = name_is(f->name, f->name_len, "subject") ? K_SUBJECT
                 : name_is(f->name, f->name_len, "content-transfer-encoding") ? K_CTE
+                : name_is(f->name, f->name_len, "content-type") ? K_CT
                 : K_OTHER;
             f->value_len = 0;
             f->state = S_HDR_VALUE;
@@ -536,7 +615,8 @@ static void mail_byte(text_email_filter *f, int c)
         } else if (f->header_kind == K_SUBJECT) {
             if (c != '\r')
                 out_byte(f, (char)c);
-        } else if (f->header_kind == K_CTE && f->value_len < sizeof(f->value)) {
+        } else if ((f->header_kind == K_CTE || f->header_kind == K_CT) &&
+                   f->value_len < sizeof(f->value)) {
             f->value[f->value_len++] = (char)lower(c);
         }
         return;

@@ -47,6 +47,22 @@ static const char multipart[] =
     "-x not a boundary\n"
     "------=_NextPart_000--";
 
+static const char with_base64[] =
+    "From: x@y\nContent-Type: multipart/mixed; boundary=\"zz\"\n\n"
+    "--zz\n"
+    "Content-Type: text/html; charset=utf-8\n"
+    "Content-Transfer-Encoding: base64\n\n"
+    "SGVsbG8gYmFzZTY0IHfD\r\n"
+    "tnJsZCwgPGI+Ym9sZDwvYj4gJmFtcDsgbW9yZQ==\n"
+    "--zz\n"
+    "Content-Type: image/png;\n"
+    "  name=\"secret.png\"\n"
+    "Content-Transfer-Encoding: base64\n\n"
+    "U0VDUkVUSU1BR0UgcGF5bG9hZA==\n"
+    "--zz\n\n"
+    "plain after\n"
+    "--zz--\n";
+
 START_TEST(headers_html_and_quoted_printable)
 {
     char *plain = filtered(mail);
@@ -79,8 +95,8 @@ static int to_sink(void *sink, const char *bytes, size_t n)
 
 START_TEST(byte_at_a_time_feeding_gives_the_same_text)
 {
-    const char *mails[] = { mail, multipart };
-    for (int m = 0; m < 2; m++) {
+    const char *mails[] = { mail, multipart, with_base64 };
+    for (int m = 0; m < 3; m++) {
         char *whole = filtered(mails[m]);
         size_t whole_len = strlen(whole);
         static sink_buf s;
@@ -149,21 +165,41 @@ START_TEST(mime_boundaries_and_folded_part_headers_are_dropped)
 }
 END_TEST
 
+START_TEST(base64_text_parts_decoded_and_attachments_skipped)
+{
+    char *plain = filtered(with_base64);
+    ck_assert_ptr_nonnull(strstr(plain, "Hello base64 w\xc3\xb6rld,  bold  & more"));
+    ck_assert_ptr_nonnull(strstr(plain, "plain after"));
+    const char *absent[] = { "SECRET", "U0VD", "secret", "png", "SGVs" };
+    for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++)
+        ck_assert_msg(strstr(plain, absent[i]) == NULL, "'%s' leaked into: %s", absent[i], plain);
+    free(plain);
+    /* a single-part base64 mail, padding of one and two bytes */
+    plain = filtered("Subject: s\nContent-Transfer-Encoding: BASE64\n\nYWI= YWJjZA==");
+    ck_assert_str_eq(plain, " s ababcd");
+    free(plain);
+    /* a non-text single part shows only its subject */
+    plain = filtered("Subject: pic\nContent-Type: application/octet-stream\n\nbinarystuff");
+    ck_assert_str_eq(plain, " pic ");
+    free(plain);
+}
+END_TEST
+
 START_TEST(mail_detection)
 {
     const char *yes[] = {
-        "Subject: hello\n\nbody",
-        "From someone  Mon Jul 29\nTo: a@b\nX-Spam: yes\n  folded\n\nbody",
-        "Received: from x\r\nDate: today\r\n\r\n",
-        "From: a@b",
+    "Subject: hello\n\nbody",
+    "From someone  Mon Jul 29\nTo: a@b\nX-Spam: yes\n  folded\n\nbody",
+    "Received: from x\r\nDate: today\r\n\r\n",
+    "From: a@b",
     };
     const char *no[] = {
-        "hello world",
-        "Note: this is not a mail\n\nreally",
-        "Subject: hi\nthis line is not a header\n\nbody",
-        " Subject: indented first line\n\n",
-        "",
-        "From someone\n\nbody",
+    "hello world",
+    "Note: this is not a mail\n\nreally",
+    "Subject: hi\nthis line is not a header\n\nbody",
+    " Subject: indented first line\n\n",
+    "",
+    "From someone\n\nbody",
     };
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
         ck_assert_msg(text_email_looks_like_mail(yes[i], strlen(yes[i])), "yes[%zu]", i);
@@ -192,6 +228,7 @@ Suite *text_email_suite(void)
     tcase_add_test(core, quoted_printable_only_when_declared);
     tcase_add_test(core, mail_detection);
     tcase_add_test(core, mime_boundaries_and_folded_part_headers_are_dropped);
+    tcase_add_test(core, base64_text_parts_decoded_and_attachments_skipped);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_add_test(limits, byte_at_a_time_feeding_gives_the_same_text);
