@@ -1,8 +1,11 @@
-/* text_email.c — the mail filter: headers, quoted-printable, HTML.
+/* text_email.c — the mail filter: headers, MIME parts, transfer
+ * encodings, HTML.
  *
- * Three small state machines in a row, each fed one byte at a time:
- * header/body framing -> quoted-printable decoding -> HTML stripping ->
- * an output buffer flushed to the caller's emit function.
+ * Small state machines in a row, each fed one byte at a time:
+ * header / body-line framing (mail_byte, body_byte) -> transfer decoding
+ * (decode_byte: quoted-printable or base64, or nothing in a skipped part) ->
+ * HTML stripping (html_byte) -> an output buffer flushed to the caller's
+ * emit function at UTF-8 character boundaries.
  */
 #include "text_email.h"
 #include "sh_error.h"
@@ -319,7 +322,7 @@ static void html_byte(text_email_filter *f, int c)
     }
 }
 
-/* ---- quoted-printable ---------------------------------------------------- */
+/* ---- transfer decoding: quoted-printable, base64 ---------------------------- */
 
 enum { QP_TEXT, QP_EQUALS, QP_HEX, QP_CR };
 
@@ -362,7 +365,7 @@ static void base64_byte(text_email_filter *f, int c)
     }
 }
 
-static void qp_byte(text_email_filter *f, int c)
+static void decode_byte(text_email_filter *f, int c)
 {
     if (f->skip_part)
         return;
@@ -392,7 +395,7 @@ static void qp_byte(text_email_filter *f, int c)
             f->qp_state = QP_HEX;
         } else {
             html_byte(f, '=');
-            qp_byte(f, c);
+            decode_byte(f, c);
         }
         return;
     case QP_HEX:
@@ -402,13 +405,13 @@ static void qp_byte(text_email_filter *f, int c)
         } else {
             html_byte(f, '=');
             html_byte(f, (unsigned char)f->qp_hex);
-            qp_byte(f, c);
+            decode_byte(f, c);
         }
         return;
     case QP_CR:
         f->qp_state = QP_TEXT;
         if (c != '\n')
-            qp_byte(f, c);
+            decode_byte(f, c);
         return;
     }
 }
@@ -467,7 +470,7 @@ static void release_prefix(text_email_filter *f)
     f->body_line_start = 0;
     f->after_part_header = 0;
     for (size_t i = 0; i < f->prefix_len; i++)
-        qp_byte(f, (unsigned char)f->prefix[i]);
+        decode_byte(f, (unsigned char)f->prefix[i]);
     f->prefix_len = 0;
 }
 
@@ -516,7 +519,7 @@ static void body_line_start_byte(text_email_filter *f, int c)
             return;
         }
         release_prefix(f);
-        qp_byte(f, c);
+        decode_byte(f, c);
         if (c == '\n')
             start_body_line(f);
         return;
@@ -527,7 +530,7 @@ static void body_line_start_byte(text_email_filter *f, int c)
     }
     if (f->prefix_len == sizeof(f->prefix)) {
         release_prefix(f);
-        qp_byte(f, c);
+        decode_byte(f, c);
         return;
     }
     f->prefix[f->prefix_len++] = (char)c;
@@ -548,7 +551,7 @@ static void body_byte(text_email_filter *f, int c)
             f->part_header = 0;
             apply_content_header(f);
             f->after_part_header = 1;
-            qp_byte(f, '\n');
+            decode_byte(f, '\n');
             start_body_line(f);
         } else if ((f->header_kind == K_CTE || f->header_kind == K_CT) &&
                    f->value_len < sizeof(f->value)) {
@@ -569,7 +572,7 @@ static void body_byte(text_email_filter *f, int c)
         body_line_start_byte(f, c);
         return;
     }
-    qp_byte(f, c);
+    decode_byte(f, c);
     if (c == '\n')
         start_body_line(f);
 }
