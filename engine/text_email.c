@@ -440,11 +440,113 @@ static void apply_content_header(text_email_filter *f)
     }
 }
 
+/* ---- Subject: RFC 2047 encoded words ("=?charset?Q|B?text?=") ------------ */
+
+/* Sends decoded bytes of an encoded word on, mapping ISO-8859-1 and
+ * windows-1252 bytes to their characters (UTF-8 passes as it is). */
+static void out_charset_byte(text_email_filter *f, int latin1, int byte)
+{
+    if (latin1 && byte >= 0x80)
+        out_codepoint(f, (uint32_t)byte);
+    else
+        out_byte(f, (char)byte);
+}
+
+/* Decodes the encoded word held in f->prefix. Returns 0 if it is not a
+ * well-formed encoded word in UTF-8, US-ASCII or ISO-8859-1 /
+ * windows-1252 (the caller then emits it as typed). */
+static int decode_encoded_word(text_email_filter *f)
+{
+    const char *w = f->prefix;
+    size_t n = f->prefix_len;
+    if (n < 8 || w[0] != '=' || w[1] != '?' || w[n - 2] != '?' || w[n - 1] != '=')
+        return 0;
+    const char *charset = w + 2;
+    const char *q1 = memchr(charset, '?', n - 2);
+    if (q1 == NULL || q1 + 3 > w + n - 2 || q1[2] != '?')
+        return 0;
+    size_t charset_len = (size_t)(q1 - charset);
+    int latin1 = name_is(charset, charset_len, "iso-8859-1") ||
+                 name_is(charset, charset_len, "windows-1252") ||
+                 name_is(charset, charset_len, "latin1");
+    int utf8 = name_is(charset, charset_len, "utf-8") || name_is(charset, charset_len, "us-ascii");
+    int encoding = lower((unsigned char)q1[1]);
+    if ((encoding != 'q' && encoding != 'b') || !(utf8 || latin1))
+        return 0; /* a charset we cannot map: keep the word as typed */
+    const char *text = q1 + 3, *end = w + n - 2;
+    if (encoding == 'q') {
+        for (const char *p = text; p < end; p++) {
+            if (*p == '_')
+                out_byte(f, ' ');
+            else if (*p == '=' && p + 2 < end && hex_value((unsigned char)p[1]) >= 0 &&
+                     hex_value((unsigned char)p[2]) >= 0) {
+                out_charset_byte(f, latin1, hex_value((unsigned char)p[1]) * 16 +
+                                            hex_value((unsigned char)p[2]));
+                p += 2;
+            } else
+                out_charset_byte(f, latin1, (unsigned char)*p);
+        }
+        return 1;
+    }
+    unsigned long acc = 0;
+    int bits = 0;
+    for (const char *p = text; p < end; p++) {
+        int v = base64_value((unsigned char)*p);
+        if (v < 0)
+            continue;
+        acc = ((acc << 6) | (unsigned long)v) & 0xFFFFFF;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out_charset_byte(f, latin1, (int)((acc >> bits) & 0xFF));
+        }
+    }
+    return 1;
+}
+
+static void flush_encoded_word(text_email_filter *f)
+{
+    if (f->prefix_len > 0 && !decode_encoded_word(f))
+        out_bytes(f, f->prefix, f->prefix_len);
+    f->prefix_len = 0;
+}
+
+/* Subject text goes out as typed, except encoded words, which are held
+ * (at most 75 bytes, their RFC limit) and decoded. */
+static void subject_byte(text_email_filter *f, int c)
+{
+    if (c == '\r')
+        return;
+    if (f->prefix_len == 0) {
+        if (c == '=')
+            f->prefix[f->prefix_len++] = (char)c;
+        else
+            out_byte(f, (char)c);
+        return;
+    }
+    if (c == ' ' || c == '\t' || f->prefix_len == 75 || (f->prefix_len == 1 && c != '?')) {
+        flush_encoded_word(f);
+        subject_byte(f, c);
+        return;
+    }
+    f->prefix[f->prefix_len++] = (char)c;
+    /* "?=" ends the word once charset and encoding are behind us */
+    if (c == '=' && f->prefix[f->prefix_len - 2] == '?') {
+        size_t marks = 0;
+        for (size_t i = 0; i < f->prefix_len; i++)
+            marks += f->prefix[i] == '?';
+        if (marks >= 4)
+            flush_encoded_word(f);
+    }
+}
+
 static void end_header_line(text_email_filter *f)
 {
     apply_content_header(f);
-    if (f->header_kind == K_SUBJECT)
+    if (f->header_kind == K_SUBJECT) {
+        flush_encoded_word(f);
         out_byte(f, ' ');
+    }
 }
 
 /* A MIME boundary: the next part starts plain and visible. */
@@ -616,8 +718,7 @@ static void mail_byte(text_email_filter *f, int c)
             end_header_line(f);
             f->state = S_HDR_START;
         } else if (f->header_kind == K_SUBJECT) {
-            if (c != '\r')
-                out_byte(f, (char)c);
+            subject_byte(f, c);
         } else if ((f->header_kind == K_CTE || f->header_kind == K_CT) &&
                    f->value_len < sizeof(f->value)) {
             f->value[f->value_len++] = (char)lower(c);

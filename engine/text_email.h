@@ -7,7 +7,9 @@
  * through in bounded memory. It:
  *
  *  - keeps the text of the Subject header (and its folded continuation
- *    lines) and drops every other header line, including an mbox
+ *    lines), decoding RFC 2047 encoded words ("=?utf-8?Q?...?=", B or Q,
+ *    in UTF-8, US-ASCII or ISO-8859-1/windows-1252; others stay as
+ *    typed), and drops every other header line, including an mbox
  *    "From " separator line;
  *  - decodes quoted-printable ("=XX" escapes, "=" line-end soft breaks)
  *    and base64 when the Content-Transfer-Encoding says so, and skips
@@ -24,10 +26,10 @@
  *    by a space, and decodes the entities &amp; &lt; &gt; &quot; &apos;
  *    &nbsp; and numeric &#NNN; / &#xHH; (unknown entities stay as typed).
  *
- * It does not decode RFC 2047 encoded words ("=?utf-8?...")
- * or character sets other than UTF-8, and it does not handle ">" inside
- * quoted attribute values. The filter only transforms bytes; it never
- * fails except by passing on an error returned by the output callback.
+ * It does not convert body character sets (bodies are read as UTF-8),
+ * and it does not handle ">" inside quoted attribute values. The filter
+ * only transforms bytes; it never fails except by passing on an error
+ * returned by the output callback.
  */
 #ifndef SH_TEXT_EMAIL_H
 #define SH_TEXT_EMAIL_H

@@ -95,8 +95,9 @@ static int to_sink(void *sink, const char *bytes, size_t n)
 
 START_TEST(byte_at_a_time_feeding_gives_the_same_text)
 {
-    const char *mails[] = { mail, multipart, with_base64 };
-    for (int m = 0; m < 3; m++) {
+    const char *mails[] = { mail, multipart, with_base64,
+                            "Subject: =?utf-8?Q?Caf=C3=A9?= x =?utf-8?B?w6k=?=\n\nb" };
+    for (int m = 0; m < 4; m++) {
         char *whole = filtered(mails[m]);
         size_t whole_len = strlen(whole);
         static sink_buf s;
@@ -185,6 +186,21 @@ START_TEST(base64_text_parts_decoded_and_attachments_skipped)
 }
 END_TEST
 
+START_TEST(encoded_words_in_the_subject)
+{
+    char *plain = filtered("Subject: =?utf-8?Q?Caf=C3=A9_cr=C3=A8me?= and\n"
+                           " =?UTF-8?B?R3LDvMOfZSBhdXMgS8O2bG4=?= =?iso-8859-1?q?na=EFve?=\n"
+                           "\nbody");
+    ck_assert_str_eq(plain, " Caf\xc3\xa9 cr\xc3\xa8me and  Gr\xc3\xbc\xc3\x9f" "e aus "
+                            "K\xc3\xb6ln na\xc3\xafve body");
+    free(plain);
+    /* not encoded words: kept as typed */
+    plain = filtered("Subject: a=b =?x =?utf-8?X?abc?= =?broken =?gb2312?B?1tA=?=\n\nz");
+    ck_assert_str_eq(plain, " a=b =?x =?utf-8?X?abc?= =?broken =?gb2312?B?1tA=?= z");
+    free(plain);
+}
+END_TEST
+
 START_TEST(mail_detection)
 {
     const char *yes[] = {
@@ -229,6 +245,7 @@ Suite *text_email_suite(void)
     tcase_add_test(core, mail_detection);
     tcase_add_test(core, mime_boundaries_and_folded_part_headers_are_dropped);
     tcase_add_test(core, base64_text_parts_decoded_and_attachments_skipped);
+    tcase_add_test(core, encoded_words_in_the_subject);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_add_test(limits, byte_at_a_time_feeding_gives_the_same_text);
