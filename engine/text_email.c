@@ -418,16 +418,24 @@ static void decode_byte(text_email_filter *f, int c)
 
 /* ---- headers and body framing ------------------------------------------ */
 
+/* No transfer decoding, nothing half decoded. */
+static void reset_decoders(text_email_filter *f)
+{
+    f->qp = 0;
+    f->base64 = 0;
+    f->qp_state = 0;
+    f->b64_count = 0;
+    f->b64_acc = 0;
+}
+
 /* Applies a Content-Transfer-Encoding or Content-Type value just read
  * (lowercase in f->value). */
 static void apply_content_header(text_email_filter *f)
 {
     if (f->header_kind == K_CTE) {
+        reset_decoders(f);
         f->qp = contains(f->value, f->value_len, "quoted-printable");
         f->base64 = contains(f->value, f->value_len, "base64");
-        f->qp_state = 0;
-        f->b64_count = 0;
-        f->b64_acc = 0;
     } else if (f->header_kind == K_CT) {
         size_t i = 0;
         while (i < f->value_len && (f->value[i] == ' ' || f->value[i] == '\t'))
@@ -552,12 +560,8 @@ static void end_header_line(text_email_filter *f)
 /* A MIME boundary: the next part starts plain and visible. */
 static void new_part(text_email_filter *f)
 {
-    f->qp = 0;
-    f->base64 = 0;
+    reset_decoders(f);
     f->skip_part = 0;
-    f->qp_state = 0;
-    f->b64_count = 0;
-    f->b64_acc = 0;
 }
 
 static void start_body_line(text_email_filter *f)
