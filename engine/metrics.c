@@ -52,14 +52,15 @@ int metrics_labels_append(metrics_labels *l, const uint32_t *ids, size_t n)
         l->ids = p;
         l->ids_cap = cap;
     }
-    uint32_t *dst = l->ids + start;
-    if (n > 0)
-        memcpy(dst, ids, n * sizeof(uint32_t));
-    qsort(dst, n, sizeof(uint32_t), compare_u32);
     size_t kept = 0;
-    for (size_t i = 0; i < n; i++)
-        if (kept == 0 || dst[kept - 1] != dst[i])
-            dst[kept++] = dst[i];
+    if (n > 0) { /* (ids may be NULL when n is 0, and so may l->ids) */
+        uint32_t *dst = l->ids + start;
+        memcpy(dst, ids, n * sizeof(uint32_t));
+        qsort(dst, n, sizeof(uint32_t), compare_u32);
+        for (size_t i = 0; i < n; i++)
+            if (kept == 0 || dst[kept - 1] != dst[i])
+                dst[kept++] = dst[i];
+    }
     l->ptr[l->n + 1] = start + kept;
     l->n++;
     return 0;

@@ -193,14 +193,17 @@ START_TEST(labels_by_name_and_sharing)
     const char *l1[] = { "sport", "news", "sport" };
     const char *l2[] = { "politics" };
     const char *l3[] = { "news" };
+    /* an unlabelled document first, on an empty list */
+    ck_assert_int_eq(metrics_labels_append(&b, NULL, 0), 0);
     ck_assert_int_eq(metrics_labels_append_names(&a, &names, l1, 3), 0);
     ck_assert_int_eq(metrics_labels_append_names(&a, &names, l2, 1), 0);
     ck_assert_int_eq(metrics_labels_append_names(&a, &names, NULL, 0), 0);
     ck_assert_int_eq(metrics_labels_append_names(&b, &names, l3, 1), 0);
     ck_assert_uint_eq(a.ptr[1] - a.ptr[0], 2); /* duplicates removed */
-    ck_assert_int_eq(metrics_labels_share(&a, 0, &b, 0), 1);
-    ck_assert_int_eq(metrics_labels_share(&a, 1, &b, 0), 0);
-    ck_assert_int_eq(metrics_labels_share(&a, 2, &b, 0), 0);
+    ck_assert_int_eq(metrics_labels_share(&a, 0, &b, 0), 0);
+    ck_assert_int_eq(metrics_labels_share(&a, 0, &b, 1), 1);
+    ck_assert_int_eq(metrics_labels_share(&a, 1, &b, 1), 0);
+    ck_assert_int_eq(metrics_labels_share(&a, 2, &b, 1), 0);
     ck_assert_uint_eq(names.count, 3);
     metrics_labels_free(&a);
     metrics_labels_free(&b);
