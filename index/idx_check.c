@@ -1,0 +1,172 @@
+/* idx_check.c — statistics and consistency check. See idx_check.h. */
+#include "idx_check.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "idx_docs.h"
+#include "sh_error.h"
+
+static void table_stats(idx_reader *rd, MDB_dbi dbi, const char *name, idx_stats *st)
+{
+    MDB_stat ms;
+    idx_table_stats *t = &st->tables[st->n_tables++];
+    memset(t, 0, sizeof *t);
+    snprintf(t->name, sizeof t->name, "%s", name);
+    if (mdb_stat(rd->txn, dbi, &ms) == 0) {
+        t->entries = ms.ms_entries;
+        t->bytes = (uint64_t)ms.ms_psize * (ms.ms_branch_pages + ms.ms_leaf_pages + ms.ms_overflow_pages);
+    }
+}
+
+int idx_stats_get(idx_reader *rd, idx_stats *st)
+{
+    idx_index *ix = rd->ix;
+    memset(st, 0, sizeof *st);
+    st->bits = ix->bits;
+    st->substrings = ix->m;
+    st->sig_bytes = ix->sig_bytes;
+    int rc = idx_meta_get_u64(ix, rd->txn, "next_id", &st->next_id);
+    if (rc)
+        return idx_lmdb_error(ix, rc, "reading meta", NULL, 0);
+    table_stats(rd, ix->db_meta, "meta", st);
+    table_stats(rd, ix->db_model, "model", st);
+    table_stats(rd, ix->db_docs, "docs", st);
+    table_stats(rd, ix->db_names, "names", st);
+    table_stats(rd, ix->db_content, "content", st);
+    table_stats(rd, ix->db_codes, "codes", st);
+    for (int j = 0; j < ix->m; j++) {
+        char name[16];
+        snprintf(name, sizeof name, "mih_%d", j);
+        table_stats(rd, ix->db_mih[j], name, st);
+    }
+    st->docs = st->tables[2].entries;
+
+    MDB_envinfo info;
+    MDB_stat env;
+    mdb_env_info(ix->env, &info);
+    mdb_env_stat(ix->env, &env);
+    st->map_size = info.me_mapsize;
+    st->used_bytes = (uint64_t)(info.me_last_pgno + 1) * env.ms_psize;
+
+    MDB_val k, v;
+    MDB_cursor *c = rd->cur_codes;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_NODUP)) {
+        size_t n;
+        if (k.mv_size != (size_t)ix->code_bytes || mdb_cursor_count(c, &n) != 0)
+            return SH_EINDEX;
+        sh_code code = code_from_bytes(k.mv_data, ix->bits);
+        st->buckets++;
+        if (n > st->max_bucket)
+            st->max_bucket = n;
+        int bin = 0;
+        while (bin < IDX_HIST_BINS - 1 && ((uint64_t)2 << bin) <= n)
+            bin++;
+        st->bucket_hist[bin]++;
+        for (int b = 0; b < ix->bits; b++)
+            st->bit_ones[b] += (uint64_t)code_get_bit(&code, b) * n;
+    }
+    return rc == MDB_NOTFOUND ? 0 : idx_lmdb_error(ix, rc, "walking codes", NULL, 0);
+}
+
+typedef struct {
+    idx_reader *rd;
+    MDB_cursor *cur[3 + IDX_MAX_SUBSTRINGS]; /* codes, content, mih... */
+    uint64_t next_id;
+    char *err;
+    size_t err_len;
+} verify_ctx;
+
+/* 0 if the (key, value) pair is in the table under cursor c. */
+static int has_pair(MDB_cursor *c, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
+    return mdb_cursor_get(c, &k, &v, MDB_GET_BOTH);
+}
+
+static int verify_doc(const idx_doc *d, void *ctx)
+{
+    verify_ctx *vc = ctx;
+    idx_index *ix = vc->rd->ix;
+    uint8_t idb[IDX_ID_BYTES], key[16], val[IDX_ID_BYTES + 16], hb[8];
+    idx_put_u32(idb, d->id);
+    idx_put_u32(val, d->id);
+    code_to_bytes(&d->code, ix->bits, key);
+    code_to_bytes(&d->code, ix->bits, val + IDX_ID_BYTES);
+    idx_put_u64(hb, d->content_hash);
+    if (d->id == 0 || d->id >= vc->next_id)
+        return sh_fail(vc->err, vc->err_len, SH_EINDEX, "index %s: doc id %u not below next id %llu",
+                       ix->path, d->id, (unsigned long long)vc->next_id);
+    MDB_val nk = { d->name_len, (void *)d->name }, nv;
+    if (mdb_get(vc->rd->txn, ix->db_names, &nk, &nv) != 0 || nv.mv_size != IDX_ID_BYTES ||
+        idx_get_u32(nv.mv_data) != d->id)
+        return sh_fail(vc->err, vc->err_len, SH_EINDEX, "index %s: name %s does not map to doc %u",
+                       ix->path, d->name, d->id);
+    if (has_pair(vc->cur[0], key, (size_t)ix->code_bytes, idb, IDX_ID_BYTES))
+        return sh_fail(vc->err, vc->err_len, SH_EINDEX, "index %s: doc %u (%s) missing from codes",
+                       ix->path, d->id, d->name);
+    if (has_pair(vc->cur[1], hb, 8, idb, IDX_ID_BYTES))
+        return sh_fail(vc->err, vc->err_len, SH_EINDEX, "index %s: doc %u (%s) missing from content",
+                       ix->path, d->id, d->name);
+    for (int j = 0; j < ix->m; j++) {
+        uint8_t sk[8];
+        idx_substring_key(idx_substring_value(&d->code, &ix->sub[j]), &ix->sub[j], sk);
+        if (has_pair(vc->cur[2 + j], sk, (size_t)ix->sub[j].key_bytes, val,
+                     IDX_ID_BYTES + (size_t)ix->code_bytes))
+            return sh_fail(vc->err, vc->err_len, SH_EINDEX,
+                           "index %s: doc %u (%s) missing from mih_%d", ix->path, d->id, d->name, j);
+    }
+    return 0;
+}
+
+int idx_verify(idx_reader *rd, char *err, size_t err_len)
+{
+    idx_index *ix = rd->ix;
+    verify_ctx vc = { rd, { NULL }, 0, err, err_len };
+    uint64_t count;
+    if (err && err_len)
+        err[0] = '\0';
+    int rc = idx_meta_get_u64(ix, rd->txn, "next_id", &vc.next_id);
+    if (!rc)
+        rc = idx_meta_get_u64(ix, rd->txn, "doc_count", &count);
+    if (rc)
+        return idx_lmdb_error(ix, rc, "reading meta", err, err_len);
+
+    MDB_dbi dbis[3 + IDX_MAX_SUBSTRINGS] = { ix->db_codes, ix->db_content };
+    for (int j = 0; j < ix->m; j++)
+        dbis[2 + j] = ix->db_mih[j];
+    int n_cur = 2 + ix->m, out = 0;
+    for (int i = 0; i < n_cur && !rc; i++)
+        rc = mdb_cursor_open(rd->txn, dbis[i], &vc.cur[i]);
+    if (rc) {
+        out = idx_lmdb_error(ix, rc, "opening cursors", err, err_len);
+        goto done;
+    }
+    MDB_stat ms;
+    MDB_dbi all[4 + IDX_MAX_SUBSTRINGS] = { ix->db_docs, ix->db_names };
+    for (int i = 0; i < n_cur; i++)
+        all[2 + i] = dbis[i];
+    for (int i = 0; i < 2 + n_cur; i++) {
+        rc = mdb_stat(rd->txn, all[i], &ms);
+        if (rc) {
+            out = idx_lmdb_error(ix, rc, "reading table stats", err, err_len);
+            goto done;
+        }
+        if (ms.ms_entries != count) {
+            out = sh_fail(err, err_len, SH_EINDEX,
+                          "index %s: a table holds %llu entries, meta counts %llu docs", ix->path,
+                          (unsigned long long)ms.ms_entries, (unsigned long long)count);
+            goto done;
+        }
+    }
+    out = idx_docs_foreach(rd, verify_doc, &vc);
+    if (out == SH_EINDEX && !(err && err_len && err[0]))
+        sh_fail(err, err_len, SH_EINDEX, "index %s: damaged doc record", ix->path);
+
+done:
+    for (int i = 0; i < n_cur; i++)
+        if (vc.cur[i])
+            mdb_cursor_close(vc.cur[i]);
+    return out;
+}

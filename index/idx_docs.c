@@ -1,0 +1,552 @@
+/* idx_docs.c — batched writes with map growth and replay; doc records.
+ * See idx_docs.h. */
+#include "idx_docs.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sh_error.h"
+
+#define REC_HEADER 24
+#define REC_VERSION 1
+
+enum { OP_ADD = 1, OP_REMOVE = 2, OP_MODEL = 3 };
+
+/* The pending write batch: its transaction, counters and a log of its
+ * operations ([u8 op][u32 len][payload] each) for replay after growth. */
+struct idx_batch {
+    MDB_txn *txn;          /* live write txn (map_lock held for reading) */
+    uint64_t next_id, doc_count;
+    int ops;
+    uint8_t *log;
+    size_t log_len, log_cap;
+};
+
+/* --- records ------------------------------------------------------------ */
+
+static size_t record_size(const idx_index *ix, const idx_doc *d)
+{
+    return REC_HEADER + (size_t)ix->code_bytes + d->name_len + 1 + d->labels_len + 1 + d->sig_len;
+}
+
+static void record_encode(const idx_index *ix, const idx_doc *d, uint8_t *p)
+{
+    p[0] = REC_VERSION;
+    p[1] = 0;
+    idx_put_u16(p + 2, (uint16_t)d->name_len);
+    idx_put_u16(p + 4, (uint16_t)d->labels_len);
+    idx_put_u16(p + 6, (uint16_t)d->sig_len);
+    idx_put_u64(p + 8, d->content_hash);
+    idx_put_u64(p + 16, d->length);
+    p += REC_HEADER;
+    code_to_bytes(&d->code, ix->bits, p);
+    p += ix->code_bytes;
+    memcpy(p, d->name, d->name_len);
+    p += d->name_len;
+    *p++ = 0;
+    if (d->labels_len)
+        memcpy(p, d->labels, d->labels_len);
+    p += d->labels_len;
+    *p++ = 0;
+    if (d->sig_len)
+        memcpy(p, d->sig, d->sig_len);
+}
+
+int idx_doc_decode(const idx_index *ix, const void *bytes, size_t len, idx_doc *d)
+{
+    const uint8_t *p = bytes;
+    if (len < REC_HEADER + (size_t)ix->code_bytes + 2 || p[0] != REC_VERSION)
+        return SH_EINDEX;
+    memset(d, 0, sizeof *d);
+    d->name_len = idx_get_u16(p + 2);
+    d->labels_len = idx_get_u16(p + 4);
+    d->sig_len = idx_get_u16(p + 6);
+    if (record_size(ix, d) != len)
+        return SH_EINDEX;
+    d->content_hash = idx_get_u64(p + 8);
+    d->length = idx_get_u64(p + 16);
+    p += REC_HEADER;
+    d->code = code_from_bytes(p, ix->bits);
+    p += ix->code_bytes;
+    d->name = (const char *)p;
+    p += d->name_len;
+    if (*p++ != 0)
+        return SH_EINDEX;
+    d->labels = (const char *)p;
+    p += d->labels_len;
+    if (*p++ != 0)
+        return SH_EINDEX;
+    d->sig = d->sig_len ? p : NULL;
+    return 0;
+}
+
+static int check_doc(const idx_index *ix, const idx_doc *d, char *err, size_t err_len)
+{
+    if (!d->name || d->name_len == 0 || d->name_len > IDX_MAX_NAME ||
+        memchr(d->name, 0, d->name_len))
+        return sh_fail(err, err_len, SH_EINVAL,
+                       "document name must be 1..%d bytes without NUL (got %zu bytes)",
+                       IDX_MAX_NAME, d->name_len);
+    if (d->labels_len > 65535 || (d->labels_len && (!d->labels || memchr(d->labels, 0, d->labels_len))))
+        return sh_fail(err, err_len, SH_EINVAL,
+                       "labels of document %.*s: at most 65535 bytes without NUL", (int)d->name_len,
+                       d->name);
+    if (d->sig_len != (size_t)ix->sig_bytes || (d->sig_len && !d->sig))
+        return sh_fail(err, err_len, SH_EINVAL,
+                       "signature of document %.*s has %zu bytes; index %s expects %d",
+                       (int)d->name_len, d->name, d->sig_len, ix->path, ix->sig_bytes);
+    sh_code extra = d->code;
+    for (int b = 0; b < ix->bits; b++)
+        code_set_bit(&extra, b, 0);
+    if (extra.w[0] | extra.w[1])
+        return sh_fail(err, err_len, SH_EINVAL,
+                       "code of document %.*s has bits set beyond the index's %d bits",
+                       (int)d->name_len, d->name, ix->bits);
+    return 0;
+}
+
+/* --- table updates (return LMDB codes) ----------------------------------- */
+
+static void id_key(uint32_t id, uint8_t *buf, MDB_val *k)
+{
+    idx_put_u32(buf, id);
+    k->mv_size = IDX_ID_BYTES;
+    k->mv_data = buf;
+}
+
+/* Puts (or with del != 0 deletes) the codes, mih and content entries of
+ * doc id with the given code and content hash. */
+static int index_entries(idx_index *ix, MDB_txn *txn, uint32_t id, const sh_code *code,
+                         uint64_t hash, int del)
+{
+    uint8_t key[16], val[IDX_ID_BYTES + 16], idb[IDX_ID_BYTES], hb[8];
+    idx_put_u32(idb, id);
+    idx_put_u32(val, id);
+    code_to_bytes(code, ix->bits, key);
+    code_to_bytes(code, ix->bits, val + IDX_ID_BYTES);
+    MDB_val k = { (size_t)ix->code_bytes, key }, v = { IDX_ID_BYTES, idb };
+    int rc = del ? mdb_del(txn, ix->db_codes, &k, &v) : mdb_put(txn, ix->db_codes, &k, &v, 0);
+    for (int j = 0; (rc == 0 || (del && rc == MDB_NOTFOUND)) && j < ix->m; j++) {
+        uint8_t sk[8];
+        idx_substring_key(idx_substring_value(code, &ix->sub[j]), &ix->sub[j], sk);
+        MDB_val mk = { (size_t)ix->sub[j].key_bytes, sk };
+        MDB_val mv = { (size_t)(IDX_ID_BYTES + ix->code_bytes), val };
+        rc = del ? mdb_del(txn, ix->db_mih[j], &mk, &mv) : mdb_put(txn, ix->db_mih[j], &mk, &mv, 0);
+    }
+    if (rc == 0 || (del && rc == MDB_NOTFOUND)) {
+        idx_put_u64(hb, hash);
+        MDB_val ck = { 8, hb }, cv = { IDX_ID_BYTES, idb };
+        rc = del ? mdb_del(txn, ix->db_content, &ck, &cv) : mdb_put(txn, ix->db_content, &ck, &cv, 0);
+    }
+    /* Deleting tolerates entries already missing (a damaged index heals). */
+    return del && rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int lookup_name(idx_index *ix, MDB_txn *txn, const char *name, size_t len, uint32_t *id)
+{
+    MDB_val k = { len, (void *)name }, v;
+    int rc = mdb_get(txn, ix->db_names, &k, &v);
+    if (rc == 0 && v.mv_size != IDX_ID_BYTES)
+        rc = MDB_CORRUPTED;
+    *id = rc == 0 ? idx_get_u32(v.mv_data) : 0;
+    return rc;
+}
+
+/* First doc id other than self whose content hash is hash, or 0. */
+static int find_duplicate(idx_index *ix, MDB_txn *txn, uint64_t hash, uint32_t self,
+                          uint32_t *dup)
+{
+    uint8_t hb[8];
+    idx_put_u64(hb, hash);
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, ix->db_content, &cur);
+    if (rc)
+        return rc;
+    MDB_val k = { 8, hb }, v;
+    *dup = 0;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
+        uint32_t id = idx_get_u32(v.mv_data);
+        if (id != self) {
+            *dup = id;
+            break;
+        }
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int apply_add(idx_index *ix, struct idx_batch *b, const uint8_t *rec, size_t len,
+                     idx_add_result *res)
+{
+    idx_doc d;
+    if (idx_doc_decode(ix, rec, len, &d))
+        return MDB_CORRUPTED; /* cannot happen: we encoded it */
+    uint32_t old = 0, id;
+    int rc = lookup_name(ix, b->txn, d.name, d.name_len, &old);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    uint32_t dup;
+    rc = find_duplicate(ix, b->txn, d.content_hash, old, &dup);
+    if (rc)
+        return rc;
+    *res = (idx_add_result){ 0, 0, dup };
+    if (dup && !ix->store_duplicates) {
+        res->action = IDX_SKIPPED_DUPLICATE;
+        return 0;
+    }
+    uint8_t kb[IDX_ID_BYTES];
+    MDB_val k, v;
+    if (old) {
+        id = old;
+        id_key(id, kb, &k);
+        rc = mdb_get(b->txn, ix->db_docs, &k, &v);
+        idx_doc prev;
+        if (rc == 0 && v.mv_size == len && memcmp(v.mv_data, rec, len) == 0) {
+            *res = (idx_add_result){ IDX_UNCHANGED, id, dup };
+            return 0;
+        }
+        if (rc == 0 && idx_doc_decode(ix, v.mv_data, v.mv_size, &prev) == 0)
+            rc = index_entries(ix, b->txn, id, &prev.code, prev.content_hash, 1);
+        else if (rc == 0 || rc == MDB_NOTFOUND)
+            rc = 0; /* damaged or missing record: overwrite it */
+        if (rc)
+            return rc;
+        res->action = IDX_REPLACED;
+    } else {
+        if (b->next_id > UINT32_MAX)
+            return SH_EFULL; /* doc ids exhausted; reported by run_op */
+        id = (uint32_t)b->next_id++;
+        b->doc_count++;
+        id_key(id, kb, &k);
+        MDB_val nk = { d.name_len, (void *)d.name }, nv = { IDX_ID_BYTES, kb };
+        rc = mdb_put(b->txn, ix->db_names, &nk, &nv, MDB_NOOVERWRITE);
+        if (rc)
+            return rc;
+        res->action = IDX_ADDED;
+    }
+    res->id = id;
+    v.mv_size = len;
+    v.mv_data = (void *)rec;
+    rc = mdb_put(b->txn, ix->db_docs, &k, &v, 0);
+    if (rc)
+        return rc;
+    return index_entries(ix, b->txn, id, &d.code, d.content_hash, 0);
+}
+
+/* MDB_NOTFOUND when the name is absent (nothing changed). */
+static int apply_remove(idx_index *ix, struct idx_batch *b, const uint8_t *name, size_t len,
+                        uint32_t *id_out)
+{
+    uint32_t id;
+    int rc = lookup_name(ix, b->txn, (const char *)name, len, &id);
+    if (rc)
+        return rc;
+    uint8_t kb[IDX_ID_BYTES];
+    MDB_val k, v, nk = { len, (void *)name };
+    id_key(id, kb, &k);
+    rc = mdb_get(b->txn, ix->db_docs, &k, &v);
+    idx_doc prev;
+    if (rc == 0 && idx_doc_decode(ix, v.mv_data, v.mv_size, &prev) == 0)
+        rc = index_entries(ix, b->txn, id, &prev.code, prev.content_hash, 1);
+    else if (rc == 0 || rc == MDB_NOTFOUND)
+        rc = 0;
+    if (!rc)
+        rc = mdb_del(b->txn, ix->db_docs, &k, NULL);
+    if (rc == MDB_NOTFOUND)
+        rc = 0;
+    if (!rc)
+        rc = mdb_del(b->txn, ix->db_names, &nk, NULL);
+    if (!rc) {
+        b->doc_count--;
+        *id_out = id;
+    }
+    return rc;
+}
+
+static int apply_op(idx_index *ix, struct idx_batch *b, int op, const uint8_t *p, size_t len,
+                    idx_add_result *res, uint32_t *removed)
+{
+    if (op == OP_ADD)
+        return apply_add(ix, b, p, len, res);
+    if (op == OP_REMOVE)
+        return apply_remove(ix, b, p, len, removed);
+    MDB_val k = { 5, "model" }, v = { len, (void *)p };
+    return mdb_put(b->txn, ix->db_model, &k, &v, 0);
+}
+
+/* --- batch lifecycle ------------------------------------------------------ */
+
+static void batch_end_txn(idx_index *ix, struct idx_batch *b, int commit, int *rc)
+{
+    if (!b->txn)
+        return;
+    if (commit)
+        *rc = mdb_txn_commit(b->txn);
+    else
+        mdb_txn_abort(b->txn);
+    b->txn = NULL;
+    pthread_rwlock_unlock(&ix->map_lock);
+}
+
+static int batch_begin_txn(idx_index *ix, struct idx_batch *b)
+{
+    int rc = idx_txn_begin(ix, 0, &b->txn);
+    if (rc) {
+        b->txn = NULL;
+        return rc;
+    }
+    rc = idx_meta_get_u64(ix, b->txn, "next_id", &b->next_id);
+    if (!rc)
+        rc = idx_meta_get_u64(ix, b->txn, "doc_count", &b->doc_count);
+    if (!rc && b->next_id == 0)
+        b->next_id = 1;
+    if (rc)
+        batch_end_txn(ix, b, 0, NULL);
+    return rc;
+}
+
+void idx_batch_discard(idx_index *ix)
+{
+    if (!ix || !ix->batch)
+        return;
+    batch_end_txn(ix, ix->batch, 0, NULL);
+    free(ix->batch->log);
+    free(ix->batch);
+    ix->batch = NULL;
+}
+
+int idx_batch_pending(const idx_index *ix)
+{
+    return ix && ix->batch ? ix->batch->ops : 0;
+}
+
+static int batch_open(idx_index *ix, char *err, size_t err_len)
+{
+    if (ix->rdonly)
+        return sh_fail(err, err_len, SH_EREADONLY, "index %s is open read-only", ix->path);
+    if (ix->batch)
+        return 0;
+    struct idx_batch *b = calloc(1, sizeof *b);
+    if (!b)
+        return sh_fail(err, err_len, SH_ENOMEM, "out of memory for a write batch");
+    int rc = batch_begin_txn(ix, b);
+    if (rc) {
+        free(b);
+        return idx_lmdb_error(ix, rc, "starting a write transaction", err, err_len);
+    }
+    ix->batch = b;
+    return 0;
+}
+
+static int log_append(struct idx_batch *b, int op, const void *head, size_t head_len,
+                      const void *body, size_t body_len)
+{
+    size_t need = b->log_len + 5 + head_len + body_len;
+    if (need > b->log_cap) {
+        size_t cap = b->log_cap ? b->log_cap : 4096;
+        while (cap < need)
+            cap *= 2;
+        uint8_t *p = realloc(b->log, cap);
+        if (!p)
+            return SH_ENOMEM;
+        b->log = p;
+        b->log_cap = cap;
+    }
+    uint8_t *p = b->log + b->log_len;
+    p[0] = (uint8_t)op;
+    idx_put_u32(p + 1, (uint32_t)(head_len + body_len));
+    if (head_len)
+        memcpy(p + 5, head, head_len);
+    if (body_len)
+        memcpy(p + 5 + head_len, body, body_len);
+    b->log_len = need;
+    return 0;
+}
+
+/* Aborts, grows the map, restarts the transaction and replays the log;
+ * the last operation's results land in res / removed. LMDB code or a
+ * semhash code from the growth. */
+static int grow_and_replay(idx_index *ix, idx_add_result *res, uint32_t *removed, char *err,
+                           size_t err_len)
+{
+    struct idx_batch *b = ix->batch;
+    int rc = MDB_MAP_FULL;
+    while (rc == MDB_MAP_FULL) {
+        batch_end_txn(ix, b, 0, NULL);
+        rc = idx_map_grow(ix, err, err_len);
+        if (rc)
+            return rc;
+        rc = batch_begin_txn(ix, b);
+        for (size_t at = 0; rc == 0 && at < b->log_len;) {
+            size_t len = idx_get_u32(b->log + at + 1);
+            idx_add_result r;
+            uint32_t rm = 0;
+            rc = apply_op(ix, b, b->log[at], b->log + at + 5, len, &r, &rm);
+            if (res)
+                *res = r;
+            if (removed)
+                *removed = rm;
+            at += 5 + len;
+        }
+    }
+    return rc;
+}
+
+/* Logs and applies one operation, growing and replaying as needed. */
+static int run_op(idx_index *ix, int op, const void *head, size_t head_len, const void *body,
+                  size_t body_len, idx_add_result *res, uint32_t *removed, char *err,
+                  size_t err_len)
+{
+    int rc = batch_open(ix, err, err_len);
+    if (rc)
+        return rc;
+    struct idx_batch *b = ix->batch;
+    size_t mark = b->log_len;
+    if (log_append(b, op, head, head_len, body, body_len))
+        return sh_fail(err, err_len, SH_ENOMEM, "out of memory logging a write");
+    const uint8_t *payload = b->log + mark + 5;
+    rc = apply_op(ix, b, op, payload, head_len + body_len, res, removed);
+    if (rc == MDB_NOTFOUND && op == OP_REMOVE) {
+        b->log_len = mark;
+        return sh_fail(err, err_len, SH_ENOTFOUND, "no document named %.*s in index %s",
+                       (int)head_len, (const char *)head, ix->path);
+    }
+    if (rc == SH_EFULL) {
+        idx_batch_discard(ix);
+        return sh_fail(err, err_len, SH_EFULL, "index %s: doc ids exhausted", ix->path);
+    }
+    if (rc == MDB_MAP_FULL)
+        rc = grow_and_replay(ix, res, removed, err, err_len);
+    if (rc) {
+        idx_batch_discard(ix);
+        if (rc == MDB_TXN_FULL)
+            return sh_fail(err, err_len, SH_EFULL,
+                           "index %s: too many changes in one transaction; use a smaller "
+                           "batch size",
+                           ix->path);
+        /* semhash codes come with their message from the growth */
+        return rc < 0 && rc > -100 ? rc : idx_lmdb_error(ix, rc, "writing", err, err_len);
+    }
+    b->ops++;
+    if (b->ops >= ix->batch_size)
+        return idx_commit(ix, err, err_len);
+    return 0;
+}
+
+int idx_commit(idx_index *ix, char *err, size_t err_len)
+{
+    if (!ix->batch)
+        return 0;
+    struct idx_batch *b = ix->batch;
+    int rc;
+    for (;;) {
+        rc = idx_meta_put_u64(ix, b->txn, "next_id", b->next_id);
+        if (!rc)
+            rc = idx_meta_put_u64(ix, b->txn, "doc_count", b->doc_count);
+        if (!rc)
+            batch_end_txn(ix, b, 1, &rc);
+        if (rc != MDB_MAP_FULL)
+            break;
+        rc = grow_and_replay(ix, NULL, NULL, err, err_len);
+        if (rc)
+            break;
+    }
+    idx_batch_discard(ix);
+    if (rc < 0 && rc > -100)
+        return rc; /* semhash code from the growth, message written */
+    return idx_lmdb_error(ix, rc, "committing", err, err_len);
+}
+
+int idx_add(idx_index *ix, const idx_doc *doc, idx_add_result *res, char *err, size_t err_len)
+{
+    idx_add_result local;
+    if (!res)
+        res = &local;
+    *res = (idx_add_result){ 0, 0, 0 };
+    if (ix->rdonly)
+        return sh_fail(err, err_len, SH_EREADONLY, "index %s is open read-only", ix->path);
+    int rc = check_doc(ix, doc, err, err_len);
+    if (rc)
+        return rc;
+    size_t len = record_size(ix, doc);
+    uint8_t stack[1024];
+    uint8_t *rec = len <= sizeof stack ? stack : malloc(len);
+    if (!rec)
+        return sh_fail(err, err_len, SH_ENOMEM, "out of memory for a doc record");
+    record_encode(ix, doc, rec);
+    rc = run_op(ix, OP_ADD, rec, len, NULL, 0, res, NULL, err, err_len);
+    if (rec != stack)
+        free(rec);
+    return rc;
+}
+
+int idx_remove(idx_index *ix, const char *name, size_t len, uint32_t *id, char *err,
+               size_t err_len)
+{
+    uint32_t local;
+    if (!id)
+        id = &local;
+    *id = 0;
+    if (len == 0 || len > IDX_MAX_NAME)
+        return sh_fail(err, err_len, SH_ENOTFOUND, "no document named %.*s", (int)len, name);
+    return run_op(ix, OP_REMOVE, name, len, NULL, 0, NULL, id, err, err_len);
+}
+
+int idx_model_put(idx_index *ix, const void *blob, size_t len, char *err, size_t err_len)
+{
+    if (len > UINT32_MAX)
+        return sh_fail(err, err_len, SH_EINVAL, "model of %zu bytes is too large", len);
+    int rc = run_op(ix, OP_MODEL, blob, len, NULL, 0, NULL, NULL, err, err_len);
+    return rc ? rc : idx_commit(ix, err, err_len);
+}
+
+/* --- reading ---------------------------------------------------------------- */
+
+int idx_doc_get(idx_reader *rd, uint32_t id, idx_doc *doc)
+{
+    uint8_t kb[IDX_ID_BYTES];
+    MDB_val k, v;
+    id_key(id, kb, &k);
+    int rc = mdb_get(rd->txn, rd->ix->db_docs, &k, &v);
+    if (rc)
+        return idx_lmdb_error(rd->ix, rc, "reading a doc", NULL, 0);
+    rc = idx_doc_decode(rd->ix, v.mv_data, v.mv_size, doc);
+    doc->id = id;
+    return rc;
+}
+
+int idx_doc_find(idx_reader *rd, const char *name, size_t len, idx_doc *doc)
+{
+    if (len == 0 || len > IDX_MAX_NAME)
+        return SH_ENOTFOUND;
+    uint32_t id;
+    int rc = lookup_name(rd->ix, rd->txn, name, len, &id);
+    if (rc)
+        return idx_lmdb_error(rd->ix, rc, "looking up a name", NULL, 0);
+    return idx_doc_get(rd, id, doc);
+}
+
+int idx_docs_foreach(idx_reader *rd, int (*fn)(const idx_doc *doc, void *ctx), void *ctx)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(rd->txn, rd->ix->db_docs, &cur);
+    if (rc)
+        return idx_lmdb_error(rd->ix, rc, "walking docs", NULL, 0);
+    MDB_val k, v;
+    int out = 0;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && out == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        idx_doc d;
+        if (k.mv_size != IDX_ID_BYTES || idx_doc_decode(rd->ix, v.mv_data, v.mv_size, &d)) {
+            out = SH_EINDEX;
+            break;
+        }
+        d.id = idx_get_u32(k.mv_data);
+        out = fn(&d, ctx);
+    }
+    mdb_cursor_close(cur);
+    if (out)
+        return out;
+    return rc == MDB_NOTFOUND ? 0 : idx_lmdb_error(rd->ix, rc, "walking docs", NULL, 0);
+}

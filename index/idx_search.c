@@ -1,0 +1,409 @@
+/* idx_search.c — ball enumeration, multi-index hashing, scan, top-k,
+ * planner. See idx_search.h. */
+#include "idx_search.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sh_error.h"
+
+/* Relative costs used by the planner: one B-tree lookup, one MIH
+ * candidate verified, one code visited by the scan. Measured roughly on
+ * a 1M-code index; only their ratios matter. */
+#define COST_PROBE 1.0
+#define COST_CANDIDATE 0.1
+#define COST_SCAN 0.05
+
+/* --- combinations of k positions out of n, in lexicographic order ------- */
+
+static void comb_first(int *pos, int k)
+{
+    for (int i = 0; i < k; i++)
+        pos[i] = i;
+}
+
+/* Advances to the next combination; 0 when there is none. */
+static int comb_next(int *pos, int k, int n)
+{
+    int i = k - 1;
+    while (i >= 0 && pos[i] == n - k + i)
+        i--;
+    if (i < 0)
+        return 0;
+    pos[i]++;
+    for (int j = i + 1; j < k; j++)
+        pos[j] = pos[j - 1] + 1;
+    return 1;
+}
+
+static double binomial(int n, int k)
+{
+    if (k < 0 || k > n)
+        return 0;
+    double c = 1;
+    for (int i = 1; i <= k; i++)
+        c = c * (n - k + i) / i;
+    return c;
+}
+
+static double ball_size(int n, int r)
+{
+    double s = 0;
+    for (int i = 0; i <= r && i <= n; i++)
+        s += binomial(n, i);
+    return s;
+}
+
+/* --- hits in the reader's scratch --------------------------------------- */
+
+static int hit_push(idx_reader *rd, uint32_t id, int dist)
+{
+    if (rd->scratch_len == rd->scratch_cap) {
+        size_t cap = rd->scratch_cap ? rd->scratch_cap * 2 : 256;
+        uint64_t *p = realloc(rd->scratch, cap * sizeof *p);
+        if (!p)
+            return SH_ENOMEM;
+        rd->scratch = p;
+        rd->scratch_cap = cap;
+    }
+    rd->scratch[rd->scratch_len++] = (uint64_t)dist << 32 | id;
+    return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* --- visiting the duplicate values of one key ----------------------------- */
+
+typedef int (*batch_fn)(const uint8_t *vals, size_t count, void *ctx);
+
+/* The cursor stands on a key whose first value is v. Hands every value to
+ * fn, a page at a time (MDB_GET_MULTIPLE). Returns fn's or LMDB's code. */
+static int visit_dups(MDB_cursor *c, MDB_val *k, MDB_val *v, size_t vsize, batch_fn fn,
+                      void *ctx)
+{
+    size_t n;
+    int rc = mdb_cursor_count(c, &n);
+    if (rc)
+        return rc;
+    if (n == 1)
+        return v->mv_size == vsize ? fn(v->mv_data, 1, ctx) : MDB_CORRUPTED;
+    for (rc = mdb_cursor_get(c, k, v, MDB_GET_MULTIPLE); rc == 0;
+         rc = mdb_cursor_get(c, k, v, MDB_NEXT_MULTIPLE)) {
+        int out = fn(v->mv_data, v->mv_size / vsize, ctx);
+        if (out)
+            return out;
+    }
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* codes table values: doc ids, all at one known distance. */
+typedef struct {
+    idx_reader *rd;
+    int dist;
+} codes_ctx;
+
+static int codes_batch(const uint8_t *vals, size_t count, void *ctx)
+{
+    codes_ctx *cc = ctx;
+    for (size_t i = 0; i < count; i++) {
+        int rc = hit_push(cc->rd, idx_get_u32(vals + i * IDX_ID_BYTES), cc->dist);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Looks key up in codes; adds its ids at distance dist. */
+static int probe_codes(idx_reader *rd, const uint8_t *key, int dist)
+{
+    MDB_val k = { (size_t)rd->ix->code_bytes, (void *)key }, v;
+    int rc = mdb_cursor_get(rd->cur_codes, &k, &v, MDB_SET);
+    if (rc)
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    codes_ctx cc = { rd, dist };
+    return visit_dups(rd->cur_codes, &k, &v, IDX_ID_BYTES, codes_batch, &cc);
+}
+
+/* --- ball ------------------------------------------------------------------ */
+
+static int search_ball(idx_reader *rd, const sh_code *q, int r, idx_search_info *info)
+{
+    int bits = rd->ix->bits, pos[SH_CODE_MAX_BITS];
+    uint8_t key[16];
+    code_to_bytes(q, bits, key);
+    for (int d = 0; d <= r; d++) {
+        comb_first(pos, d);
+        do {
+            for (int i = 0; i < d; i++)
+                key[pos[i] >> 3] ^= (uint8_t)(0x80 >> (pos[i] & 7));
+            int rc = probe_codes(rd, key, d);
+            for (int i = 0; i < d; i++)
+                key[pos[i] >> 3] ^= (uint8_t)(0x80 >> (pos[i] & 7));
+            info->probes++;
+            if (rc)
+                return rc;
+        } while (comb_next(pos, d, bits));
+    }
+    return 0;
+}
+
+/* --- multi-index hashing -------------------------------------------------- */
+
+/* Radius for substring j (negative: not searched). */
+static int mih_radius(int r, int m, int j)
+{
+    int q = r / m, a = r % m;
+    return j <= a ? q : q - 1;
+}
+
+typedef struct {
+    idx_reader *rd;
+    const sh_code *q;
+    int r, j;
+    const int *sub_r;
+    idx_search_info *info;
+} mih_ctx;
+
+static int mih_batch(const uint8_t *vals, size_t count, void *ctx)
+{
+    mih_ctx *mc = ctx;
+    const idx_index *ix = mc->rd->ix;
+    size_t vsize = IDX_ID_BYTES + (size_t)ix->code_bytes;
+    mc->info->candidates += count;
+    for (size_t i = 0; i < count; i++) {
+        const uint8_t *v = vals + i * vsize;
+        sh_code c = code_from_bytes(v + IDX_ID_BYTES, ix->bits);
+        int d = code_hamming(mc->q, &c);
+        if (d > mc->r)
+            continue;
+        sh_code x = { { mc->q->w[0] ^ c.w[0], mc->q->w[1] ^ c.w[1] } };
+        int seen = 0;
+        for (int k = 0; k < mc->j && !seen; k++) {
+            const sh_code *mk = &ix->sub[k].mask;
+            int dk = __builtin_popcountll(x.w[0] & mk->w[0]) + __builtin_popcountll(x.w[1] & mk->w[1]);
+            seen = mc->sub_r[k] >= 0 && dk <= mc->sub_r[k];
+        }
+        if (seen)
+            continue;
+        int rc = hit_push(mc->rd, idx_get_u32(v), d);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int search_mih(idx_reader *rd, const sh_code *q, int r, idx_search_info *info)
+{
+    const idx_index *ix = rd->ix;
+    int sub_r[IDX_MAX_SUBSTRINGS], pos[64];
+    for (int j = 0; j < ix->m; j++)
+        sub_r[j] = mih_radius(r, ix->m, j);
+    mih_ctx mc = { rd, q, r, 0, sub_r, info };
+    size_t vsize = IDX_ID_BYTES + (size_t)ix->code_bytes;
+    for (int j = 0; j < ix->m; j++) {
+        const idx_substring *s = &ix->sub[j];
+        uint64_t qv = idx_substring_value(q, s);
+        mc.j = j;
+        for (int d = 0; d <= sub_r[j] && d <= s->len; d++) {
+            comb_first(pos, d);
+            do {
+                uint64_t v = qv;
+                for (int i = 0; i < d; i++)
+                    v ^= (uint64_t)1 << pos[i];
+                uint8_t key[8];
+                idx_substring_key(v, s, key);
+                MDB_val k = { (size_t)s->key_bytes, key }, val;
+                info->probes++;
+                int rc = mdb_cursor_get(rd->cur_mih[j], &k, &val, MDB_SET);
+                if (rc == 0)
+                    rc = visit_dups(rd->cur_mih[j], &k, &val, vsize, mih_batch, &mc);
+                if (rc && rc != MDB_NOTFOUND)
+                    return rc;
+            } while (comb_next(pos, d, s->len));
+        }
+    }
+    return 0;
+}
+
+/* --- scan ------------------------------------------------------------------ */
+
+static int search_scan(idx_reader *rd, const sh_code *q, int r, idx_search_info *info)
+{
+    const idx_index *ix = rd->ix;
+    MDB_cursor *c = rd->cur_codes;
+    MDB_val k, v;
+    int rc;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_NODUP)) {
+        if (k.mv_size != (size_t)ix->code_bytes)
+            return MDB_CORRUPTED;
+        sh_code code = code_from_bytes(k.mv_data, ix->bits);
+        int d = code_hamming(q, &code);
+        info->candidates++;
+        if (d > r)
+            continue;
+        codes_ctx cc = { rd, d };
+        rc = visit_dups(c, &k, &v, IDX_ID_BYTES, codes_batch, &cc);
+        if (rc)
+            return rc;
+    }
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* --- planner and entry points ------------------------------------------------ */
+
+static double mih_probes(const idx_index *ix, int r, double n_docs, double *candidates)
+{
+    double probes = 0, cand = 0;
+    for (int j = 0; j < ix->m; j++) {
+        int rj = mih_radius(r, ix->m, j);
+        if (rj < 0)
+            continue;
+        double p = ball_size(ix->sub[j].len, rj);
+        probes += p;
+        cand += n_docs * p / ldexp(1.0, ix->sub[j].len);
+    }
+    *candidates = cand;
+    return probes;
+}
+
+idx_mode idx_plan(const idx_index *ix, uint64_t n_docs, int radius, idx_search_info *info)
+{
+    double n = (double)n_docs, cand;
+    double ball_probes = ball_size(ix->bits, radius);
+    double mp = mih_probes(ix, radius, n, &cand);
+    double cost[4];
+    cost[IDX_MODE_AUTO] = 0;
+    cost[IDX_MODE_BALL] = ball_probes * COST_PROBE;
+    cost[IDX_MODE_MIH] = mp * COST_PROBE + cand * COST_CANDIDATE;
+    cost[IDX_MODE_SCAN] = n * COST_SCAN + COST_PROBE;
+    idx_mode best = IDX_MODE_SCAN;
+    if (mp <= IDX_MAX_PROBES && cost[IDX_MODE_MIH] < cost[best])
+        best = IDX_MODE_MIH;
+    if (ball_probes <= IDX_MAX_PROBES && cost[IDX_MODE_BALL] < cost[best])
+        best = IDX_MODE_BALL;
+    if (info) {
+        memcpy(info->cost, cost, sizeof cost);
+        info->mode = best;
+    }
+    return best;
+}
+
+static int search_error(idx_reader *rd, int rc)
+{
+    if (rc < 0 && rc > -100)
+        return rc; /* already a semhash code */
+    return idx_lmdb_error(rd->ix, rc, "searching", NULL, 0);
+}
+
+/* Chooses the mode for one step. AUTO is planned. An explicit ball or MIH
+ * search over IDX_MAX_PROBES is refused (strict) or, for a top-k step
+ * (not strict), replaced by a scan as soon as it would cost more than one. */
+static int resolve_mode(idx_reader *rd, int radius, idx_mode mode, int strict,
+                        idx_search_info *info, idx_mode *out)
+{
+    idx_mode planned = idx_plan(rd->ix, idx_reader_doc_count(rd), radius, info);
+    if (mode == IDX_MODE_AUTO) {
+        *out = planned;
+        return 0;
+    }
+    if (mode != IDX_MODE_BALL && mode != IDX_MODE_MIH && mode != IDX_MODE_SCAN)
+        return SH_EINVAL;
+    double cand, probes = mode == IDX_MODE_BALL ? ball_size(rd->ix->bits, radius)
+                          : mode == IDX_MODE_MIH ? mih_probes(rd->ix, radius, 0, &cand)
+                                                 : 0;
+    if (strict && probes > IDX_MAX_PROBES)
+        return SH_EINVAL;
+    if (!strict && info->cost[mode] > info->cost[IDX_MODE_SCAN])
+        mode = IDX_MODE_SCAN;
+    *out = mode;
+    return 0;
+}
+
+/* Gathers every hit within radius into rd->scratch, sorted. */
+static int gather(idx_reader *rd, const sh_code *q, int radius, idx_mode mode,
+                  idx_search_info *info)
+{
+    rd->scratch_len = 0;
+    info->mode = mode;
+    info->radius = radius;
+    int rc = mode == IDX_MODE_BALL  ? search_ball(rd, q, radius, info)
+             : mode == IDX_MODE_MIH ? search_mih(rd, q, radius, info)
+                                    : search_scan(rd, q, radius, info);
+    if (rc)
+        return search_error(rd, rc);
+    if (rd->scratch_len > 1)
+        qsort(rd->scratch, rd->scratch_len, sizeof *rd->scratch, cmp_u64);
+    return 0;
+}
+
+static void copy_hits(const idx_reader *rd, idx_hit *hits, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        hits[i].id = (uint32_t)rd->scratch[i];
+        hits[i].distance = (uint32_t)(rd->scratch[i] >> 32);
+    }
+}
+
+int idx_search(idx_reader *rd, const sh_code *query, int radius, idx_mode mode, idx_hit *hits,
+               size_t cap, size_t *total, idx_search_info *info)
+{
+    idx_search_info local;
+    if (!info)
+        info = &local;
+    memset(info, 0, sizeof *info);
+    *total = 0;
+    if (!rd->live || radius < 0 || radius > rd->ix->bits || (cap && !hits))
+        return SH_EINVAL;
+    idx_mode m;
+    int rc = resolve_mode(rd, radius, mode, 1, info, &m);
+    if (rc)
+        return rc;
+    rc = gather(rd, query, radius, m, info);
+    if (rc)
+        return rc;
+    *total = rd->scratch_len;
+    copy_hits(rd, hits, cap < rd->scratch_len ? cap : rd->scratch_len);
+    return 0;
+}
+
+int idx_topk(idx_reader *rd, const sh_code *query, size_t k, idx_mode mode, idx_hit *hits,
+             size_t *n, idx_search_info *info)
+{
+    idx_search_info local;
+    if (!info)
+        info = &local;
+    memset(info, 0, sizeof *info);
+    *n = 0;
+    if (!rd->live || (k && !hits))
+        return SH_EINVAL;
+    if (k == 0)
+        return 0;
+    uint64_t probes = 0, candidates = 0;
+    for (int r = 0; r <= rd->ix->bits; r++) {
+        idx_mode m;
+        int rc = resolve_mode(rd, r, mode, 0, info, &m);
+        if (rc)
+            return rc;
+        if (m == IDX_MODE_SCAN)
+            r = rd->ix->bits; /* one pass sees every doc */
+        rc = gather(rd, query, r, m, info);
+        probes += info->probes;
+        candidates += info->candidates;
+        info->probes = info->candidates = 0;
+        if (rc)
+            return rc;
+        if (rd->scratch_len >= k)
+            break;
+    }
+    info->probes = probes;
+    info->candidates = candidates;
+    *n = k < rd->scratch_len ? k : rd->scratch_len;
+    copy_hits(rd, hits, *n);
+    return 0;
+}

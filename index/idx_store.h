@@ -1,0 +1,210 @@
+/* idx_store.h — the LMDB environment behind one semhash index.
+ *
+ * An index is one LMDB environment (a directory holding data.mdb and
+ * lock.mdb) with these named databases:
+ *
+ *   meta        text key -> value: magic, format version, code bits,
+ *               substring count, signature length, counters, config text
+ *   model       "model" -> the serialised model blob (opaque here)
+ *   codes       code (bits/8 big-endian bytes) -> doc id       (DUPSORT|DUPFIXED)
+ *   mih_0..     code substring (big-endian) -> doc id + full code
+ *               (DUPSORT|DUPFIXED), one table per substring
+ *   docs        doc id -> record (see idx_docs.h)
+ *   names       external name -> doc id
+ *   content     xxh64 of the content (8 bytes BE) -> doc id (DUPSORT|DUPFIXED)
+ *
+ * Doc ids are 32-bit, stored as 4 big-endian bytes (so byte order is
+ * numeric order), start at 1 and are never reused.
+ *
+ * This module opens, creates and closes the environment, reads the
+ * metadata, hands out read snapshots (idx_reader), translates LMDB error
+ * codes and grows the map. It does not add documents (idx_docs.h) nor
+ * search (idx_search.h).
+ *
+ * Threads and processes
+ * - One idx_index handle may be shared by many threads for reading: every
+ *   thread takes its own idx_reader (a read transaction; the environment is
+ *   opened with MDB_NOTLS, so a reader may be reset and renewed by the
+ *   thread that uses it, and a thread may hold several).
+ * - Writes (idx_docs.h) go through one thread at a time per handle; other
+ *   processes may read concurrently. Only one process writes at a time
+ *   (LMDB serialises writers).
+ * - LMDB forbids opening the same environment twice in one process, and an
+ *   environment must not be used across fork(): open it after forking.
+ * - When the map must grow, this module waits for the readers of this
+ *   handle to end their current transaction (a process-wide lock taken
+ *   around every read transaction). Keep read transactions short, and end
+ *   or renew a thread's own reader before writing from the same thread.
+ */
+#ifndef SH_IDX_STORE_H
+#define SH_IDX_STORE_H
+
+#include <lmdb.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "code.h"
+
+#define IDX_FORMAT_VERSION 1
+#define IDX_MAGIC "semhash-index"
+#define IDX_MAX_SUBSTRINGS 16
+#define IDX_ID_BYTES 4
+#define IDX_MAX_NAME 500          /* bytes; LMDB keys are at most 511 */
+#define IDX_MAX_SIG 4096          /* bytes of near-duplicate signature */
+#define IDX_DEFAULT_MAP (64u << 20)
+#define IDX_DEFAULT_BATCH 1000
+#define IDX_DEFAULT_EXPECTED 1000000u
+
+/* Open flags. */
+enum {
+    IDX_RDONLY = 1, /* no writes; never creates or changes a file */
+    IDX_CREATE = 2, /* create a new index; the directory must hold none */
+    IDX_NOSYNC = 4  /* no fsync at commit: safe against a process crash,
+                       not against an operating-system crash */
+};
+
+typedef struct {
+    int flags;               /* IDX_RDONLY, IDX_CREATE, IDX_NOSYNC */
+    size_t map_size;         /* initial map in bytes, 0 = 64 MiB (grows) */
+    int batch_size;          /* adds/removes per write transaction, 0 = 1000 */
+    int store_duplicates;    /* 1: exact duplicates are stored and reported;
+                                0: they are reported and skipped */
+    /* Used by IDX_CREATE only: */
+    int code_bits;           /* 8..128, multiple of 8 */
+    int substrings;          /* MIH tables m, 0 = idx_choose_substrings() */
+    uint64_t expected_docs;  /* for choosing m, 0 = 1,000,000 */
+    int sig_bytes;           /* near-duplicate signature length, 0..4096 */
+    const char *config_text; /* stored verbatim in meta; may be NULL */
+    size_t config_len;
+} idx_options;
+
+/* Substring j of a code: bits [start, start+len) of the code, len <= 64,
+ * stored in key_bytes big-endian bytes (value right-aligned). mask has
+ * exactly those bits set, in code layout. */
+typedef struct {
+    int start, len, key_bytes;
+    sh_code mask;
+} idx_substring;
+
+struct idx_batch; /* the write batch, private to idx_docs.c */
+
+typedef struct idx_index {
+    MDB_env *env;
+    char *path;
+    int rdonly;
+    int bits, code_bytes, m, sig_bytes;
+    idx_substring sub[IDX_MAX_SUBSTRINGS];
+    MDB_dbi db_meta, db_model, db_codes, db_docs, db_names, db_content;
+    MDB_dbi db_mih[IDX_MAX_SUBSTRINGS];
+    size_t map_size;
+    int batch_size, store_duplicates;
+    pthread_rwlock_t map_lock; /* read: a transaction is live; write: resizing */
+    struct idx_batch *batch;   /* open write batch or NULL */
+} idx_index;
+
+/* A read snapshot with its cursors and scratch space. Use from one thread
+ * at a time. Pointers returned through a reader (doc records, model bytes)
+ * stay valid until idx_reader_renew or idx_reader_end. */
+typedef struct idx_reader {
+    idx_index *ix;
+    MDB_txn *txn;
+    int live;                  /* txn active and map_lock held for reading */
+    MDB_cursor *cur_codes;
+    MDB_cursor *cur_mih[IDX_MAX_SUBSTRINGS];
+    uint64_t *scratch;         /* hits as distance << 32 | id */
+    size_t scratch_len, scratch_cap;
+} idx_reader;
+
+/* m for MIH: about bits / log2(expected_docs), at least ceil(bits / 64)
+ * (substrings fit 64 bits), at most min(16, bits / 8). Cannot fail. */
+int idx_choose_substrings(int bits, uint64_t expected_docs);
+
+/* Fills sub[0..m-1]: contiguous substrings covering bits, the first
+ * bits % m of them one bit longer. m must be valid for bits. */
+void idx_layout_substrings(int bits, int m, idx_substring *sub);
+
+/* Opens (or with IDX_CREATE creates) the index in directory path.
+ * On success *out owns the handle (close with idx_close). On failure
+ * *out is NULL, nothing needs closing, err holds a message, and:
+ *   SH_ENOTFOUND  the directory does not exist
+ *   SH_EINDEX     the directory holds no semhash index (no data.mdb, not
+ *                 an LMDB file, no semhash meta) or it is damaged
+ *   SH_EVERSION   written by another index format version
+ *   SH_EINVAL     bad options (bits, substrings, sig_bytes, flags); or
+ *                 IDX_CREATE on a directory that already holds an index
+ *   SH_ENOMEM, or an errno value (permissions, disk).
+ * IDX_CREATE creates the directory if missing (one level). */
+int idx_open(const char *path, const idx_options *opts, idx_index **out,
+             char *err, size_t err_len);
+
+/* Aborts an uncommitted write batch (call idx_commit first to keep it)
+ * and closes the environment. Every reader must be ended before. Accepts
+ * NULL. */
+void idx_close(idx_index *ix);
+
+/* Starts a read snapshot of the latest committed state. On failure *out
+ * is NULL: SH_ENOMEM, SH_EINDEX (LMDB failure, e.g. reader table full). */
+int idx_reader_begin(idx_index *ix, idx_reader **out, char *err, size_t err_len);
+
+/* Moves the reader to the latest committed state (documents committed
+ * since become visible). Invalidates pointers obtained through it. On
+ * failure the reader is left inactive (only idx_reader_end is valid). */
+int idx_reader_renew(idx_reader *rd, char *err, size_t err_len);
+
+/* Ends the snapshot and frees the reader. Accepts NULL. */
+void idx_reader_end(idx_reader *rd);
+
+/* Number of documents in the reader's snapshot (the codes table's
+ * entries). Cannot fail on a live reader (0 otherwise). */
+uint64_t idx_reader_doc_count(const idx_reader *rd);
+
+/* The stored model blob: *data points into the map (valid until renew or
+ * end), *len its size. SH_ENOTFOUND if none was stored. */
+int idx_model_get(idx_reader *rd, const void **data, size_t *len);
+
+/* The creation config text (may be empty). Same lifetime as above. */
+int idx_config_get(idx_reader *rd, const char **text, size_t *len);
+
+/* --- helpers shared by the index modules ------------------------------ */
+
+/* Translates an LMDB or errno code rc into a semhash code and writes
+ * "<what>: <mdb_strerror> (index <path>)" into err:
+ * MDB_NOTFOUND -> SH_ENOTFOUND, MDB_MAP_FULL -> SH_EFULL, positive errno
+ * unchanged, any other LMDB code -> SH_EINDEX. 0 stays 0. */
+int idx_lmdb_error(const idx_index *ix, int rc, const char *what, char *err,
+                   size_t err_len);
+
+/* Grows the map: new size = max(2 * current, need); waits for this
+ * handle's read transactions to end. No transaction of this handle may be
+ * live in the calling thread. SH_EFULL when the limit (1 TiB) is reached
+ * or readers do not finish within 10 s. */
+int idx_map_grow(idx_index *ix, char *err, size_t err_len);
+
+/* Begins a transaction (flags 0 or MDB_RDONLY), adopting a map grown by
+ * another process when LMDB says MDB_MAP_RESIZED. Returns an LMDB code.
+ * Read transactions must be taken under map_lock (see idx_reader). */
+int idx_txn_begin(idx_index *ix, unsigned flags, MDB_txn **txn);
+
+/* Big-endian integer helpers. */
+void idx_put_u16(uint8_t *p, uint16_t v);
+void idx_put_u32(uint8_t *p, uint32_t v);
+void idx_put_u64(uint8_t *p, uint64_t v);
+uint16_t idx_get_u16(const uint8_t *p);
+uint32_t idx_get_u32(const uint8_t *p);
+uint64_t idx_get_u64(const uint8_t *p);
+
+/* Bits [sub->start, +len) of c as an integer (len <= 64). */
+uint64_t idx_substring_value(const sh_code *c, const idx_substring *sub);
+
+/* Writes value v as sub->key_bytes big-endian bytes. */
+void idx_substring_key(uint64_t v, const idx_substring *sub, uint8_t *out);
+
+/* Reads a u64 counter from meta; missing key -> *v = 0 and 0 returned.
+ * Returns an LMDB code for other failures, MDB_INVALID for a wrong size. */
+int idx_meta_get_u64(const idx_index *ix, MDB_txn *txn, const char *key, uint64_t *v);
+
+/* Writes a u64 counter into meta. Returns an LMDB code. */
+int idx_meta_put_u64(const idx_index *ix, MDB_txn *txn, const char *key, uint64_t v);
+
+#endif
