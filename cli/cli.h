@@ -18,4 +18,30 @@ enum {
  * Always returns CLI_EXIT_ERROR, for `return cli_error(...)`. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* ---- train / encode / eval (cmd_train.c, cmd_encode.c, cmd_eval.c) ---- */
+
+int cmd_train(int argc, char **argv);
+int cmd_encode(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+
+/* Progress of an autoencoder training on stderr (a bar per epoch with the
+ * batch loss, then one line per epoch with the validation precision),
+ * shared by train and eval. Defined in cmd_train.c. */
+typedef struct {
+    int enabled;        /* stderr is a terminal and not --quiet */
+    const char *label;  /* "train", "ae-64", ... */
+    void *bar;          /* cli_progress, owned */
+} cli_train_view;
+
+/* Points the recipe's callbacks at view (o is a hash_train_opts). Returns
+ * 0 or CLI_EXIT_ERROR when out of memory (message printed). */
+int cli_train_view_attach(cli_train_view *view, void *recipe, const char *label, int enabled);
+
+/* Frees what attach allocated. Accepts a view never attached. */
+void cli_train_view_done(cli_train_view *view);
+
+/* Parses a comma-separated list of positive integers into out[cap];
+ * returns the count, or -1 on a malformed list. */
+int cli_parse_int_list(const char *s, int *out, int cap);
+
 #endif

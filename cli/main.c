@@ -12,6 +12,9 @@ typedef struct {
 } cli_command;
 
 static const cli_command commands[] = {
+    { "train", cmd_train, "fit a vocabulary and a hashing model on documents" },
+    { "encode", cmd_encode, "print the code of every document: <id>TAB<hex>" },
+    { "eval", cmd_eval, "train on split train, query with split test, report precision" },
     { NULL, NULL, NULL }
 };
 
