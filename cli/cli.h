@@ -44,4 +44,25 @@ void cli_train_view_done(cli_train_view *view);
  * returns the count, or -1 on a malformed list. */
 int cli_parse_int_list(const char *s, int *out, int cap);
 
+/* ---- index, query, rm, stats, dups (cmd_index.c ... cmd_dups.c) ---- */
+
+int cmd_index(int argc, char **argv);
+int cmd_query(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_dups(int argc, char **argv);
+
+struct sh_index;
+
+/* Opens the index in path (read-only if rdonly) into *out; prints a
+ * one-line error and returns CLI_EXIT_ERROR on failure. Defined in
+ * cmd_index.c. */
+int cli_open_index(const char *path, int rdonly, struct sh_index **out);
+
+/* Parses a decimal count 0..max into *out; -1 if malformed. cmd_query.c. */
+int cli_parse_count(const char *s, long max, long *out);
+
+/* "auto", "ball", "mih", "scan" -> SH_MODE_...; -1 if unknown. cmd_query.c. */
+int cli_parse_mode(const char *s);
+
 #endif
