@@ -29,4 +29,9 @@ void tlib_add(sh_index *ix, unsigned n);
 /* Hamming distance of two codes of bits bits. */
 int tlib_hamming(const uint8_t *a, const uint8_t *b, int bits);
 
+/* The error codes SH_OK..SH_EREADONLY and SH_VERSION_STRING as seen by
+ * a file that includes semhash.h only (test_library_api.c). */
+extern const int tlib_public_codes[16];
+extern const char tlib_public_version[];
+
 #endif
