@@ -47,7 +47,8 @@ int cli_open_index(const char *path, int rdonly, sh_index **out)
     if (rc == SH_ENOTFOUND)
         return cli_error("index %s: no such directory (create it with 'semhash index')", path);
     if (rc == EROFS)
-        return cli_error("index %s: read-only filesystem: %s", path, err);
+        return cli_error("index %s is on a read-only filesystem: it can be queried, not "
+                         "changed", path);
     return cli_error("%s", err);
 }
 
