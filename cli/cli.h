@@ -59,6 +59,9 @@ struct sh_index;
  * cmd_index.c. */
 int cli_open_index(const char *path, int rdonly, struct sh_index **out);
 
+/* The same with sh_open_options flags (SH_OPEN_RDONLY, SH_OPEN_NOSYNC). */
+int cli_open_index_flags(const char *path, int flags, struct sh_index **out);
+
 /* Parses a decimal count 0..max into *out; -1 if malformed. cmd_query.c. */
 int cli_parse_count(const char *s, long max, long *out);
 

@@ -37,9 +37,14 @@ static double now_seconds(void)
 
 int cli_open_index(const char *path, int rdonly, sh_index **out)
 {
+    return cli_open_index_flags(path, rdonly ? SH_OPEN_RDONLY : 0, out);
+}
+
+int cli_open_index_flags(const char *path, int flags, sh_index **out)
+{
     sh_open_options o;
     memset(&o, 0, sizeof o);
-    o.flags = rdonly ? SH_OPEN_RDONLY : 0;
+    o.flags = flags;
     char err[1024];
     int rc = sh_index_open(path, &o, out, err, sizeof err);
     if (rc == 0)
@@ -227,6 +232,9 @@ static void usage(FILE *out)
             "                      for an existing index it must be the stored one)\n"
             "  -c, --config FILE   configuration (default ./config.yaml if present)\n"
             "  --set KEY=VALUE     override one configuration key (repeatable)\n"
+            "  --durable           fsync at every batch commit (default: once at the\n"
+            "                      end; a killed process loses at most the batch in\n"
+            "                      flight either way, a system crash more without it)\n"
             "  -v, --verbose       report every exact duplicate\n"
             "  -q, --quiet         no progress bar, no summary\n"
             "  -h, --help          this text\n"
@@ -240,11 +248,12 @@ int cmd_index(int argc, char **argv)
         { "index", required_argument, NULL, 'i' }, { "model", required_argument, NULL, 'm' },
         { "config", required_argument, NULL, 'c' }, { "set", required_argument, NULL, 's' },
         { "verbose", no_argument, NULL, 'v' },      { "quiet", no_argument, NULL, 'q' },
+        { "durable", no_argument, NULL, 'D' },
         { "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 }
     };
     const char *dir = NULL, *model = NULL, *config_path = NULL, *sets[MAX_SETS];
     size_t n_sets = 0;
-    int quiet = 0, verbose = 0, opt;
+    int quiet = 0, verbose = 0, durable = 0, opt;
     optind = 0;
     while ((opt = getopt_long(argc, argv, "i:m:c:vqh", longopts, NULL)) != -1) {
         switch (opt) {
@@ -257,6 +266,7 @@ int cmd_index(int argc, char **argv)
             sets[n_sets++] = optarg;
             break;
         case 'v': verbose = 1; break;
+        case 'D': durable = 1; break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
         default: usage(stderr); return CLI_EXIT_ERROR;
@@ -290,6 +300,7 @@ int cmd_index(int argc, char **argv)
         }
         sh_create_options co;
         memset(&co, 0, sizeof co);
+        co.open.flags = durable ? 0 : SH_OPEN_NOSYNC;
         co.open.map_size = (size_t)cfg.index.map_size_mb << 20;
         co.open.batch_size = cfg.index.batch_size;
         co.open.skip_duplicates = !cfg.index.store_exact_duplicates;
@@ -304,7 +315,7 @@ int cmd_index(int argc, char **argv)
             goto done;
         }
     } else {
-        if (cli_open_index(dir, 0, &ix) != 0)
+        if (cli_open_index_flags(dir, durable ? 0 : SH_OPEN_NOSYNC, &ix) != 0)
             goto done;
         if (model && sh_index_model_matches(ix, model, err, sizeof err) != 0) {
             cli_error("%s", err);

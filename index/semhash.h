@@ -147,8 +147,9 @@ typedef struct sh_index sh_index;
 
 enum {
     SH_OPEN_RDONLY = 1, /* read-only: never creates or changes a file */
-    SH_OPEN_NOSYNC = 2  /* no fsync at commit: a process crash loses nothing
-                           committed, an operating-system crash may */
+    SH_OPEN_NOSYNC = 2  /* no fsync at each commit, only at sh_sync: a process
+                           crash loses nothing committed, an operating-system
+                           crash may lose what sh_sync has not flushed */
 };
 
 /* Options for sh_index_open and sh_index_create. A zeroed struct (or a
@@ -284,7 +285,8 @@ int sh_remove(sh_index *ix, const char *name, size_t name_len, uint32_t *id, cha
               size_t err_len);
 
 /* Commits the pending batch (no-op without one), after which readers in
- * every process see it. On failure the batch is discarded: SH_EFULL,
+ * every process see it; on a SH_OPEN_NOSYNC handle it also flushes every
+ * commit so far to disk. On failure the batch is discarded: SH_EFULL,
  * SH_EINDEX or errno (ENOSPC, EIO). */
 int sh_sync(sh_index *ix, char *err, size_t err_len);
 

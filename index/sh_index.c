@@ -196,6 +196,7 @@ static int handle_new(idx_index *ix, const sh_open_options *o, sh_index **out, c
     sh->ix = ix;
     sh->bits = ix->bits;
     sh->max_encoders = o->encoders > 0 ? o->encoders : default_encoders();
+    sh->nosync = (o->flags & SH_OPEN_NOSYNC) != 0;
     pthread_mutex_init(&sh->lock, NULL);
     pthread_mutex_init(&sh->write_lock, NULL);
     pthread_cond_init(&sh->encoder_freed, NULL);
@@ -558,6 +559,12 @@ int sh_sync(sh_index *sh, char *err, size_t err_len)
         return 0;
     pthread_mutex_lock(&sh->write_lock);
     int rc = idx_commit(sh->ix, err, err_len);
+    if (rc == 0 && sh->nosync) {
+        /* commits did not fsync: flush them now */
+        int mrc = mdb_env_sync(sh->ix->env, 1);
+        if (mrc)
+            rc = idx_lmdb_error(sh->ix, mrc, "flushing to disk", err, err_len);
+    }
     pthread_mutex_unlock(&sh->write_lock);
     return rc;
 }

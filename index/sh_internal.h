@@ -42,6 +42,7 @@ struct sh_index {
     mf_model *model;          /* the stored model, parsed */
     size_t model_bytes;
     int bits;
+    int nosync;               /* SH_OPEN_NOSYNC: sh_sync flushes */
     pthread_mutex_t lock;     /* the two pools */
     pthread_cond_t encoder_freed;
     sh_encoder *free_encoders;
