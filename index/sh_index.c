@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "sh_internal.h"
+#include "text_email.h"
 
 #define SNIPPET_SEP '\x1f' /* between labels and snippet in the record */
 
@@ -447,9 +448,40 @@ static size_t strlen_or(const char *s, size_t len)
     return s && len == 0 ? strlen(s) : len;
 }
 
-/* The record's labels field: labels, SNIPPET_SEP, the snippet. */
+/* The start of a mail's readable text (Subject and body), through the
+ * tokenizer's mail filter. */
+typedef struct {
+    char buf[2 * SH_SNIPPET_BYTES];
+    size_t len;
+} snippet_sink;
+
+static int snippet_emit(void *sink, const char *bytes, size_t n)
+{
+    snippet_sink *s = sink;
+    size_t room = sizeof s->buf - s->len;
+    if (n > room)
+        n = room;
+    memcpy(s->buf + s->len, bytes, n);
+    s->len += n;
+    return s->len == sizeof s->buf; /* enough: stop the filter */
+}
+
+/* Writes the snippet of text into out (SH_SNIPPET_BYTES): blanks and
+ * control bytes collapsed to single spaces, cut at a character boundary;
+ * for a mail, its Subject and body rather than its headers. Returns the
+ * length. */
 static size_t make_snippet(const char *text, size_t len, char *out)
 {
+    snippet_sink mail;
+    if (len && text_email_looks_like_mail(text, len)) {
+        text_email_filter f;
+        mail.len = 0;
+        text_email_begin(&f, snippet_emit, &mail);
+        if (text_email_feed(&f, text, len) == 0)
+            text_email_end(&f);
+        text = mail.buf;
+        len = mail.len;
+    }
     size_t n = 0;
     int space = 1; /* drop leading blanks */
     for (size_t i = 0; i < len && n < SH_SNIPPET_BYTES; i++) {
