@@ -10,6 +10,11 @@ make -s install DESTDIR="$dest" PREFIX=/opt/sh >/dev/null
 test -f "$dest/opt/sh/include/semhash.h" || fail "semhash.h not installed"
 export PKG_CONFIG_PATH="$dest/opt/sh/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$dest"
 flags=$(pkg-config --cflags --libs semhash) || fail "pkg-config semhash"
+# Under `make asan` the installed library is the sanitized build (make passes
+# its variables on to the `make install` above): link the programs alike.
+case "${MAKEFLAGS:-}" in
+    *fsanitize*) flags="$flags -fsanitize=address,undefined" ;;
+esac
 # shellcheck disable=SC2086
 cc -std=c11 -Wall -Wextra -Werror -o "$W/example" tests/frontend/example.c $flags -lpthread \
     || fail "example does not build against the installed library ($flags)"
