@@ -152,6 +152,7 @@ Suite *signature_suite(void)
 {
     Suite *s = suite_create("signature");
     TCase *core = tcase_create("core");
+    tcase_set_timeout(core, 60); /* a loaded machine, sanitizers */
     tcase_add_test(core, identical_disjoint_and_empty);
     tcase_add_test(core, estimate_tracks_true_jaccard);
     tcase_add_test(core, text_signature_and_digest);
