@@ -7,8 +7,9 @@
  * 1. Word edits (these define the rate). E = round(r x W) distinct word
  *    positions of the original are drawn (at least 1 when r > 0 and W > 0).
  *    Each touched word gets exactly one edit, with equal chances: it is
- *    deleted, substituted by a different pool word, or a pool word is
- *    inserted just before it. The achieved rate, touched words / W, is
+ *    deleted, substituted by a different pool word (if 16 draws from the
+ *    pool all give the same word, case aside, it is deleted instead), or a
+ *    pool word is inserted just before it. The achieved rate, touched words / W, is
  *    E / W: the requested rate to within 1/(2W).
  * 2. Cosmetic edits (optional, not counted in the rate: a case-folding,
  *    whitespace-splitting tokenizer does not see them): round(E / 4) other

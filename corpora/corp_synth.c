@@ -289,20 +289,27 @@ void corp_synth_next(corp_synth *g, corp_synth_doc *doc)
                : len <= (double)o->min_words ? o->min_words
                : (uint32_t)(len + 0.5);
     doc->n_words = n;
+    /* Integer thresholds on one 64-bit draw: below bg_cut the word is
+     * background; otherwise the first topic j with draw < cut[j]. */
+    const double two64 = 18446744073709551616.0;
+    uint64_t bg_cut = (uint64_t)(o->background * two64);
+    uint64_t cut[CORP_SYNTH_MAX_MIX];
+    double acc = o->background;
+    for (uint32_t j = 0; j < k; j++) {
+        acc += (1.0 - o->background) * doc->weights[j];
+        cut[j] = j + 1 == k || acc >= 1.0 ? UINT64_MAX : (uint64_t)(acc * two64);
+    }
     for (uint32_t i = 0; i < n; i++) {
-        double c = synth_unit(&rng);
-        uint64_t r = rng_u64(&rng);
+        uint64_t c = rng_u64(&rng), r = rng_u64(&rng);
         uint32_t col = (uint32_t)(((r >> 32) * (uint64_t)V) >> 32);
         uint32_t rank = (uint32_t)r < g->alias_prob[col] ? col : g->alias_other[col];
-        if (c < o->background) {
+        if (c < bg_cut) {
             g->doc_words[i] = rank;
             continue;
         }
-        c = (c - o->background) / (1.0 - o->background);
         uint32_t j = 0;
-        double acc = doc->weights[0];
-        while (j + 1 < k && c >= acc)
-            acc += doc->weights[++j];
+        while (j + 1 < k && c >= cut[j])
+            j++;
         doc->drawn[j]++;
         g->doc_words[i] = g->perm[(size_t)doc->topics[j] * V + rank];
     }

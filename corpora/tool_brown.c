@@ -22,14 +22,10 @@ static const char usage[] =
 
 int main(int argc, char **argv)
 {
-    tool_init(argv[0]);
-    if (argc == 2 && tool_is_help(argv[1])) {
-        fputs(usage, stdout);
-        return TOOL_EXIT_OK;
-    }
-    if (argc != 2)
-        return tool_usage_error(usage, "expected one argument, the package directory");
-    const char *dir = argv[1];
+    const char *dir = NULL;
+    int early = tool_single_arg(argc, argv, usage, "the package directory", &dir);
+    if (early >= 0)
+        return early;
 
     int status = TOOL_EXIT_ERROR;
     char err[512], path[4096];
@@ -69,16 +65,8 @@ int main(int argc, char **argv)
         char letter_s[2] = { letter, '\0' };
         json_t *doc = json_pack("{s:s, s:s#, s:[s,s]}", "id", name, "text",
                                 text.data ? text.data : "", text.len, "labels", genre, letter_s);
-        if (!doc) {
-            tool_error("%s: not valid UTF-8 text, or out of memory", file);
+        if (tool_put_doc(stdout, NULL, doc) != 0)
             goto done;
-        }
-        int rc = corp_write_doc(stdout, doc);
-        json_decref(doc);
-        if (rc != 0) {
-            tool_error("write to stdout failed");
-            goto done;
-        }
         written++;
     }
     if (written == 0) {

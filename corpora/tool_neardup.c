@@ -20,7 +20,6 @@
 #include "sh_error.h"
 #include "tool_common.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,11 +181,8 @@ int main(int argc, char **argv)
         }
     }
 
-    out = output ? fopen(output, "wb") : stdout;
-    if (!out) {
-        tool_error("%s: cannot create: %s", output, strerror(errno));
+    if (!(out = tool_open_output(output)))
         goto done;
-    }
     for (int r = 0; r < n_rates; r++) {
         long pct = lround(rates[r] * 100);
         double achieved = 0;
@@ -215,29 +211,16 @@ int main(int argc, char **argv)
                                      text.data ? text.data : "", text.len, "source",
                                      json_object_get(orig, "id"), "edit_rate", rates[r],
                                      "labels", json_object_get(orig, "labels"));
-            if (!copy) {
-                tool_error("out of memory writing %s", id);
+            if (tool_put_doc(out, output, copy) != 0)
                 goto done;
-            }
-            rc = corp_write_doc(out, copy);
-            json_decref(copy);
-            if (rc != 0) {
-                tool_error("%s: write failed", output ? output : "stdout");
-                goto done;
-            }
         }
         if (verbose)
             fprintf(stderr, "corp-neardup: rate %.2f: %zu copies, achieved mean rate %.4f\n",
                     rates[r], n_chosen, measured ? achieved / (double)measured : 0.0);
     }
-    if (fflush(out) != 0) {
-        tool_error("%s: write failed", output ? output : "stdout");
-        goto done;
-    }
     status = TOOL_EXIT_OK;
 done:
-    if (out && out != stdout && fclose(out) != 0 && status == TOOL_EXIT_OK)
-        status = tool_error("%s: write failed", output);
+    status = tool_close_output(out, output, status);
     corp_reader_close(&reader);
     for (uint64_t k = 0; k < count; k++)
         json_decref(chosen[k].doc);

@@ -63,14 +63,10 @@ done:
 
 int main(int argc, char **argv)
 {
-    tool_init(argv[0]);
-    if (argc == 2 && tool_is_help(argv[1])) {
-        fputs(usage, stdout);
-        return TOOL_EXIT_OK;
-    }
-    if (argc != 2)
-        return tool_usage_error(usage, "expected one argument, the package directory");
-    const char *dir = argv[1];
+    const char *dir = NULL;
+    int early = tool_single_arg(argc, argv, usage, "the package directory", &dir);
+    if (early >= 0)
+        return early;
 
     char path[4096], err[1024];
     snprintf(path, sizeof path, "%s/data/file_list.json", dir);
@@ -95,12 +91,8 @@ int main(int argc, char **argv)
             tool_error("%s", err);
             goto done;
         }
-        int rc = corp_write_doc(stdout, doc);
-        json_decref(doc);
-        if (rc != 0) {
-            tool_error("write to stdout failed");
+        if (tool_put_doc(stdout, NULL, doc) != 0)
             goto done;
-        }
     }
     if (fflush(stdout) != 0) {
         tool_error("write to stdout failed");

@@ -11,7 +11,6 @@
 #include "sh_error.h"
 #include "tool_common.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,11 +111,8 @@ int main(int argc, char **argv)
         tool_error("out of memory while splitting");
         goto done;
     }
-    out = output ? fopen(output, "wb") : stdout;
-    if (!out) {
-        tool_error("%s: cannot create: %s", output, strerror(errno));
+    if (!(out = tool_open_output(output)))
         goto done;
-    }
     for (size_t i = 0; i < n; i++) {
         if (json_object_set_new(docs[i], "split", json_string(is_test[i] ? "test" : "train")) ||
             corp_write_doc(out, docs[i]) != 0) {
@@ -124,14 +120,9 @@ int main(int argc, char **argv)
             goto done;
         }
     }
-    if (fflush(out) != 0) {
-        tool_error("%s: write failed", output ? output : "stdout");
-        goto done;
-    }
     status = TOOL_EXIT_OK;
 done:
-    if (out && out != stdout && fclose(out) != 0 && status == TOOL_EXIT_OK)
-        status = tool_error("%s: write failed", output);
+    status = tool_close_output(out, output, status);
     corp_reader_close(&reader);
     for (size_t i = 0; i < n; i++)
         json_decref(docs[i]);

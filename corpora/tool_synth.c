@@ -90,11 +90,9 @@ int main(int argc, char **argv)
         return tool_error("%s", err);
     int status = TOOL_EXIT_ERROR;
     corp_buf buf = { 0 };
-    FILE *out = output ? fopen(output, "wb") : stdout;
-    if (!out) {
-        tool_error("%s: cannot create: %s", output, strerror(errno));
+    FILE *out = tool_open_output(output);
+    if (!out)
         goto done;
-    }
     double start = tool_now();
     uint64_t words = 0;
     for (uint64_t i = 0; i < count; i++) {
@@ -126,8 +124,7 @@ int main(int argc, char **argv)
     }
     status = TOOL_EXIT_OK;
 done:
-    if (out && out != stdout && fclose(out) != 0 && status == TOOL_EXIT_OK)
-        status = tool_error("%s: write failed", output);
+    status = tool_close_output(out, output, status);
     corp_buf_free(&buf);
     corp_synth_close(g);
     return status;

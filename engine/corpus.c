@@ -351,6 +351,28 @@ void corpus_close(corpus_reader *r)
     free(r);
 }
 
+static json_t *current_field(const corpus_reader *r, const char *key)
+{
+    if (r->format != CORPUS_JSONL || r->json == NULL || r->doc.text == NULL)
+        return NULL;
+    return json_object_get(r->json, key);
+}
+
+const char *corpus_field_string(const corpus_reader *r, const char *key)
+{
+    json_t *v = current_field(r, key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+int corpus_field_number(const corpus_reader *r, const char *key, double *value)
+{
+    json_t *v = current_field(r, key);
+    if (!json_is_number(v))
+        return SH_ENOTFOUND;
+    *value = json_number_value(v);
+    return 0;
+}
+
 corpus_stats corpus_get_stats(const corpus_reader *r)
 {
     return r->stats;
@@ -439,6 +461,14 @@ static int parse_json_line(corpus_reader *r, char *why, size_t why_len)
             r->labels[i] = json_string_value(label);
         }
         r->doc.n_labels = n;
+    }
+
+    json_t *source = json_object_get(r->json, "source");
+    r->doc.source = NULL;
+    if (source != NULL && !json_is_null(source)) {
+        if (!json_is_string(source))
+            return sh_fail(why, why_len, SH_EINPUT, "\"source\" must be a string");
+        r->doc.source = json_string_value(source);
     }
 
     json_t *split = json_object_get(r->json, "split");

@@ -6,8 +6,10 @@
  *       {"id": "...", "text": "...", "labels": ["..."], "split": "train"}
  *       "text" is required (a string); "id" is optional (a string or an
  *       integer; default "FILE:LINE"); "labels" optional (an array of
- *       strings); "split" optional ("train", "test", or null). Other keys
- *       are ignored. Blank lines are skipped. A line that is not such an
+ *       strings); "split" optional ("train", "test", or null); "source"
+ *       optional (a string: the id of the original a near-duplicate was
+ *       made from). Other keys are kept for corpus_field_string /
+ *       corpus_field_number. Blank lines are skipped. A line that is not such an
  *       object is malformed: an SH_EINPUT error "FILE:LINE: problem", or,
  *       with skip_malformed, skipped, counted and reported to warn.
  *   plain text (.txt): one document per line, id "FILE:LINE"; blank lines
@@ -73,6 +75,7 @@ typedef struct {
     const char *const *labels;
     size_t n_labels;
     corpus_split split;
+    const char *source;   /* JSON "source", or NULL */
 } corpus_doc;
 
 typedef struct {
@@ -105,6 +108,14 @@ int corpus_open(const char *path, const corpus_options *opts, corpus_reader **ou
  * reader may be closed; reading on after SH_EINPUT continues with the
  * next document. */
 int corpus_next(corpus_reader *r, const corpus_doc **doc, char *err, size_t err_len);
+
+/* Another key of the current JSON-lines document: its string value
+ * (owned by the reader, valid like the document), or NULL if the key is
+ * absent, not a string, or the format is not JSON lines. */
+const char *corpus_field_string(const corpus_reader *r, const char *key);
+
+/* The same for a number: returns 0 with *value, or SH_ENOTFOUND. */
+int corpus_field_number(const corpus_reader *r, const char *key, double *value);
 
 /* Counters so far. */
 corpus_stats corpus_get_stats(const corpus_reader *r);

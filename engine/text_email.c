@@ -12,7 +12,7 @@
 #include <string.h>
 
 enum { S_HDR_START, S_HDR_NAME, S_HDR_VALUE, S_BODY };
-enum { K_OTHER, K_SUBJECT, K_CTE };
+enum { K_OTHER, K_SUBJECT, K_CTE, K_CT };
 enum { H_TEXT, H_LT, H_TAG_NAME, H_TAG, H_COMMENT, H_SKIP, H_ENTITY };
 
 #define MAIL_SCAN_LIMIT 65536
@@ -323,8 +323,53 @@ static void html_byte(text_email_filter *f, int c)
 
 enum { QP_TEXT, QP_EQUALS, QP_HEX, QP_CR };
 
+static int base64_value(int c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Base64: four sextets give three bytes; "=" padding flushes a partial
+ * group; anything outside the alphabet (line breaks) is ignored. */
+static void base64_byte(text_email_filter *f, int c)
+{
+    if (c == '=') {
+        if (f->b64_count == 2)
+            html_byte(f, (int)((f->b64_acc >> 4) & 0xFF));
+        else if (f->b64_count == 3) {
+            html_byte(f, (int)((f->b64_acc >> 10) & 0xFF));
+            html_byte(f, (int)((f->b64_acc >> 2) & 0xFF));
+        }
+        f->b64_count = 0;
+        f->b64_acc = 0;
+        return;
+    }
+    int v = base64_value(c);
+    if (v < 0)
+        return;
+    f->b64_acc = (f->b64_acc << 6) | (unsigned long)v;
+    if (++f->b64_count == 4) {
+        html_byte(f, (int)((f->b64_acc >> 16) & 0xFF));
+        html_byte(f, (int)((f->b64_acc >> 8) & 0xFF));
+        html_byte(f, (int)(f->b64_acc & 0xFF));
+        f->b64_count = 0;
+        f->b64_acc = 0;
+    }
+}
+
 static void qp_byte(text_email_filter *f, int c)
 {
+    if (f->skip_part)
+        return;
+    if (f->base64) {
+        base64_byte(f, c);
+        return;
+    }
     if (!f->qp) {
         html_byte(f, c);
         return;
@@ -370,60 +415,163 @@ static void qp_byte(text_email_filter *f, int c)
 
 /* ---- headers and body framing ------------------------------------------ */
 
+/* Applies a Content-Transfer-Encoding or Content-Type value just read
+ * (lowercase in f->value). */
+static void apply_content_header(text_email_filter *f)
+{
+    if (f->header_kind == K_CTE) {
+        f->qp = contains(f->value, f->value_len, "quoted-printable");
+        f->base64 = contains(f->value, f->value_len, "base64");
+        f->qp_state = 0;
+        f->b64_count = 0;
+        f->b64_acc = 0;
+    } else if (f->header_kind == K_CT) {
+        size_t i = 0;
+        while (i < f->value_len && (f->value[i] == ' ' || f->value[i] == '\t'))
+            i++;
+        const char *v = f->value + i;
+        size_t n = f->value_len - i;
+        f->skip_part = !((n >= 5 && memcmp(v, "text/", 5) == 0) ||
+                         (n >= 10 && memcmp(v, "multipart/", 10) == 0) ||
+                         (n >= 8 && memcmp(v, "message/", 8) == 0));
+    }
+}
+
 static void end_header_line(text_email_filter *f)
 {
-    if (f->header_kind == K_CTE)
-        f->qp = contains(f->value, f->value_len, "quoted-printable");
+    apply_content_header(f);
     if (f->header_kind == K_SUBJECT)
         out_byte(f, ' ');
 }
 
-static void body_byte(text_email_filter *f, int c)
+/* A MIME boundary: the next part starts plain and visible. */
+static void new_part(text_email_filter *f)
+{
+    f->qp = 0;
+    f->base64 = 0;
+    f->skip_part = 0;
+    f->qp_state = 0;
+    f->b64_count = 0;
+    f->b64_acc = 0;
+}
+
+static void start_body_line(text_email_filter *f)
+{
+    f->body_line_start = 1;
+    f->prefix_len = 0;
+}
+
+/* Sends the held start of a line on as ordinary text. */
+static void release_prefix(text_email_filter *f)
+{
+    f->body_line_start = 0;
+    f->after_part_header = 0;
+    for (size_t i = 0; i < f->prefix_len; i++)
+        qp_byte(f, (unsigned char)f->prefix[i]);
+    f->prefix_len = 0;
+}
+
+static int is_boundary_prefix(const text_email_filter *f)
+{
+    if (f->prefix_len < 2 || f->prefix[0] != '-' || f->prefix[1] != '-')
+        return 0;
+    for (size_t i = 2; i < f->prefix_len; i++)
+        if (f->prefix[i] == ' ' || f->prefix[i] == '\t')
+            return 0;
+    return 1;
+}
+
+/* Could the held bytes still become "content-..."? */
+static int is_part_header_prefix(const text_email_filter *f)
 {
     static const char part_prefix[] = "content-";
+    for (size_t i = 0; i < f->prefix_len; i++)
+        if (i >= sizeof(part_prefix) - 1 || lower((unsigned char)f->prefix[i]) != part_prefix[i])
+            return 0;
+    return 1;
+}
+
+static void begin_part_header(text_email_filter *f, int collect_name)
+{
+    f->part_header = 1;
+    f->body_line_start = 0;
+    f->prefix_len = 0;
+    f->header_kind = K_OTHER;
+    f->name_len = collect_name ? 0 : sizeof(f->name);
+}
+
+/* The first bytes of a body line are held until the line is known to be
+ * text, a MIME part header (or its continuation) or a boundary. */
+static void body_line_start_byte(text_email_filter *f, int c)
+{
+    if (c == '\n' || c == '\r') {
+        if (c == '\r' && f->prefix_len < sizeof(f->prefix)) {
+            f->prefix[f->prefix_len++] = (char)c;
+            return;
+        }
+        if (c == '\n' && is_boundary_prefix(f)) {
+            f->after_part_header = 0;
+            new_part(f);
+            start_body_line(f); /* boundary line dropped */
+            return;
+        }
+        release_prefix(f);
+        qp_byte(f, c);
+        if (c == '\n')
+            start_body_line(f);
+        return;
+    }
+    if (f->prefix_len == 0 && (c == ' ' || c == '\t') && f->after_part_header) {
+        begin_part_header(f, 0); /* folded continuation of a part header */
+        return;
+    }
+    if (f->prefix_len == sizeof(f->prefix)) {
+        release_prefix(f);
+        qp_byte(f, c);
+        return;
+    }
+    f->prefix[f->prefix_len++] = (char)c;
+    if (is_part_header_prefix(f)) {
+        if (f->prefix_len == 8)
+            begin_part_header(f, 1);
+        return;
+    }
+    if (is_boundary_prefix(f) || (f->prefix_len == 1 && c == '-'))
+        return;
+    release_prefix(f);
+}
+
+static void body_byte(text_email_filter *f, int c)
+{
     if (f->part_header) {
         if (c == '\n') {
             f->part_header = 0;
-            if (f->header_kind == K_CTE)
-                f->qp = contains(f->value, f->value_len, "quoted-printable");
-            f->body_line_start = 1;
-            f->prefix_len = 0;
+            apply_content_header(f);
+            f->after_part_header = 1;
             qp_byte(f, '\n');
-        } else if (f->header_kind == K_CTE && f->value_len < sizeof(f->value)) {
+            start_body_line(f);
+        } else if ((f->header_kind == K_CTE || f->header_kind == K_CT) &&
+                   f->value_len < sizeof(f->value)) {
             f->value[f->value_len++] = (char)lower(c);
         } else if (f->name_len < sizeof(f->name) && c != ':' && f->header_kind == K_OTHER) {
             /* still reading the part header's name */
             f->name[f->name_len++] = (char)lower(c);
         } else if (c == ':' && f->header_kind == K_OTHER) {
-            if (name_is(f->name, f->name_len, "transfer-encoding")) {
-                f->header_kind = K_CTE;
-                f->value_len = 0;
-            } else
+            f->header_kind = name_is(f->name, f->name_len, "transfer-encoding") ? K_CTE
+                : name_is(f->name, f->name_len, "type") ? K_CT : K_OTHER;
+            f->value_len = 0;
+            if (f->header_kind == K_OTHER)
                 f->name_len = sizeof(f->name); /* stop collecting */
         }
         return;
     }
     if (f->body_line_start) {
-        if (f->prefix_len < sizeof(f->prefix) && lower(c) == part_prefix[f->prefix_len]) {
-            f->prefix[f->prefix_len++] = (char)c;
-            if (f->prefix_len == sizeof(f->prefix)) {
-                f->part_header = 1;
-                f->body_line_start = 0;
-                f->header_kind = K_OTHER;
-                f->name_len = 0;
-            }
-            return;
-        }
-        f->body_line_start = 0;
-        for (size_t i = 0; i < f->prefix_len; i++)
-            qp_byte(f, (unsigned char)f->prefix[i]);
-        f->prefix_len = 0;
+        body_line_start_byte(f, c);
+        return;
     }
     qp_byte(f, c);
-    if (c == '\n') {
-        f->body_line_start = 1;
-        f->prefix_len = 0;
-    }
+    if (c == '\n')
+        start_body_line(f);
 }
 
 static void mail_byte(text_email_filter *f, int c)
@@ -434,8 +582,7 @@ static void mail_byte(text_email_filter *f, int c)
             return;
         if (c == '\n') {
             f->state = S_BODY;
-            f->body_line_start = 1;
-            f->prefix_len = 0;
+            start_body_line(f);
         } else if (c == ' ' || c == '\t') {
             f->state = S_HDR_VALUE; /* folded continuation of the last header */
             if (f->header_kind == K_SUBJECT)
@@ -450,6 +597,7 @@ static void mail_byte(text_email_filter *f, int c)
         if (c == ':') {
             f->header_kind = name_is(f->name, f->name_len, "subject") ? K_SUBJECT
                 : name_is(f->name, f->name_len, "content-transfer-encoding") ? K_CTE
+                : name_is(f->name, f->name_len, "content-type") ? K_CT
                 : K_OTHER;
             f->value_len = 0;
             f->state = S_HDR_VALUE;
@@ -467,7 +615,8 @@ static void mail_byte(text_email_filter *f, int c)
         } else if (f->header_kind == K_SUBJECT) {
             if (c != '\r')
                 out_byte(f, (char)c);
-        } else if (f->header_kind == K_CTE && f->value_len < sizeof(f->value)) {
+        } else if ((f->header_kind == K_CTE || f->header_kind == K_CT) &&
+                   f->value_len < sizeof(f->value)) {
             f->value[f->value_len++] = (char)lower(c);
         }
         return;
@@ -497,9 +646,10 @@ int text_email_end(text_email_filter *f)
 {
     if (f->state == S_HDR_VALUE)
         end_header_line(f);
-    /* Text held back by an unfinished construct is emitted as it was. */
-    for (size_t i = 0; i < f->prefix_len && !f->part_header; i++)
-        qp_byte(f, (unsigned char)f->prefix[i]);
+    /* Text held back by an unfinished construct is emitted as it was,
+     * except a final boundary line. */
+    if (f->state == S_BODY && f->body_line_start && !is_boundary_prefix(f))
+        release_prefix(f);
     f->prefix_len = 0;
     if (f->qp && f->qp_state == QP_HEX) {
         html_byte(f, '=');

@@ -48,6 +48,9 @@ static const char *const stopwords[] = {
 /* Byte order of a counted word against a NUL-terminated entry. */
 static int compare_word(const char *word, size_t len, const char *entry)
 {
+    /* most probes differ in the first byte: decide those cheaply */
+    if ((unsigned char)word[0] != (unsigned char)entry[0])
+        return (unsigned char)word[0] < (unsigned char)entry[0] ? -1 : 1;
     size_t entry_len = strlen(entry);
     size_t common = len < entry_len ? len : entry_len;
     int c = memcmp(word, entry, common);

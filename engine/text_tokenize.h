@@ -14,6 +14,12 @@
  *    hyphen, zero-width joiner) are ignored inside a run; everything else
  *    (spaces, punctuation, symbols, emoji) separates tokens. So "don't"
  *    gives "don" and "t", and an emoji is never a token.
+ *  - Chinese and Japanese are written without spaces, so ideographs and
+ *    kana (Han, Hiragana, Katakana) form runs of their own that give
+ *    overlapping bigrams of characters: "日本語" gives "日本" and "本語";
+ *    a lone character is a one-character token (dropped by the default
+ *    min_token_len of 2). These runs have no length limit: they are
+ *    processed in pieces, without losing the bigram across a cut.
  *  - Each run is normalised with utf8proc: NFKC with full case folding,
  *    default-ignorable code points removed. Composed and decomposed
  *    accents, full-width forms and ligatures therefore give the same
@@ -44,6 +50,7 @@
 #define SH_TEXT_TOKENIZE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 
@@ -75,5 +82,13 @@ const sh_text_config *text_tokenizer_config(const text_tokenizer *tok);
  * that point were delivered). len 0 is an empty document: no call. */
 int text_tokenize(text_tokenizer *tok, const char *text, size_t len,
                   text_token_fn fn, void *user);
+
+/* A 64-bit digest of the document's token sequence: chained XXH64 over
+ * the tokens (each hashed with the previous value as seed, starting from
+ * 0; 0 for a document without tokens). Texts that differ only in case,
+ * Unicode normal form, spacing, punctuation, stop words or mail markup
+ * get the same digest: the key of the index's exact-duplicate table.
+ * Returns 0 with *digest, or text_tokenize's errors (*digest unchanged). */
+int text_digest(text_tokenizer *tok, const char *text, size_t len, uint64_t *digest);
 
 #endif

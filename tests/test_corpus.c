@@ -95,6 +95,38 @@ START_TEST(json_lines_with_optional_fields)
 }
 END_TEST
 
+START_TEST(near_duplicate_records_and_extra_fields)
+{
+    write_str("dups.jsonl",
+              "{\"id\": \"dup-10-1\", \"text\": \"t\", \"source\": \"orig-1\", "
+              "\"edit_rate\": 0.1, \"note\": \"x\"}\n"
+              "{\"id\": \"plain\", \"text\": \"u\"}\n"
+              "{\"id\": \"bad\", \"text\": \"v\", \"source\": 3}\n");
+    corpus_reader *r = open_in("dups.jsonl", NULL, 0);
+    const corpus_doc *d;
+    char err[256];
+    double rate = 0;
+    ck_assert_int_eq(corpus_next(r, &d, err, sizeof err), 0);
+    ck_assert_str_eq(d->source, "orig-1");
+    ck_assert_int_eq(corpus_field_number(r, "edit_rate", &rate), 0);
+    ck_assert_double_eq_tol(rate, 0.1, 1e-12);
+    ck_assert_str_eq(corpus_field_string(r, "note"), "x");
+    ck_assert_ptr_null(corpus_field_string(r, "edit_rate"));
+    ck_assert_int_eq(corpus_field_number(r, "note", &rate), SH_ENOTFOUND);
+    ck_assert_int_eq(corpus_next(r, &d, err, sizeof err), 0);
+    ck_assert_ptr_null(d->source);
+    ck_assert_ptr_null(corpus_field_string(r, "note"));
+    ck_assert_int_eq(corpus_next(r, &d, err, sizeof err), SH_EINPUT);
+    ck_assert_ptr_nonnull(strstr(err, "dups.jsonl:3: \"source\""));
+    corpus_close(r);
+    write_str("plain.txt", "line\n");
+    r = open_in("plain.txt", NULL, 0);
+    ck_assert_int_eq(corpus_next(r, &d, err, sizeof err), 0);
+    ck_assert_ptr_null(corpus_field_string(r, "text"));
+    corpus_close(r);
+}
+END_TEST
+
 START_TEST(gzip_files_read_like_plain_ones)
 {
     write_gz("docs.jsonl.gz", jsonl, strlen(jsonl));
@@ -335,6 +367,7 @@ Suite *corpus_suite(void)
     tcase_add_test(core, plain_text_one_document_per_line);
     tcase_add_test(core, directory_tree_with_labels);
     tcase_add_test(core, gzip_files_read_like_plain_ones);
+    tcase_add_test(core, near_duplicate_records_and_extra_fields);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_add_checked_fixture(limits, setup, teardown);

@@ -283,6 +283,98 @@ START_TEST(top_k_selection_matches_a_full_sort)
 }
 END_TEST
 
+/* Reference for cosine: dot products by merging sorted rows, full sort. */
+static float ref_score[300];
+static uint32_t ref_tie[300];
+
+static int ref_cmp(const void *pa, const void *pb)
+{
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    if (ref_score[a] != ref_score[b])
+        return ref_score[a] > ref_score[b] ? -1 : 1;
+    return ref_tie[a] < ref_tie[b] ? -1 : 1;
+}
+
+static void random_rows(sh_rng *rng, sh_csr *m, size_t rows, size_t cols, metrics_labels *l)
+{
+    ck_assert_int_eq(csr_init(m, cols), 0);
+    ck_assert_int_eq(metrics_labels_init(l), 0);
+    for (size_t r = 0; r < rows; r++) {
+        uint32_t idx[40];
+        float val[40];
+        size_t n = 0;
+        for (uint32_t c = 0; c < cols; c++) {
+            if (rng_below(rng, 6) == 0 && n < 40) {
+                idx[n] = c;
+                val[n++] = (float)(1 + rng_below(rng, 3)) / 4; /* coarse: ties happen */
+            }
+        }
+        ck_assert_int_eq(csr_append_row(m, n, idx, val), 0);
+        uint32_t lab = (uint32_t)rng_below(rng, 3);
+        ck_assert_int_eq(metrics_labels_append(l, &lab, 1), 0);
+    }
+}
+
+START_TEST(cosine_postings_match_brute_force)
+{
+    enum { NDB = 300, NQ = 15, COLS = 60 };
+    sh_rng rng;
+    rng_seed(&rng, 3);
+    sh_csr D, Q;
+    metrics_labels dl, ql;
+    random_rows(&rng, &D, NDB, COLS, &dl);
+    random_rows(&rng, &Q, NQ, COLS, &ql);
+    uint64_t seed = 11;
+    sh_rng perm_rng;
+    rng_seed(&perm_rng, seed);
+    uint32_t perm[NDB];
+    for (uint32_t i = 0; i < NDB; i++)
+        perm[i] = i;
+    rng_shuffle_u32(&perm_rng, perm, NDB);
+    for (uint32_t i = 0; i < NDB; i++)
+        ref_tie[perm[i]] = i;
+    size_t ks[] = { 1, 5, 50, 300 };
+    double exp_p[4] = { 0 }, exp_m[4] = { 0 };
+    for (size_t q = 0; q < NQ; q++) {
+        uint32_t order[NDB];
+        for (uint32_t j = 0; j < NDB; j++) {
+            double dot = 0;
+            size_t a = Q.row_ptr[q], b = D.row_ptr[j];
+            while (a < Q.row_ptr[q + 1] && b < D.row_ptr[j + 1]) {
+                if (Q.col_idx[a] == D.col_idx[b])
+                    dot += (double)Q.values[a++] * D.values[b++];
+                else if (Q.col_idx[a] < D.col_idx[b])
+                    a++;
+                else
+                    b++;
+            }
+            ref_score[j] = (float)dot;
+            order[j] = j;
+        }
+        qsort(order, NDB, sizeof order[0], ref_cmp);
+        for (int m = 0; m < 4; m++) {
+            size_t hits = 0;
+            double ap = 0;
+            for (size_t i = 0; i < ks[m]; i++)
+                if (metrics_labels_share(&ql, q, &dl, order[i]))
+                    ap += (double)++hits / (double)(i + 1);
+            exp_p[m] += (double)hits / (double)ks[m] / NQ;
+            exp_m[m] += (hits ? ap / (double)hits : 0) / NQ;
+        }
+    }
+    double p[4], m[4];
+    ck_assert_int_eq(metrics_cosine_rank(&Q, &ql, &D, &dl, ks, 4, seed, p, m), 0);
+    for (int i = 0; i < 4; i++) {
+        ck_assert_double_eq_tol(p[i], exp_p[i], 1e-12);
+        ck_assert_double_eq_tol(m[i], exp_m[i], 1e-12);
+    }
+    csr_free(&D);
+    csr_free(&Q);
+    metrics_labels_free(&dl);
+    metrics_labels_free(&ql);
+}
+END_TEST
+
 Suite *metrics_suite(void)
 {
     Suite *s = suite_create("metrics");
@@ -296,6 +388,7 @@ Suite *metrics_suite(void)
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_add_test(limits, top_k_selection_matches_a_full_sort);
+    tcase_add_test(limits, cosine_postings_match_brute_force);
     suite_add_tcase(s, limits);
     return s;
 }

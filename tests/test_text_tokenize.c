@@ -51,11 +51,31 @@ START_TEST(full_width_forms_and_ligatures_are_folded)
 }
 END_TEST
 
-START_TEST(cjk_runs_are_single_tokens_and_emoji_separate)
+START_TEST(cjk_bigrams_and_emoji_separate)
 {
     /* 東京 大阪 */
     ck_assert_str_eq(toks("\xe6\x9d\xb1\xe4\xba\xac \xe5\xa4\xa7\xe9\x98\xaa"),
                      "\xe6\x9d\xb1\xe4\xba\xac|\xe5\xa4\xa7\xe9\x98\xaa");
+    /* 日本語のテキスト: bigrams across kanji, hiragana and katakana */
+    ck_assert_str_eq(toks("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae"
+                          "\xe3\x83\x86\xe3\x82\xad\xe3\x82\xb9\xe3\x83\x88"),
+                     "\xe6\x97\xa5\xe6\x9c\xac|\xe6\x9c\xac\xe8\xaa\x9e|"
+                     "\xe8\xaa\x9e\xe3\x81\xae|\xe3\x81\xae\xe3\x83\x86|"
+                     "\xe3\x83\x86\xe3\x82\xad|\xe3\x82\xad\xe3\x82\xb9|"
+                     "\xe3\x82\xb9\xe3\x83\x88");
+    /* Latin glued to CJK splits at the change of script; a lone ideograph
+     * is one character, below min_token_len */
+    ck_assert_str_eq(toks("iPhone\xe6\x89\x8b\xe6\x9c\xba \xe4\xba\xba"),
+                     "iphone|\xe6\x89\x8b\xe6\x9c\xba");
+    /* decomposed か + combining voiced mark composes to が */
+    char a[64];
+    snprintf(a, sizeof a, "%s", toks("\xe3\x81\x8b\xe3\x82\x99\xe3\x81\x8d"));
+    ck_assert_str_eq(a, toks("\xe3\x81\x8c\xe3\x81\x8d"));
+    ck_assert_str_eq(a, "\xe3\x81\x8c\xe3\x81\x8d");
+    /* half-width katakana ｶﾀｶﾅ folds to full width カタカナ */
+    ck_assert_str_eq(toks("\xef\xbd\xb6\xef\xbe\x80\xef\xbd\xb6\xef\xbe\x85"),
+                     "\xe3\x82\xab\xe3\x82\xbf|\xe3\x82\xbf\xe3\x82\xab|"
+                     "\xe3\x82\xab\xe3\x83\x8a");
     /* "I ❤️ pizza🍕 party" — heart + VS16, pizza emoji glued to a word */
     ck_assert_str_eq(toks("I \xe2\x9d\xa4\xef\xb8\x8f pizza\xf0\x9f\x8d\x95party"),
                      "pizza|party");
@@ -205,6 +225,63 @@ START_TEST(stop_word_list_is_sorted_and_searchable)
 }
 END_TEST
 
+START_TEST(long_cjk_runs_keep_every_bigram)
+{
+    /* 1000 characters cycling 一二三 (far beyond the run buffer): every
+     * one of the 999 bigrams comes out, in order, across the cuts. */
+    const char *cycle[] = { "\xe4\xb8\x80", "\xe4\xba\x8c", "\xe4\xb8\x89" };
+    static char text[3001], expected[8000];
+    size_t pos = 0, epos = 0;
+    for (int i = 0; i < 1000; i++) {
+        memcpy(text + pos, cycle[i % 3], 3);
+        pos += 3;
+        if (i > 0) {
+            if (i > 1)
+                expected[epos++] = '|';
+            memcpy(expected + epos, cycle[(i - 1) % 3], 3);
+            memcpy(expected + epos + 3, cycle[i % 3], 3);
+            epos += 6;
+        }
+    }
+    text[pos] = '\0';
+    expected[epos] = '\0';
+    ck_assert_str_eq(toks(text), expected);
+}
+END_TEST
+
+START_TEST(digest_ignores_form_but_not_content)
+{
+    sh_text_config cfg = tt_text_defaults();
+    text_tokenizer *tok = NULL;
+    ck_assert_int_eq(text_tokenizer_new(&cfg, &tok, NULL, 0), 0);
+    const char *same[] = { "Caf\xc3\xa9 society, the BEST!", "cafe\xcc\x81   Society\nbest",
+                           "Subject: CAF\xc3\x89\n\n<b>society</b> &amp; best" };
+    const char *other[] = { "society cafe best", "best caf\xc3\xa9 society", "caf\xc3\xa9 society" };
+    uint64_t first = 0, d = 0;
+    ck_assert_int_eq(text_digest(tok, same[0], strlen(same[0]), &first), 0);
+    ck_assert_uint_ne(first, 0);
+    for (int i = 1; i < 3; i++) {
+        ck_assert_int_eq(text_digest(tok, same[i], strlen(same[i]), &d), 0);
+        ck_assert_uint_eq(d, first);
+    }
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(text_digest(tok, other[i], strlen(other[i]), &d), 0);
+        ck_assert_uint_ne(d, first);
+    }
+    /* token boundaries matter: "ab cd" and "abc d" differ */
+    uint64_t d1, d2;
+    ck_assert_int_eq(text_digest(tok, "ab cde", 6, &d1), 0);
+    ck_assert_int_eq(text_digest(tok, "abc de", 6, &d2), 0);
+    ck_assert_uint_ne(d1, d2);
+    ck_assert_int_eq(text_digest(tok, "", 0, &d), 0);
+    ck_assert_uint_eq(d, 0);
+    d = 5;
+    ck_assert_int_eq(text_digest(tok, "a\0b", 3, &d), SH_EINPUT);
+    ck_assert_uint_eq(d, 5);
+    text_tokenizer_free(tok);
+}
+END_TEST
+
 static long max_rss_kb(void)
 {
     struct rusage ru;
@@ -285,14 +362,16 @@ Suite *text_tokenize_suite(void)
     tcase_add_test(core, plain_english_is_lowercased_and_stop_words_dropped);
     tcase_add_test(core, composed_and_decomposed_accents_give_the_same_tokens);
     tcase_add_test(core, full_width_forms_and_ligatures_are_folded);
-    tcase_add_test(core, cjk_runs_are_single_tokens_and_emoji_separate);
+    tcase_add_test(core, cjk_bigrams_and_emoji_separate);
     tcase_add_test(core, numbers_option_and_stemming);
     tcase_add_test(core, stop_word_list_is_sorted_and_searchable);
+    tcase_add_test(core, digest_ignores_form_but_not_content);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_set_timeout(limits, 60);
     tcase_add_test(limits, invalid_utf8_is_replaced_not_fatal);
     tcase_add_test(limits, length_limits_drop_rather_than_split);
+    tcase_add_test(limits, long_cjk_runs_keep_every_bigram);
     tcase_add_test(limits, empty_and_stop_word_only_documents_give_no_tokens);
     tcase_add_test(limits, binary_documents_are_refused_before_any_token);
     tcase_add_test(limits, callback_can_cancel);
