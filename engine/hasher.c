@@ -483,7 +483,7 @@ int hasher_read(const mf_model *m, sh_hasher **out, char *err, size_t err_len)
         break;
     case SH_ENCODER_AE:
     default:
-        rc = nn_load_sections(m, '0', 0, &h->net, err, err_len);
+        rc = nn_load_sections(m, '0', 0, 1, &h->net, err, err_len);
         if (rc == 0 && (h->net->cfg.input_dim != V ||
                         h->net->cfg.code_dim != (uint32_t)cfg.model.code_bits ||
                         h->net->cfg.code_kind != NN_CODE_BINARY ||

@@ -52,14 +52,15 @@ int metrics_labels_append(metrics_labels *l, const uint32_t *ids, size_t n)
         l->ids = p;
         l->ids_cap = cap;
     }
-    uint32_t *dst = l->ids + start;
-    if (n > 0)
-        memcpy(dst, ids, n * sizeof(uint32_t));
-    qsort(dst, n, sizeof(uint32_t), compare_u32);
     size_t kept = 0;
-    for (size_t i = 0; i < n; i++)
-        if (kept == 0 || dst[kept - 1] != dst[i])
-            dst[kept++] = dst[i];
+    if (n > 0) { /* (ids may be NULL when n is 0, and so may l->ids) */
+        uint32_t *dst = l->ids + start;
+        memcpy(dst, ids, n * sizeof(uint32_t));
+        qsort(dst, n, sizeof(uint32_t), compare_u32);
+        for (size_t i = 0; i < n; i++)
+            if (kept == 0 || dst[kept - 1] != dst[i])
+                dst[kept++] = dst[i];
+    }
     l->ptr[l->n + 1] = start + kept;
     l->n++;
     return 0;
@@ -95,6 +96,106 @@ int metrics_labels_share(const metrics_labels *a, size_t i, const metrics_labels
             y++;
     }
     return 0;
+}
+
+/* ---- relevance ------------------------------------------------------------ */
+
+/* Relevance of every (query, document) pair through their distinct label
+ * sets: corpora have few distinct sets, so a small table of set pairs
+ * replaces a merge of label lists per pair. Falls back to the merge when
+ * the table would be large. */
+typedef struct {
+    const metrics_labels *ql, *dl;
+    uint32_t *qset, *dset;      /* per query / document: its set's index */
+    unsigned char *table;       /* n_qsets x n_dsets, or NULL: merge per pair */
+    size_t n_dsets;
+} relevance;
+
+#define MAX_SET_TABLE (1u << 24)
+
+/* Numbers the distinct label sets of l into set[] and names (their bytes). */
+static int number_sets(const metrics_labels *l, text_strtab *names, uint32_t *set)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        const char *bytes = (const char *)(l->ids + l->ptr[i]);
+        int rc = text_strtab_intern(names, bytes, (l->ptr[i + 1] - l->ptr[i]) * sizeof(uint32_t),
+                                    &set[i], NULL);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Do two label sets, stored as bytes of sorted uint32 ids, intersect? */
+static int sets_share(const char *a, size_t a_len, const char *b, size_t b_len)
+{
+    size_t na = a_len / sizeof(uint32_t), nb = b_len / sizeof(uint32_t), x = 0, y = 0;
+    while (x < na && y < nb) {
+        uint32_t u, v;
+        memcpy(&u, a + x * sizeof u, sizeof u);
+        memcpy(&v, b + y * sizeof v, sizeof v);
+        if (u == v)
+            return 1;
+        if (u < v)
+            x++;
+        else
+            y++;
+    }
+    return 0;
+}
+
+static void relevance_free(relevance *r)
+{
+    free(r->qset);
+    free(r->dset);
+    free(r->table);
+}
+
+static int relevance_init(relevance *r, const metrics_labels *ql, const metrics_labels *dl)
+{
+    memset(r, 0, sizeof(*r));
+    r->ql = ql;
+    r->dl = dl;
+    text_strtab qnames, dnames;
+    int rc = SH_ENOMEM;
+    int q_ok = text_strtab_init(&qnames) == 0, d_ok = text_strtab_init(&dnames) == 0;
+    r->qset = malloc((ql->n ? ql->n : 1) * sizeof(uint32_t));
+    r->dset = malloc((dl->n ? dl->n : 1) * sizeof(uint32_t));
+    if (!q_ok || !d_ok || !r->qset || !r->dset)
+        goto done;
+    if ((rc = number_sets(ql, &qnames, r->qset)) != 0 ||
+        (rc = number_sets(dl, &dnames, r->dset)) != 0)
+        goto done;
+    r->n_dsets = dnames.count;
+    if (qnames.count * dnames.count <= MAX_SET_TABLE) {
+        r->table = malloc(qnames.count * dnames.count + 1);
+        if (r->table == NULL) {
+            rc = SH_ENOMEM;
+            goto done;
+        }
+        for (uint32_t a = 0; a < qnames.count; a++) {
+            size_t la, lb;
+            const char *sa = text_strtab_get(&qnames, a, &la);
+            for (uint32_t b = 0; b < dnames.count; b++) {
+                const char *sb = text_strtab_get(&dnames, b, &lb);
+                r->table[(size_t)a * dnames.count + b] = (unsigned char)sets_share(sa, la, sb, lb);
+            }
+        }
+    }
+    rc = 0;
+done:
+    text_strtab_free(&qnames);
+    text_strtab_free(&dnames);
+    if (rc != 0)
+        relevance_free(r);
+    return rc;
+}
+
+static int is_relevant(const relevance *r, size_t q, size_t j)
+{
+    if (r->table != NULL)
+        return r->table[(size_t)r->qset[q] * r->n_dsets + r->dset[j]];
+    return metrics_labels_share(r->ql, q, r->dl, j);
 }
 
 /* ---- ranking ------------------------------------------------------------ */
@@ -147,19 +248,43 @@ static void sift_up(ranked *heap, size_t i)
     }
 }
 
-/* Fills keys[n_db] for query q. */
-typedef void (*key_fn)(const void *ctx, size_t q, float *keys);
+/* Writes the indices of the k best database documents for query q into
+ * top[], best first, equal scores in the order of the seeded permutation
+ * (perm lists documents in that order; tie[j] is document j's position). */
+typedef void (*select_fn)(void *ctx, size_t q, const uint32_t *perm, const uint32_t *tie,
+                          size_t k, uint32_t *top);
 
 typedef struct {
     const sh_code *queries, *db;
     size_t n_db;
+    uint8_t *dist;  /* n_db entries */
 } hamming_ctx;
 
-static void hamming_keys(const void *ctx, size_t q, float *keys)
+/* A counting sort by distance, visiting documents in permutation order so
+ * that ties come out in that order; only the first k places are written. */
+static void hamming_select(void *ctx, size_t q, const uint32_t *perm, const uint32_t *tie,
+                           size_t k, uint32_t *top)
 {
-    const hamming_ctx *h = ctx;
-    for (size_t j = 0; j < h->n_db; j++)
-        keys[j] = (float)code_hamming(&h->queries[q], &h->db[j]);
+    (void)tie;
+    hamming_ctx *h = ctx;
+    size_t next[SH_CODE_MAX_BITS + 1] = { 0 };
+    for (size_t j = 0; j < h->n_db; j++) {
+        int d = code_hamming(&h->queries[q], &h->db[j]);
+        h->dist[j] = (uint8_t)d;
+        next[d]++;
+    }
+    size_t acc = 0;
+    for (int d = 0; d <= SH_CODE_MAX_BITS; d++) {
+        size_t n = next[d];
+        next[d] = acc;
+        acc += n;
+    }
+    for (size_t i = 0; i < h->n_db; i++) {
+        uint32_t j = perm[i];
+        size_t at = next[h->dist[j]]++;
+        if (at < k)
+            top[at] = j;
+    }
 }
 
 /* Cosine by an inverted index: the database transposed into postings
@@ -172,11 +297,15 @@ typedef struct {
     uint32_t *post_row;  /* nnz entries */
     float *post_val;     /* nnz entries */
     double *score;       /* n_db entries */
+    ranked *heap;        /* k entries */
 } cosine_ctx;
 
-static void cosine_keys(const void *ctx, size_t q, float *keys)
+/* Scores through the postings, then keeps the k best in a heap. */
+static void cosine_select(void *ctx, size_t q, const uint32_t *perm, const uint32_t *tie,
+                          size_t k, uint32_t *top)
 {
-    const cosine_ctx *c = ctx;
+    (void)perm;
+    cosine_ctx *c = ctx;
     const sh_csr *Q = c->queries;
     memset(c->score, 0, c->n_db * sizeof(double));
     for (size_t e = Q->row_ptr[q]; e < Q->row_ptr[q + 1]; e++) {
@@ -185,8 +314,21 @@ static void cosine_keys(const void *ctx, size_t q, float *keys)
         for (size_t p = c->col_ptr[col]; p < c->col_ptr[col + 1]; p++)
             c->score[c->post_row[p]] += qv * c->post_val[p];
     }
-    for (size_t j = 0; j < c->n_db; j++)
-        keys[j] = (float)-c->score[j]; /* larger cosine ranks first */
+    ranked *heap = c->heap;
+    size_t size = 0;
+    for (size_t j = 0; j < c->n_db; j++) {
+        ranked cand = { (float)-c->score[j], tie[j], (uint32_t)j }; /* larger cosine first */
+        if (size < k) {
+            heap[size] = cand;
+            sift_up(heap, size++);
+        } else if (ranked_before(&cand, &heap[0])) {
+            heap[0] = cand;
+            sift_down(heap, size, 0);
+        }
+    }
+    qsort(heap, size, sizeof(ranked), compare_ranked);
+    for (size_t i = 0; i < size; i++)
+        top[i] = heap[i].idx;
 }
 
 /* Fills the postings of ctx from db. Returns 0 or SH_ENOMEM. */
@@ -214,31 +356,35 @@ static int build_postings(cosine_ctx *c, const sh_csr *db)
     return 0;
 }
 
-static int rank_and_score(key_fn fill, const void *ctx,
+/* The largest cut-off, capped at n_db; 0 if a cut-off is 0. */
+static size_t largest_k(const size_t *ks, size_t n_k, size_t n_db)
+{
+    size_t max_k = 0;
+    for (size_t i = 0; i < n_k; i++) {
+        if (ks[i] == 0)
+            return 0;
+        if (ks[i] > max_k)
+            max_k = ks[i];
+    }
+    return max_k < n_db ? max_k : n_db;
+}
+
+static int rank_and_score(select_fn select, void *ctx,
                           const metrics_labels *query_labels, size_t n_q,
                           const metrics_labels *db_labels, size_t n_db,
                           const size_t *ks, size_t n_k, uint64_t seed,
                           double *precision, double *map)
 {
-    if (n_q == 0 || n_db == 0 || n_k == 0 || n_db > UINT32_MAX ||
-        query_labels->n != n_q || db_labels->n != n_db)
-        return SH_EINVAL;
-    size_t max_k = 0;
-    for (size_t i = 0; i < n_k; i++) {
-        if (ks[i] == 0)
-            return SH_EINVAL;
-        if (ks[i] > max_k)
-            max_k = ks[i];
-    }
-    if (max_k > n_db)
-        max_k = n_db;
-    int rc = SH_ENOMEM;
-    float *keys = malloc(n_db * sizeof(float));
+    size_t max_k = largest_k(ks, n_k, n_db);
+    relevance rel;
+    int rc = relevance_init(&rel, query_labels, db_labels);
+    if (rc != 0)
+        return rc;
+    rc = SH_ENOMEM;
     uint32_t *tie = malloc(n_db * sizeof(uint32_t));
     uint32_t *perm = malloc(n_db * sizeof(uint32_t));
-    ranked *heap = malloc(max_k * sizeof(ranked));
-    unsigned char *rel = malloc(max_k);
-    if (!keys || !tie || !perm || !heap || !rel)
+    uint32_t *top = malloc(max_k * sizeof(uint32_t));
+    if (!tie || !perm || !top)
         goto done;
     sh_rng rng;
     rng_seed(&rng, seed);
@@ -251,27 +397,13 @@ static int rank_and_score(key_fn fill, const void *ctx,
         precision[i] = map[i] = 0.0;
 
     for (size_t q = 0; q < n_q; q++) {
-        fill(ctx, q, keys);
-        size_t size = 0;
-        for (size_t j = 0; j < n_db; j++) {
-            ranked c = { keys[j], tie[j], (uint32_t)j };
-            if (size < max_k) {
-                heap[size] = c;
-                sift_up(heap, size++);
-            } else if (ranked_before(&c, &heap[0])) {
-                heap[0] = c;
-                sift_down(heap, size, 0);
-            }
-        }
-        qsort(heap, size, sizeof(ranked), compare_ranked);
-        for (size_t i = 0; i < size; i++)
-            rel[i] = (unsigned char)metrics_labels_share(query_labels, q, db_labels, heap[i].idx);
+        select(ctx, q, perm, tie, max_k, top);
         for (size_t m = 0; m < n_k; m++) {
             size_t k = ks[m] < n_db ? ks[m] : n_db;
             size_t hits = 0;
             double ap = 0.0;
             for (size_t i = 0; i < k; i++) {
-                if (rel[i]) {
+                if (is_relevant(&rel, q, top[i])) {
                     hits++;
                     ap += (double)hits / (double)(i + 1);
                 }
@@ -286,12 +418,20 @@ static int rank_and_score(key_fn fill, const void *ctx,
     }
     rc = 0;
 done:
-    free(keys);
+    relevance_free(&rel);
     free(tie);
     free(perm);
-    free(heap);
-    free(rel);
+    free(top);
     return rc;
+}
+
+/* Argument checks shared by the ranking metrics. */
+static int rank_args_ok(const metrics_labels *query_labels, size_t n_q,
+                        const metrics_labels *db_labels, size_t n_db,
+                        const size_t *ks, size_t n_k)
+{
+    return n_q > 0 && n_db > 0 && n_k > 0 && n_db <= UINT32_MAX &&
+           query_labels->n == n_q && db_labels->n == n_db && largest_k(ks, n_k, n_db) > 0;
 }
 
 int metrics_hamming_rank(const sh_code *queries, const metrics_labels *query_labels, size_t n_q,
@@ -299,9 +439,15 @@ int metrics_hamming_rank(const sh_code *queries, const metrics_labels *query_lab
                          const size_t *ks, size_t n_k, uint64_t seed,
                          double *precision, double *map)
 {
-    hamming_ctx ctx = { queries, db, n_db };
-    return rank_and_score(hamming_keys, &ctx, query_labels, n_q, db_labels, n_db,
-                          ks, n_k, seed, precision, map);
+    if (!rank_args_ok(query_labels, n_q, db_labels, n_db, ks, n_k))
+        return SH_EINVAL;
+    hamming_ctx ctx = { queries, db, n_db, malloc(n_db) };
+    if (ctx.dist == NULL)
+        return SH_ENOMEM;
+    int rc = rank_and_score(hamming_select, &ctx, query_labels, n_q, db_labels, n_db,
+                            ks, n_k, seed, precision, map);
+    free(ctx.dist);
+    return rc;
 }
 
 int metrics_cosine_rank(const sh_csr *queries, const metrics_labels *query_labels,
@@ -309,17 +455,23 @@ int metrics_cosine_rank(const sh_csr *queries, const metrics_labels *query_label
                         const size_t *ks, size_t n_k, uint64_t seed,
                         double *precision, double *map)
 {
-    if (queries->cols != db->cols || db->rows > UINT32_MAX)
+    if (queries->cols != db->cols ||
+        !rank_args_ok(query_labels, queries->rows, db_labels, db->rows, ks, n_k))
         return SH_EINVAL;
-    cosine_ctx ctx = { queries, 0, NULL, NULL, NULL, NULL };
+    cosine_ctx ctx = { queries, 0, NULL, NULL, NULL, NULL, NULL };
     int rc = build_postings(&ctx, db);
+    if (rc == 0) {
+        ctx.heap = malloc(largest_k(ks, n_k, db->rows) * sizeof(ranked));
+        rc = ctx.heap ? 0 : SH_ENOMEM;
+    }
     if (rc == 0)
-        rc = rank_and_score(cosine_keys, &ctx, query_labels, queries->rows, db_labels,
+        rc = rank_and_score(cosine_select, &ctx, query_labels, queries->rows, db_labels,
                             db->rows, ks, n_k, seed, precision, map);
     free(ctx.col_ptr);
     free(ctx.post_row);
     free(ctx.post_val);
     free(ctx.score);
+    free(ctx.heap);
     return rc;
 }
 
@@ -335,9 +487,13 @@ int metrics_hamming_radius(const sh_code *queries, const metrics_labels *query_l
         query_labels->n != n_q || db_labels->n != n_db)
         return SH_EINVAL;
     size_t R = (size_t)max_radius + 1;
+    relevance rel;
+    int rc = relevance_init(&rel, query_labels, db_labels);
+    if (rc != 0)
+        return rc;
     double *prec_sum = calloc(R, sizeof(double)), *rec_sum = calloc(R, sizeof(double));
     size_t *nonempty = calloc(R, sizeof(size_t)), *results = calloc(R, sizeof(size_t));
-    int rc = SH_ENOMEM;
+    rc = SH_ENOMEM;
     if (!prec_sum || !rec_sum || !nonempty || !results)
         goto done;
     size_t with_relevant = 0;
@@ -346,7 +502,7 @@ int metrics_hamming_radius(const sh_code *queries, const metrics_labels *query_l
         size_t total_relevant = 0;
         for (size_t j = 0; j < n_db; j++) {
             int d = code_hamming(&queries[q], &db[j]);
-            int r = metrics_labels_share(query_labels, q, db_labels, j);
+            int r = is_relevant(&rel, q, j);
             all[d]++;
             relevant[d] += (size_t)r;
             total_relevant += (size_t)r;
@@ -374,6 +530,7 @@ int metrics_hamming_radius(const sh_code *queries, const metrics_labels *query_l
     }
     rc = 0;
 done:
+    relevance_free(&rel);
     free(prec_sum);
     free(rec_sum);
     free(nonempty);

@@ -79,8 +79,10 @@ int metrics_hamming_rank(const sh_code *queries, const metrics_labels *query_lab
                          double *precision, double *map);
 
 /* The same ranking by cosine of L2-normalised sparse rows (dot products):
- * the real-valued reference. queries and db must have the same number of
- * columns. Same return codes. */
+ * the real-valued reference. The database is transposed once into an
+ * inverted index, so a query costs its terms' postings plus O(database)
+ * for the ranking. queries and db must have the same number of columns
+ * (SH_EINVAL otherwise). Same return codes. */
 int metrics_cosine_rank(const sh_csr *queries, const metrics_labels *query_labels,
                         const sh_csr *db, const metrics_labels *db_labels,
                         const size_t *ks, size_t n_k, uint64_t seed,

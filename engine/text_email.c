@@ -1,8 +1,11 @@
-/* text_email.c — the mail filter: headers, quoted-printable, HTML.
+/* text_email.c — the mail filter: headers, MIME parts, transfer
+ * encodings, HTML.
  *
- * Three small state machines in a row, each fed one byte at a time:
- * header/body framing -> quoted-printable decoding -> HTML stripping ->
- * an output buffer flushed to the caller's emit function.
+ * Small state machines in a row, each fed one byte at a time:
+ * header / body-line framing (mail_byte, body_byte) -> transfer decoding
+ * (decode_byte: quoted-printable or base64, or nothing in a skipped part) ->
+ * HTML stripping (html_byte) -> an output buffer flushed to the caller's
+ * emit function at UTF-8 character boundaries.
  */
 #include "text_email.h"
 #include "sh_error.h"
@@ -12,7 +15,7 @@
 #include <string.h>
 
 enum { S_HDR_START, S_HDR_NAME, S_HDR_VALUE, S_BODY };
-enum { K_OTHER, K_SUBJECT, K_CTE };
+enum { K_OTHER, K_SUBJECT, K_CTE, K_CT };
 enum { H_TEXT, H_LT, H_TAG_NAME, H_TAG, H_COMMENT, H_SKIP, H_ENTITY };
 
 #define MAIL_SCAN_LIMIT 65536
@@ -319,12 +322,57 @@ static void html_byte(text_email_filter *f, int c)
     }
 }
 
-/* ---- quoted-printable ---------------------------------------------------- */
+/* ---- transfer decoding: quoted-printable, base64 ---------------------------- */
 
 enum { QP_TEXT, QP_EQUALS, QP_HEX, QP_CR };
 
-static void qp_byte(text_email_filter *f, int c)
+static int base64_value(int c)
 {
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Base64: four sextets give three bytes; "=" padding flushes a partial
+ * group; anything outside the alphabet (line breaks) is ignored. */
+static void base64_byte(text_email_filter *f, int c)
+{
+    if (c == '=') {
+        if (f->b64_count == 2)
+            html_byte(f, (int)((f->b64_acc >> 4) & 0xFF));
+        else if (f->b64_count == 3) {
+            html_byte(f, (int)((f->b64_acc >> 10) & 0xFF));
+            html_byte(f, (int)((f->b64_acc >> 2) & 0xFF));
+        }
+        f->b64_count = 0;
+        f->b64_acc = 0;
+        return;
+    }
+    int v = base64_value(c);
+    if (v < 0)
+        return;
+    f->b64_acc = (f->b64_acc << 6) | (unsigned long)v;
+    if (++f->b64_count == 4) {
+        html_byte(f, (int)((f->b64_acc >> 16) & 0xFF));
+        html_byte(f, (int)((f->b64_acc >> 8) & 0xFF));
+        html_byte(f, (int)(f->b64_acc & 0xFF));
+        f->b64_count = 0;
+        f->b64_acc = 0;
+    }
+}
+
+static void decode_byte(text_email_filter *f, int c)
+{
+    if (f->skip_part)
+        return;
+    if (f->base64) {
+        base64_byte(f, c);
+        return;
+    }
     if (!f->qp) {
         html_byte(f, c);
         return;
@@ -347,7 +395,7 @@ static void qp_byte(text_email_filter *f, int c)
             f->qp_state = QP_HEX;
         } else {
             html_byte(f, '=');
-            qp_byte(f, c);
+            decode_byte(f, c);
         }
         return;
     case QP_HEX:
@@ -357,73 +405,282 @@ static void qp_byte(text_email_filter *f, int c)
         } else {
             html_byte(f, '=');
             html_byte(f, (unsigned char)f->qp_hex);
-            qp_byte(f, c);
+            decode_byte(f, c);
         }
         return;
     case QP_CR:
         f->qp_state = QP_TEXT;
         if (c != '\n')
-            qp_byte(f, c);
+            decode_byte(f, c);
         return;
     }
 }
 
 /* ---- headers and body framing ------------------------------------------ */
 
+/* No transfer decoding, nothing half decoded. */
+static void reset_decoders(text_email_filter *f)
+{
+    f->qp = 0;
+    f->base64 = 0;
+    f->qp_state = 0;
+    f->b64_count = 0;
+    f->b64_acc = 0;
+}
+
+/* Applies a Content-Transfer-Encoding or Content-Type value just read
+ * (lowercase in f->value). */
+static void apply_content_header(text_email_filter *f)
+{
+    if (f->header_kind == K_CTE) {
+        reset_decoders(f);
+        f->qp = contains(f->value, f->value_len, "quoted-printable");
+        f->base64 = contains(f->value, f->value_len, "base64");
+    } else if (f->header_kind == K_CT) {
+        size_t i = 0;
+        while (i < f->value_len && (f->value[i] == ' ' || f->value[i] == '\t'))
+            i++;
+        const char *v = f->value + i;
+        size_t n = f->value_len - i;
+        f->skip_part = !((n >= 5 && memcmp(v, "text/", 5) == 0) ||
+                         (n >= 10 && memcmp(v, "multipart/", 10) == 0) ||
+                         (n >= 8 && memcmp(v, "message/", 8) == 0));
+    }
+}
+
+/* ---- Subject: RFC 2047 encoded words ("=?charset?Q|B?text?=") ------------ */
+
+/* Sends decoded bytes of an encoded word on, mapping ISO-8859-1 and
+ * windows-1252 bytes to their characters (UTF-8 passes as it is). */
+static void out_charset_byte(text_email_filter *f, int latin1, int byte)
+{
+    if (latin1 && byte >= 0x80)
+        out_codepoint(f, (uint32_t)byte);
+    else
+        out_byte(f, (char)byte);
+}
+
+/* Decodes the encoded word held in f->prefix. Returns 0 if it is not a
+ * well-formed encoded word in UTF-8, US-ASCII or ISO-8859-1 /
+ * windows-1252 (the caller then emits it as typed). */
+static int decode_encoded_word(text_email_filter *f)
+{
+    const char *w = f->prefix;
+    size_t n = f->prefix_len;
+    if (n < 8 || w[0] != '=' || w[1] != '?' || w[n - 2] != '?' || w[n - 1] != '=')
+        return 0;
+    const char *charset = w + 2;
+    const char *q1 = memchr(charset, '?', n - 2);
+    if (q1 == NULL || q1 + 3 > w + n - 2 || q1[2] != '?')
+        return 0;
+    size_t charset_len = (size_t)(q1 - charset);
+    int latin1 = name_is(charset, charset_len, "iso-8859-1") ||
+                 name_is(charset, charset_len, "windows-1252") ||
+                 name_is(charset, charset_len, "latin1");
+    int utf8 = name_is(charset, charset_len, "utf-8") || name_is(charset, charset_len, "us-ascii");
+    int encoding = lower((unsigned char)q1[1]);
+    if ((encoding != 'q' && encoding != 'b') || !(utf8 || latin1))
+        return 0; /* a charset we cannot map: keep the word as typed */
+    const char *text = q1 + 3, *end = w + n - 2;
+    if (encoding == 'q') {
+        for (const char *p = text; p < end; p++) {
+            if (*p == '_')
+                out_byte(f, ' ');
+            else if (*p == '=' && p + 2 < end && hex_value((unsigned char)p[1]) >= 0 &&
+                     hex_value((unsigned char)p[2]) >= 0) {
+                out_charset_byte(f, latin1, hex_value((unsigned char)p[1]) * 16 +
+                                            hex_value((unsigned char)p[2]));
+                p += 2;
+            } else
+                out_charset_byte(f, latin1, (unsigned char)*p);
+        }
+        return 1;
+    }
+    unsigned long acc = 0;
+    int bits = 0;
+    for (const char *p = text; p < end; p++) {
+        int v = base64_value((unsigned char)*p);
+        if (v < 0)
+            continue;
+        acc = ((acc << 6) | (unsigned long)v) & 0xFFFFFF;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out_charset_byte(f, latin1, (int)((acc >> bits) & 0xFF));
+        }
+    }
+    return 1;
+}
+
+static void flush_encoded_word(text_email_filter *f)
+{
+    if (f->prefix_len > 0 && !decode_encoded_word(f))
+        out_bytes(f, f->prefix, f->prefix_len);
+    f->prefix_len = 0;
+}
+
+/* Subject text goes out as typed, except encoded words, which are held
+ * (at most 75 bytes, their RFC limit) and decoded. */
+static void subject_byte(text_email_filter *f, int c)
+{
+    if (c == '\r')
+        return;
+    if (f->prefix_len == 0) {
+        if (c == '=')
+            f->prefix[f->prefix_len++] = (char)c;
+        else
+            out_byte(f, (char)c);
+        return;
+    }
+    if (c == ' ' || c == '\t' || f->prefix_len == 75 || (f->prefix_len == 1 && c != '?')) {
+        flush_encoded_word(f);
+        subject_byte(f, c);
+        return;
+    }
+    f->prefix[f->prefix_len++] = (char)c;
+    /* "?=" ends the word once charset and encoding are behind us */
+    if (c == '=' && f->prefix[f->prefix_len - 2] == '?') {
+        size_t marks = 0;
+        for (size_t i = 0; i < f->prefix_len; i++)
+            marks += f->prefix[i] == '?';
+        if (marks >= 4)
+            flush_encoded_word(f);
+    }
+}
+
 static void end_header_line(text_email_filter *f)
 {
-    if (f->header_kind == K_CTE)
-        f->qp = contains(f->value, f->value_len, "quoted-printable");
-    if (f->header_kind == K_SUBJECT)
+    apply_content_header(f);
+    if (f->header_kind == K_SUBJECT) {
+        flush_encoded_word(f);
         out_byte(f, ' ');
+    }
+}
+
+/* A MIME boundary: the next part starts plain and visible. */
+static void new_part(text_email_filter *f)
+{
+    reset_decoders(f);
+    f->skip_part = 0;
+}
+
+static void start_body_line(text_email_filter *f)
+{
+    f->body_line_start = 1;
+    f->prefix_len = 0;
+}
+
+/* Sends the held start of a line on as ordinary text. */
+static void release_prefix(text_email_filter *f)
+{
+    f->body_line_start = 0;
+    f->after_part_header = 0;
+    for (size_t i = 0; i < f->prefix_len; i++)
+        decode_byte(f, (unsigned char)f->prefix[i]);
+    f->prefix_len = 0;
+}
+
+static int is_boundary_prefix(const text_email_filter *f)
+{
+    if (f->prefix_len < 2 || f->prefix[0] != '-' || f->prefix[1] != '-')
+        return 0;
+    for (size_t i = 2; i < f->prefix_len; i++)
+        if (f->prefix[i] == ' ' || f->prefix[i] == '\t')
+            return 0;
+    return 1;
+}
+
+/* Could the held bytes still become "content-..."? */
+static int is_part_header_prefix(const text_email_filter *f)
+{
+    static const char part_prefix[] = "content-";
+    for (size_t i = 0; i < f->prefix_len; i++)
+        if (i >= sizeof(part_prefix) - 1 || lower((unsigned char)f->prefix[i]) != part_prefix[i])
+            return 0;
+    return 1;
+}
+
+static void begin_part_header(text_email_filter *f, int collect_name)
+{
+    f->part_header = 1;
+    f->body_line_start = 0;
+    f->prefix_len = 0;
+    f->header_kind = K_OTHER;
+    f->name_len = collect_name ? 0 : sizeof(f->name);
+}
+
+/* The first bytes of a body line are held until the line is known to be
+ * text, a MIME part header (or its continuation) or a boundary. */
+static void body_line_start_byte(text_email_filter *f, int c)
+{
+    if (c == '\n' || c == '\r') {
+        if (c == '\r' && f->prefix_len < sizeof(f->prefix)) {
+            f->prefix[f->prefix_len++] = (char)c;
+            return;
+        }
+        if (c == '\n' && is_boundary_prefix(f)) {
+            f->after_part_header = 0;
+            new_part(f);
+            start_body_line(f); /* boundary line dropped */
+            return;
+        }
+        release_prefix(f);
+        decode_byte(f, c);
+        if (c == '\n')
+            start_body_line(f);
+        return;
+    }
+    if (f->prefix_len == 0 && (c == ' ' || c == '\t') && f->after_part_header) {
+        begin_part_header(f, 0); /* folded continuation of a part header */
+        return;
+    }
+    if (f->prefix_len == sizeof(f->prefix)) {
+        release_prefix(f);
+        decode_byte(f, c);
+        return;
+    }
+    f->prefix[f->prefix_len++] = (char)c;
+    if (is_part_header_prefix(f)) {
+        if (f->prefix_len == 8)
+            begin_part_header(f, 1);
+        return;
+    }
+    if (is_boundary_prefix(f) || (f->prefix_len == 1 && c == '-'))
+        return;
+    release_prefix(f);
 }
 
 static void body_byte(text_email_filter *f, int c)
 {
-    static const char part_prefix[] = "content-";
     if (f->part_header) {
         if (c == '\n') {
             f->part_header = 0;
-            if (f->header_kind == K_CTE)
-                f->qp = contains(f->value, f->value_len, "quoted-printable");
-            f->body_line_start = 1;
-            f->prefix_len = 0;
-            qp_byte(f, '\n');
-        } else if (f->header_kind == K_CTE && f->value_len < sizeof(f->value)) {
+            apply_content_header(f);
+            f->after_part_header = 1;
+            decode_byte(f, '\n');
+            start_body_line(f);
+        } else if ((f->header_kind == K_CTE || f->header_kind == K_CT) &&
+                   f->value_len < sizeof(f->value)) {
             f->value[f->value_len++] = (char)lower(c);
         } else if (f->name_len < sizeof(f->name) && c != ':' && f->header_kind == K_OTHER) {
             /* still reading the part header's name */
             f->name[f->name_len++] = (char)lower(c);
         } else if (c == ':' && f->header_kind == K_OTHER) {
-            if (name_is(f->name, f->name_len, "transfer-encoding")) {
-                f->header_kind = K_CTE;
-                f->value_len = 0;
-            } else
+            f->header_kind = name_is(f->name, f->name_len, "transfer-encoding") ? K_CTE
+                : name_is(f->name, f->name_len, "type") ? K_CT : K_OTHER;
+            f->value_len = 0;
+            if (f->header_kind == K_OTHER)
                 f->name_len = sizeof(f->name); /* stop collecting */
         }
         return;
     }
     if (f->body_line_start) {
-        if (f->prefix_len < sizeof(f->prefix) && lower(c) == part_prefix[f->prefix_len]) {
-            f->prefix[f->prefix_len++] = (char)c;
-            if (f->prefix_len == sizeof(f->prefix)) {
-                f->part_header = 1;
-                f->body_line_start = 0;
-                f->header_kind = K_OTHER;
-                f->name_len = 0;
-            }
-            return;
-        }
-        f->body_line_start = 0;
-        for (size_t i = 0; i < f->prefix_len; i++)
-            qp_byte(f, (unsigned char)f->prefix[i]);
-        f->prefix_len = 0;
+        body_line_start_byte(f, c);
+        return;
     }
-    qp_byte(f, c);
-    if (c == '\n') {
-        f->body_line_start = 1;
-        f->prefix_len = 0;
-    }
+    decode_byte(f, c);
+    if (c == '\n')
+        start_body_line(f);
 }
 
 static void mail_byte(text_email_filter *f, int c)
@@ -434,8 +691,7 @@ static void mail_byte(text_email_filter *f, int c)
             return;
         if (c == '\n') {
             f->state = S_BODY;
-            f->body_line_start = 1;
-            f->prefix_len = 0;
+            start_body_line(f);
         } else if (c == ' ' || c == '\t') {
             f->state = S_HDR_VALUE; /* folded continuation of the last header */
             if (f->header_kind == K_SUBJECT)
@@ -450,6 +706,7 @@ static void mail_byte(text_email_filter *f, int c)
         if (c == ':') {
             f->header_kind = name_is(f->name, f->name_len, "subject") ? K_SUBJECT
                 : name_is(f->name, f->name_len, "content-transfer-encoding") ? K_CTE
+                : name_is(f->name, f->name_len, "content-type") ? K_CT
                 : K_OTHER;
             f->value_len = 0;
             f->state = S_HDR_VALUE;
@@ -465,9 +722,9 @@ static void mail_byte(text_email_filter *f, int c)
             end_header_line(f);
             f->state = S_HDR_START;
         } else if (f->header_kind == K_SUBJECT) {
-            if (c != '\r')
-                out_byte(f, (char)c);
-        } else if (f->header_kind == K_CTE && f->value_len < sizeof(f->value)) {
+            subject_byte(f, c);
+        } else if ((f->header_kind == K_CTE || f->header_kind == K_CT) &&
+                   f->value_len < sizeof(f->value)) {
             f->value[f->value_len++] = (char)lower(c);
         }
         return;
@@ -497,9 +754,10 @@ int text_email_end(text_email_filter *f)
 {
     if (f->state == S_HDR_VALUE)
         end_header_line(f);
-    /* Text held back by an unfinished construct is emitted as it was. */
-    for (size_t i = 0; i < f->prefix_len && !f->part_header; i++)
-        qp_byte(f, (unsigned char)f->prefix[i]);
+    /* Text held back by an unfinished construct is emitted as it was,
+     * except a final boundary line. */
+    if (f->state == S_BODY && f->body_line_start && !is_boundary_prefix(f))
+        release_prefix(f);
     f->prefix_len = 0;
     if (f->qp && f->qp_state == QP_HEX) {
         html_byte(f, '=');

@@ -7,23 +7,29 @@
  * through in bounded memory. It:
  *
  *  - keeps the text of the Subject header (and its folded continuation
- *    lines) and drops every other header line, including an mbox
+ *    lines), decoding RFC 2047 encoded words ("=?utf-8?Q?...?=", B or Q,
+ *    in UTF-8, US-ASCII or ISO-8859-1/windows-1252; others stay as
+ *    typed), and drops every other header line, including an mbox
  *    "From " separator line;
  *  - decodes quoted-printable ("=XX" escapes, "=" line-end soft breaks)
- *    when a header says "Content-Transfer-Encoding: quoted-printable".
- *    In the body, a line starting with "Content-" (a MIME part header) is
- *    dropped, and a part's own Content-Transfer-Encoding switches decoding
- *    on or off for the rest of the mail (a simple rule, not a MIME parser);
+ *    and base64 when the Content-Transfer-Encoding says so, and skips
+ *    content whose Content-Type is not text, multipart or message
+ *    (images, attachments). The mail's headers set this for the body; in
+ *    the body, a line of at most 79 bytes that starts with "--" and holds
+ *    no blank (a MIME boundary) is dropped and starts a new part (plain,
+ *    not skipped), and a line starting with "Content-" (a part header) is
+ *    dropped with its folded continuation lines after applying what it
+ *    says. A simple line-based rule, not a full MIME parser;
  *  - strips HTML tags (a tag is "<" followed by a letter, "/", "!" or "?",
  *    up to the next ">"; a lone "<" stays text), skips <!-- comments -->
  *    and the contents of <script> and <style> elements, replaces each tag
  *    by a space, and decodes the entities &amp; &lt; &gt; &quot; &apos;
  *    &nbsp; and numeric &#NNN; / &#xHH; (unknown entities stay as typed).
  *
- * It does not decode base64 parts, RFC 2047 encoded words ("=?utf-8?...")
- * or character sets other than UTF-8, and it does not handle ">" inside
- * quoted attribute values. The filter only transforms bytes; it never
- * fails except by passing on an error returned by the output callback.
+ * It does not convert body character sets (bodies are read as UTF-8),
+ * and it does not handle ">" inside quoted attribute values. The filter
+ * only transforms bytes; it never fails except by passing on an error
+ * returned by the output callback.
  */
 #ifndef SH_TEXT_EMAIL_H
 #define SH_TEXT_EMAIL_H
@@ -39,12 +45,14 @@ typedef int (*text_emit_fn)(void *sink, const char *bytes, size_t n);
  * can live inside other structs without an allocation. */
 typedef struct {
     int state, html_state, qp, qp_state, header_kind;
-    int body_line_start, part_header;
+    int base64, skip_part, b64_count;
+    unsigned long b64_acc;
+    int body_line_start, part_header, after_part_header;
     char name[32];
     size_t name_len;
     char value[64];
     size_t value_len;
-    char prefix[8];
+    char prefix[80];      /* the start of a body line, until it is classified */
     size_t prefix_len;
     char qp_hex;
     char tag[12];

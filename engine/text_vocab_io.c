@@ -141,6 +141,11 @@ int text_vocab_read(const mf_model *m, text_vocab **out, char *err, size_t err_l
             goto done;
         }
     }
+    if (mf_cursor_left(&cur) != 0) {
+        rc = sh_fail(err, err_len, SH_EFORMAT, "%s: %zu unexpected bytes after the vocabulary",
+                     label, mf_cursor_left(&cur));
+        goto done;
+    }
     rc = text_vocab_from_terms(&cfg, n_docs, n_terms, terms, lens, dfs, out, err, err_len);
 done:
     free(terms);

@@ -9,11 +9,12 @@
 #include "sh_error.h"
 
 /* Relative costs used by the planner: one B-tree lookup, one MIH
- * candidate verified, one code visited by the scan. Measured roughly on
- * a 1M-code index; only their ratios matter. */
+ * candidate verified, one code visited by the scan. Measured on 1M random
+ * 64-bit codes (m = 4): about 0.5 us per probe, 0.1 us per candidate,
+ * 0.12 us per scanned code; only their ratios matter. */
 #define COST_PROBE 1.0
-#define COST_CANDIDATE 0.1
-#define COST_SCAN 0.05
+#define COST_CANDIDATE 0.2
+#define COST_SCAN 0.25
 
 /* --- combinations of k positions out of n, in lexicographic order ------- */
 
@@ -53,6 +54,22 @@ static double ball_size(int n, int r)
     for (int i = 0; i <= r && i <= n; i++)
         s += binomial(n, i);
     return s;
+}
+
+/* Hamming distance between two big-endian codes of n bytes (byte order
+ * does not matter to a popcount of the XOR). */
+static int bytes_distance(const uint8_t *a, const uint8_t *b, int n)
+{
+    int d = 0;
+    for (; n >= 8; n -= 8, a += 8, b += 8) {
+        uint64_t x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        d += __builtin_popcountll(x ^ y);
+    }
+    for (; n > 0; n--)
+        d += __builtin_popcount((unsigned)(*a++ ^ *b++));
+    return d;
 }
 
 /* --- hits in the reader's scratch --------------------------------------- */
@@ -164,6 +181,7 @@ static int mih_radius(int r, int m, int j)
 typedef struct {
     idx_reader *rd;
     const sh_code *q;
+    const uint8_t *q_bytes;
     int r, j;
     const int *sub_r;
     idx_search_info *info;
@@ -177,10 +195,10 @@ static int mih_batch(const uint8_t *vals, size_t count, void *ctx)
     mc->info->candidates += count;
     for (size_t i = 0; i < count; i++) {
         const uint8_t *v = vals + i * vsize;
-        sh_code c = code_from_bytes(v + IDX_ID_BYTES, ix->bits);
-        int d = code_hamming(mc->q, &c);
+        int d = bytes_distance(v + IDX_ID_BYTES, mc->q_bytes, ix->code_bytes);
         if (d > mc->r)
             continue;
+        sh_code c = code_from_bytes(v + IDX_ID_BYTES, ix->bits);
         sh_code x = { { mc->q->w[0] ^ c.w[0], mc->q->w[1] ^ c.w[1] } };
         int seen = 0;
         for (int k = 0; k < mc->j && !seen; k++) {
@@ -203,7 +221,9 @@ static int search_mih(idx_reader *rd, const sh_code *q, int r, idx_search_info *
     int sub_r[IDX_MAX_SUBSTRINGS], pos[64];
     for (int j = 0; j < ix->m; j++)
         sub_r[j] = mih_radius(r, ix->m, j);
-    mih_ctx mc = { rd, q, r, 0, sub_r, info };
+    uint8_t q_bytes[16];
+    code_to_bytes(q, ix->bits, q_bytes);
+    mih_ctx mc = { rd, q, q_bytes, r, 0, sub_r, info };
     size_t vsize = IDX_ID_BYTES + (size_t)ix->code_bytes;
     for (int j = 0; j < ix->m; j++) {
         const idx_substring *s = &ix->sub[j];
@@ -237,13 +257,14 @@ static int search_scan(idx_reader *rd, const sh_code *q, int r, idx_search_info 
     const idx_index *ix = rd->ix;
     MDB_cursor *c = rd->cur_codes;
     MDB_val k, v;
+    uint8_t q_bytes[16];
+    code_to_bytes(q, ix->bits, q_bytes);
     int rc;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_NODUP)) {
         if (k.mv_size != (size_t)ix->code_bytes)
             return MDB_CORRUPTED;
-        sh_code code = code_from_bytes(k.mv_data, ix->bits);
-        int d = code_hamming(q, &code);
+        int d = bytes_distance(k.mv_data, q_bytes, ix->code_bytes);
         info->candidates++;
         if (d > r)
             continue;

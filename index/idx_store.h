@@ -33,8 +33,15 @@
  *   environment must not be used across fork(): open it after forking.
  * - When the map must grow, this module waits for the readers of this
  *   handle to end their current transaction (a process-wide lock taken
- *   around every read transaction). Keep read transactions short, and end
- *   or renew a thread's own reader before writing from the same thread.
+ *   around every transaction). Keep read transactions short, and end a
+ *   thread's own readers before writing from that thread: otherwise a
+ *   growth waits 10 s for them and fails with SH_EFULL.
+ *
+ * Space (measured: 1M random 64-bit codes, m = 4, names "d<n>", no
+ * labels or signature): codes 32 bytes/doc, each mih table 22 (codes +
+ * mih 121), docs 58, names 40, content 33; data.mdb reached 488 bytes/doc
+ * after adding in batches of 10,000, the rest being pages freed by
+ * copy-on-write and reused by later writes.
  */
 #ifndef SH_IDX_STORE_H
 #define SH_IDX_STORE_H
@@ -116,7 +123,7 @@ typedef struct idx_reader {
     size_t scratch_len, scratch_cap;
 } idx_reader;
 
-/* m for MIH: about bits / log2(expected_docs), at least ceil(bits / 64)
+/* m for MIH: ceil(bits / log2(expected_docs)), at least ceil(bits / 64)
  * (substrings fit 64 bits), at most min(16, bits / 8). Cannot fail. */
 int idx_choose_substrings(int bits, uint64_t expected_docs);
 
@@ -143,8 +150,10 @@ int idx_open(const char *path, const idx_options *opts, idx_index **out,
  * NULL. */
 void idx_close(idx_index *ix);
 
-/* Starts a read snapshot of the latest committed state. On failure *out
- * is NULL: SH_ENOMEM, SH_EINDEX (LMDB failure, e.g. reader table full). */
+/* Starts a read snapshot of the latest committed state. Each reader holds
+ * one of LMDB's reader slots until idx_reader_end (1024 per environment,
+ * shared by all processes). On failure *out is NULL: SH_ENOMEM, SH_EINDEX
+ * (LMDB failure, e.g. reader table full). */
 int idx_reader_begin(idx_index *ix, idx_reader **out, char *err, size_t err_len);
 
 /* Moves the reader to the latest committed state (documents committed
@@ -177,7 +186,8 @@ int idx_lmdb_error(const idx_index *ix, int rc, const char *what, char *err,
 
 /* Grows the map: new size = max(2 * current, need); waits for this
  * handle's read transactions to end. No transaction of this handle may be
- * live in the calling thread. SH_EFULL when the limit (1 TiB) is reached
+ * live in the calling thread. SH_EFULL when the limit (1 TiB on 64-bit
+ * systems) is reached
  * or readers do not finish within 10 s. */
 int idx_map_grow(idx_index *ix, char *err, size_t err_len);
 

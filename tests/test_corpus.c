@@ -2,9 +2,11 @@
  * temporary directory, including malformed and compressed ones. */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "corpus.h"
@@ -314,9 +316,42 @@ START_TEST(format_detection_and_open_errors)
     int rc;
     ck_assert_str_eq(read_all(r, &rc, err, sizeof err), "notes.md:1|x||0\n");
     corpus_close(r);
+    /* an empty directory is an empty corpus */
+    tt_write(dir, "void/.keep", "", 0);
+    r = open_in("void", NULL, 0);
+    ck_assert_str_eq(read_all(r, &rc, err, sizeof err), "");
+    ck_assert_int_eq(rc, 0);
+    corpus_close(r);
     r = open_in("missing.jsonl", NULL, ENOENT);
     ck_assert_ptr_null(r);
     corpus_close(NULL);
+}
+END_TEST
+
+START_TEST(standard_input_plain_or_compressed)
+{
+    write_gz("in.jsonl.gz", "{\"text\": \"from stdin\"}\n", 23);
+    char path[4096], err[256] = "";
+    snprintf(path, sizeof path, "%s/in.jsonl.gz", dir);
+    int fd = open(path, O_RDONLY);
+    ck_assert_int_ge(fd, 0);
+    int saved = dup(STDIN_FILENO);
+    ck_assert_int_ge(dup2(fd, STDIN_FILENO), 0);
+    close(fd);
+    corpus_reader *r = NULL;
+    /* the format cannot be guessed from "-" */
+    ck_assert_int_eq(corpus_open("-", NULL, &r, err, sizeof err), SH_EINVAL);
+    corpus_options o = corpus_default_options();
+    o.format = CORPUS_JSONL;
+    ck_assert_int_eq(corpus_open("-", &o, &r, err, sizeof err), 0);
+    int rc;
+    ck_assert_str_eq(read_all(r, &rc, err, sizeof err), "-:1|from stdin||0\n");
+    ck_assert_int_eq(rc, 0);
+    corpus_close(r);
+    o.format = CORPUS_DIR;
+    ck_assert_int_eq(corpus_open("-", &o, &r, err, sizeof err), SH_EINVAL);
+    dup2(saved, STDIN_FILENO);
+    close(saved);
 }
 END_TEST
 
@@ -375,6 +410,7 @@ Suite *corpus_suite(void)
     tcase_add_test(limits, malformed_json_lines_fail_or_are_skipped);
     tcase_add_test(limits, skip_policies_count_and_warn);
     tcase_add_test(limits, format_detection_and_open_errors);
+    tcase_add_test(limits, standard_input_plain_or_compressed);
     tcase_add_test(limits, fifty_megabyte_lines);
     suite_add_tcase(s, limits);
     return s;

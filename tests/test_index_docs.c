@@ -99,14 +99,12 @@ static void check_against_model(idx_index *ix, const model_doc *m)
 START_TEST(random_upserts_and_removes_match_model)
 {
     char *dir = tix_tmpdir();
-    idx_options o = { 0 };
-    o.flags = IDX_CREATE | IDX_NOSYNC;
-    o.code_bits = 32;
+    idx_options o = tix_options(IDX_CREATE | IDX_NOSYNC, 32);
     o.batch_size = 64;
-    o.store_duplicates = 1;
-    idx_index *ix;
+    o.map_size = 32 << 10; /* grows (and replays batches) along the way */
     char err[256];
-    ck_assert_int_eq(idx_open(dir, &o, &ix, err, sizeof err), 0);
+    idx_index *ix = tix_open_with(dir, &o);
+    size_t first_map = ix->map_size;
     model_doc *m = calloc(NAMES, sizeof *m);
     ck_assert_ptr_nonnull(m);
     sh_rng rng;
@@ -173,6 +171,7 @@ START_TEST(random_upserts_and_removes_match_model)
         }
     }
     ck_assert_int_eq(idx_commit(ix, err, sizeof err), 0);
+    ck_assert_uint_gt(ix->map_size, first_map);
     idx_close(ix);
     ix = tix_open(dir, 0, 32, 0, 0);
     check_against_model(ix, m);
@@ -186,12 +185,9 @@ START_TEST(exact_duplicates_reported_and_skipped_or_stored)
 {
     for (int store = 0; store <= 1; store++) {
         char *dir = tix_tmpdir();
-        idx_options o = { 0 };
-        o.flags = IDX_CREATE | IDX_NOSYNC;
-        o.code_bits = 64;
+        idx_options o = tix_options(IDX_CREATE | IDX_NOSYNC, 64);
         o.store_duplicates = store;
-        idx_index *ix;
-        ck_assert_int_eq(idx_open(dir, &o, &ix, NULL, 0), 0);
+        idx_index *ix = tix_open_with(dir, &o);
         idx_doc a, b;
         char na[32], nb[32];
         tix_doc(&a, na, 1, (sh_code){ { 0xabcdef, 0 } }, 42, NULL, 0);
@@ -227,12 +223,9 @@ END_TEST
 START_TEST(batches_commit_by_size_and_close_drops_pending)
 {
     char *dir = tix_tmpdir();
-    idx_options o = { 0 };
-    o.flags = IDX_CREATE | IDX_NOSYNC;
-    o.code_bits = 16;
+    idx_options o = tix_options(IDX_CREATE | IDX_NOSYNC, 16);
     o.batch_size = 10;
-    idx_index *ix;
-    ck_assert_int_eq(idx_open(dir, &o, &ix, NULL, 0), 0);
+    idx_index *ix = tix_open_with(dir, &o);
     char name[32];
     for (int i = 0; i < 25; i++) {
         idx_doc d;
@@ -259,12 +252,9 @@ END_TEST
 START_TEST(invalid_documents_are_refused)
 {
     char *dir = tix_tmpdir();
-    idx_options o = { 0 };
-    o.flags = IDX_CREATE | IDX_NOSYNC;
-    o.code_bits = 24;
+    idx_options o = tix_options(IDX_CREATE | IDX_NOSYNC, 24);
     o.sig_bytes = 4;
-    idx_index *ix;
-    ck_assert_int_eq(idx_open(dir, &o, &ix, NULL, 0), 0);
+    idx_index *ix = tix_open_with(dir, &o);
     uint8_t sig[4] = { 1, 2, 3, 4 };
     char name[32], err[256];
     idx_doc d;
@@ -306,14 +296,11 @@ START_TEST(verify_detects_damage)
     for (int t = 0; t < 3; t++) {
         char *dir = tix_tmpdir();
         idx_index *ix = tix_open(dir, IDX_CREATE | IDX_NOSYNC, 32, 3, 0);
-        char name[32], err[256];
-        for (int i = 0; i < 50; i++) {
-            idx_doc d;
-            tix_doc(&d, name, (unsigned)i, (sh_code){ { (uint64_t)i * 0x9e3779b97f4a7c15ULL & 0xffffffff00000000ULL, 0 } },
-                    (uint64_t)i, NULL, 0);
-            ck_assert_int_eq(idx_add(ix, &d, NULL, NULL, 0), 0);
-        }
-        ck_assert_int_eq(idx_commit(ix, NULL, 0), 0);
+        char err[256];
+        sh_code codes[50];
+        for (int i = 0; i < 50; i++)
+            codes[i] = (sh_code){ { (uint64_t)i * 0x9e3779b97f4a7c15ULL & 0xffffffff00000000ULL, 0 } };
+        tix_add_codes(ix, 0, codes, 50);
         idx_reader *rd;
         ck_assert_int_eq(idx_reader_begin(ix, &rd, NULL, 0), 0);
         ck_assert_int_eq(idx_verify(rd, err, sizeof err), 0);
@@ -379,10 +366,8 @@ static int crash_op(idx_index *ix, unsigned i)
 
 static void crash_writer(const char *dir, int ready_fd)
 {
-    idx_options o = { 0 };
-    o.flags = IDX_NOSYNC;
+    idx_options o = tix_options(IDX_NOSYNC, 0);
     o.batch_size = 1 << 30; /* commits are explicit below */
-    o.store_duplicates = 1;
     idx_index *ix;
     if (idx_open(dir, &o, &ix, NULL, 0) != 0)
         _exit(2);

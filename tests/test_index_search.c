@@ -107,17 +107,15 @@ static void run_config(int bits, int substrings, code_kind kind, int n_docs, uin
     sh_code centers[12];
     for (int i = 0; i < n_centers; i++)
         centers[i] = tix_random_code(&rng, bits);
-    char name[32];
-    for (int i = 0; i < n_docs; i++) {
-        sh_code c = kind == CODES_RANDOM
-                        ? tix_random_code(&rng, bits)
-                        : tix_perturb(&rng, &centers[rng_below(&rng, (uint64_t)n_centers)], bits,
-                                      (int)rng_below(&rng, 6));
-        idx_doc d;
-        tix_doc(&d, name, (unsigned)i, c, (uint64_t)i * 7919u, NULL, 0);
-        ck_assert_int_eq(idx_add(ix, &d, NULL, NULL, 0), 0);
-    }
-    ck_assert_int_eq(idx_commit(ix, NULL, 0), 0);
+    sh_code *codes = malloc((size_t)n_docs * sizeof *codes);
+    ck_assert_ptr_nonnull(codes);
+    for (int i = 0; i < n_docs; i++)
+        codes[i] = kind == CODES_RANDOM
+                       ? tix_random_code(&rng, bits)
+                       : tix_perturb(&rng, &centers[rng_below(&rng, (uint64_t)n_centers)], bits,
+                                     (int)rng_below(&rng, 6));
+    tix_add_codes(ix, 0, codes, (size_t)n_docs);
+    free(codes);
 
     idx_reader *rd;
     ck_assert_int_eq(idx_reader_begin(ix, &rd, NULL, 0), 0);
@@ -161,12 +159,8 @@ START_TEST(empty_and_single_document)
     ck_assert_uint_eq(total, 0);
     idx_reader_end(rd);
 
-    idx_doc d;
-    char name[32];
     sh_code c = tix_perturb(&rng, &q, 64, 3);
-    tix_doc(&d, name, 1, c, 1, NULL, 0);
-    ck_assert_int_eq(idx_add(ix, &d, NULL, NULL, 0), 0);
-    ck_assert_int_eq(idx_commit(ix, NULL, 0), 0);
+    tix_add_codes(ix, 1, &c, 1);
     ck_assert_int_eq(idx_reader_begin(ix, &rd, NULL, 0), 0);
     check_query(rd, &q, 10, "single");
     ck_assert_int_eq(idx_search(rd, &q, 2, IDX_MODE_BALL, &hit, 1, &total, NULL), 0);
@@ -189,14 +183,10 @@ START_TEST(many_identical_codes_span_pages)
     sh_rng rng;
     rng_seed(&rng, 9);
     sh_code same = tix_random_code(&rng, 128);
-    char name[32];
-    for (int i = 0; i < 3200; i++) {
-        sh_code c = i < 3000 ? same : tix_perturb(&rng, &same, 128, 1 + (int)rng_below(&rng, 8));
-        idx_doc d;
-        tix_doc(&d, name, (unsigned)i, c, (uint64_t)i, NULL, 0);
-        ck_assert_int_eq(idx_add(ix, &d, NULL, NULL, 0), 0);
-    }
-    ck_assert_int_eq(idx_commit(ix, NULL, 0), 0);
+    static sh_code codes[3200];
+    for (int i = 0; i < 3200; i++)
+        codes[i] = i < 3000 ? same : tix_perturb(&rng, &same, 128, 1 + (int)rng_below(&rng, 8));
+    tix_add_codes(ix, 0, codes, 3200);
     idx_reader *rd;
     ck_assert_int_eq(idx_reader_begin(ix, &rd, NULL, 0), 0);
     check_query(rd, &same, 6, "identical");

@@ -23,16 +23,13 @@ static int path_exists(const char *dir, const char *file)
 START_TEST(create_reopen_keeps_meta_config_and_model)
 {
     char *dir = tix_tmpdir();
-    idx_options o = { 0 };
-    o.flags = IDX_CREATE;
-    o.code_bits = 64;
+    idx_options o = tix_options(IDX_CREATE, 64);
     o.expected_docs = 1000;
     o.sig_bytes = 8;
     o.config_text = "bits: 64\nlayers: [512, 64]\n";
     o.config_len = strlen(o.config_text);
-    idx_index *ix;
     char err[256];
-    ck_assert_int_eq(idx_open(dir, &o, &ix, err, sizeof err), 0);
+    idx_index *ix = tix_open_with(dir, &o);
     ck_assert_int_eq(ix->m, idx_choose_substrings(64, 1000));
     uint8_t model[5000];
     for (size_t i = 0; i < sizeof model; i++)
@@ -135,8 +132,7 @@ static void raw_put(const char *dir, const char *db, const char *key, const void
 
 static void expect_open_error(const char *dir, int flags, int code)
 {
-    idx_options o = { 0 };
-    o.flags = flags;
+    idx_options o = tix_options(flags, 0);
     idx_index *ix = (idx_index *)1;
     char err[256] = "";
     ck_assert_int_eq(idx_open(dir, &o, &ix, err, sizeof err), code);
@@ -251,15 +247,12 @@ END_TEST
 START_TEST(tiny_map_grows_while_adding)
 {
     char *dir = tix_tmpdir();
-    idx_options o = { 0 };
-    o.flags = IDX_CREATE | IDX_NOSYNC;
-    o.code_bits = 64;
+    idx_options o = tix_options(IDX_CREATE | IDX_NOSYNC, 64);
     o.map_size = 64 << 10;
     o.batch_size = 700;
     o.sig_bytes = 32;
-    idx_index *ix;
     char err[256];
-    ck_assert_int_eq(idx_open(dir, &o, &ix, err, sizeof err), 0);
+    idx_index *ix = tix_open_with(dir, &o);
     size_t start_map = ix->map_size;
     sh_rng rng;
     rng_seed(&rng, 77);

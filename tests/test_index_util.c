@@ -124,17 +124,39 @@ double tix_ball(int n, int r)
     return s;
 }
 
-idx_index *tix_open(const char *dir, int flags, int bits, int substrings, size_t map_size)
+idx_options tix_options(int flags, int bits)
 {
     idx_options o = { 0 };
     o.flags = flags;
     o.code_bits = bits;
-    o.substrings = substrings;
-    o.map_size = map_size;
     o.store_duplicates = 1;
+    return o;
+}
+
+idx_index *tix_open_with(const char *dir, const idx_options *o)
+{
     idx_index *ix = NULL;
     char err[256] = "";
-    int rc = idx_open(dir, &o, &ix, err, sizeof err);
+    int rc = idx_open(dir, o, &ix, err, sizeof err);
     ck_assert_msg(rc == 0, "idx_open %s: %d %s", dir, rc, err);
     return ix;
+}
+
+idx_index *tix_open(const char *dir, int flags, int bits, int substrings, size_t map_size)
+{
+    idx_options o = tix_options(flags, bits);
+    o.substrings = substrings;
+    o.map_size = map_size;
+    return tix_open_with(dir, &o);
+}
+
+void tix_add_codes(idx_index *ix, unsigned first, const sh_code *codes, size_t n)
+{
+    char name[32], err[256] = "";
+    for (size_t i = 0; i < n; i++) {
+        idx_doc d;
+        tix_doc(&d, name, first + (unsigned)i, codes[i], first + i, NULL, 0);
+        ck_assert_msg(idx_add(ix, &d, NULL, err, sizeof err) == 0, "add: %s", err);
+    }
+    ck_assert_msg(idx_commit(ix, err, sizeof err) == 0, "commit: %s", err);
 }

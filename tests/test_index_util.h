@@ -40,8 +40,17 @@ size_t tix_brute(idx_reader *rd, const sh_code *q, int radius, uint64_t **out);
 /* Sum of C(n, i) for i <= r, as a double. */
 double tix_ball(int n, int r);
 
-/* Opens an index with the common test options; aborts the test on
- * failure. flags as idx_options.flags. */
+/* Test options: flags, code bits, duplicates stored, the rest default. */
+idx_options tix_options(int flags, int bits);
+
+/* Opens an index with options o; aborts the test on failure. */
+idx_index *tix_open_with(const char *dir, const idx_options *o);
+
+/* tix_open_with(tix_options(flags, bits)) with substrings and map size. */
 idx_index *tix_open(const char *dir, int flags, int bits, int substrings, size_t map_size);
+
+/* Adds docs named doc-<first>..doc-<first+n-1> with the given codes
+ * (content hash = number) and commits; aborts the test on failure. */
+void tix_add_codes(idx_index *ix, unsigned first, const sh_code *codes, size_t n);
 
 #endif

@@ -238,6 +238,65 @@ START_TEST(encode_decode_match_forward)
 }
 END_TEST
 
+START_TEST(clones_compute_the_same)
+{
+    sh_rng rng;
+    rng_seed(&rng, 36);
+    size_t B = 5, D = 12, K = 3;
+    float *x = malloc(B * D * sizeof(float));
+    tu_fill_uniform(&rng, x, B * D, -1, 1);
+    nn_config cfg;
+    nn_config_defaults(&cfg, (uint32_t)D, (uint32_t)K);
+    cfg.n_enc = 1;
+    cfg.enc_hidden[0] = 7;
+    cfg.code_kind = NN_CODE_BINARY;
+    cfg.bernoulli_kl = 0.1f;
+    cfg.max_batch = 5;
+    nn_net *net, *infer, *full;
+    ck_assert_int_eq(nn_new(&cfg, &rng, &net, NULL, 0), 0);
+    ck_assert_int_eq(nn_clone(net, 2, 1, &infer), 0);
+    ck_assert_int_eq(nn_clone(net, 0, 0, &full), 0);
+    ck_assert_ptr_null(infer->grads);
+    ck_assert_ptr_null(infer->adam_m);
+    ck_assert_ptr_nonnull(full->grads);
+    ck_assert_uint_eq(infer->max_batch, 2);
+    ck_assert_uint_eq(full->max_batch, 5);
+    nn_data in = { B, D, x, NULL };
+    float *c1 = malloc(B * K * sizeof(float)), *c2 = malloc(B * K * sizeof(float));
+    ck_assert_int_eq(nn_encode_all(net, &in, c1), 0);
+    ck_assert_int_eq(nn_encode_all(infer, &in, c2), 0); /* chunks of 2 rows */
+    for (size_t i = 0; i < B * K; i++)
+        ck_assert_float_eq(c1[i], c2[i]);
+    nn_loss_parts p1, p2;
+    ck_assert_int_eq(nn_evaluate(net, &in, NULL, &p1), 0);
+    ck_assert_int_eq(nn_evaluate(infer, &in, NULL, &p2), 0); /* values only */
+    ck_assert_double_eq_tol(p1.total, p2.total, 1e-6 * (1 + p1.total));
+    ck_assert(p2.code_reg > 0);
+    /* training steps: nothing on the inference clone, the same on the full clone */
+    nn_data two = { 2, D, x, NULL };
+    float before = infer->params[0];
+    for (int k = 0; k < 2; k++) {
+        nn_net *n = k == 0 ? net : full;
+        nn_zero_grad(n);
+        ck_assert_int_eq(nn_forward(n, &in, NN_MODE_DETERMINISTIC, NULL), 0);
+        ck_assert_int_eq(nn_loss(n, &in, NULL), 0);
+        nn_backward(n, &in, NULL);
+    }
+    ck_assert_mem_eq(net->grads, full->grads, net->n_params * sizeof(float));
+    nn_zero_grad(infer);
+    ck_assert_int_eq(nn_forward(infer, &two, NN_MODE_DETERMINISTIC, NULL), 0);
+    ck_assert_int_eq(nn_loss(infer, &two, NULL), 0);
+    nn_backward(infer, &two, NULL);
+    ck_assert_float_eq(infer->params[0], before);
+    nn_free(net);
+    nn_free(infer);
+    nn_free(full);
+    free(x);
+    free(c1);
+    free(c2);
+}
+END_TEST
+
 START_TEST(rejects_bad_configs_and_inputs)
 {
     nn_config cfg;
@@ -298,13 +357,16 @@ Suite *nn_net_suite(void)
 {
     Suite *s = suite_create("nn_net");
     TCase *core = tcase_create("core");
+    tcase_set_timeout(core, 60); /* seconds: stays safe on a loaded machine */
     tcase_add_test(core, gradcheck_dense_real_sparse_mse);
     tcase_add_test(core, gradcheck_csr_binary_softmax);
     tcase_add_test(core, gradcheck_gaussian_bce);
     tcase_add_test(core, csr_input_equals_its_dense_copy);
     tcase_add_test(core, encode_decode_match_forward);
+    tcase_add_test(core, clones_compute_the_same);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
+    tcase_set_timeout(limits, 60); /* seconds: stays safe on a loaded machine */
     tcase_add_test(limits, rejects_bad_configs_and_inputs);
     suite_add_tcase(s, limits);
     return s;

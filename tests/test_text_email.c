@@ -34,6 +34,35 @@ static char *filtered(const char *m)
     return plain;
 }
 
+static const char multipart[] =
+    "From: x@y\nContent-Type: multipart/alternative;\n\tboundary=\"----=_NextPart_000\"\n\n"
+    "This is a multi-part message.\n\n"
+    "------=_NextPart_000\r\n"
+    "Content-Type: text/plain;\r\n"
+    "\tcharset=\"iso-8859-1\"\r\n"
+    "Content-Transfer-Encoding: 7bit\r\n\r\n"
+    "hello world\n"
+    "  indented text stays\n"
+    "-- \nsignature here\n"
+    "-x not a boundary\n"
+    "------=_NextPart_000--";
+
+static const char with_base64[] =
+    "From: x@y\nContent-Type: multipart/mixed; boundary=\"zz\"\n\n"
+    "--zz\n"
+    "Content-Type: text/html; charset=utf-8\n"
+    "Content-Transfer-Encoding: base64\n\n"
+    "SGVsbG8gYmFzZTY0IHfD\r\n"
+    "tnJsZCwgPGI+Ym9sZDwvYj4gJmFtcDsgbW9yZQ==\n"
+    "--zz\n"
+    "Content-Type: image/png;\n"
+    "  name=\"secret.png\"\n"
+    "Content-Transfer-Encoding: base64\n\n"
+    "U0VDUkVUSU1BR0UgcGF5bG9hZA==\n"
+    "--zz\n\n"
+    "plain after\n"
+    "--zz--\n";
+
 START_TEST(headers_html_and_quoted_printable)
 {
     char *plain = filtered(mail);
@@ -66,19 +95,22 @@ static int to_sink(void *sink, const char *bytes, size_t n)
 
 START_TEST(byte_at_a_time_feeding_gives_the_same_text)
 {
-    char *whole = NULL;
-    size_t whole_len = 0;
-    ck_assert_int_eq(text_email_to_plain(mail, sizeof mail - 1, &whole, &whole_len), 0);
-    static sink_buf s;
-    s.len = 0;
-    text_email_filter f;
-    text_email_begin(&f, to_sink, &s);
-    for (size_t i = 0; i + 1 < sizeof mail; i++)
-        ck_assert_int_eq(text_email_feed(&f, mail + i, 1), 0);
-    ck_assert_int_eq(text_email_end(&f), 0);
-    ck_assert_uint_eq(s.len, whole_len);
-    ck_assert(memcmp(s.buf, whole, whole_len) == 0);
-    free(whole);
+    const char *mails[] = { mail, multipart, with_base64,
+                            "Subject: =?utf-8?Q?Caf=C3=A9?= x =?utf-8?B?w6k=?=\n\nb" };
+    for (int m = 0; m < 4; m++) {
+        char *whole = filtered(mails[m]);
+        size_t whole_len = strlen(whole);
+        static sink_buf s;
+        s.len = 0;
+        text_email_filter f;
+        text_email_begin(&f, to_sink, &s);
+        for (size_t i = 0; mails[m][i] != '\0'; i++)
+            ck_assert_int_eq(text_email_feed(&f, mails[m] + i, 1), 0);
+        ck_assert_int_eq(text_email_end(&f), 0);
+        ck_assert_uint_eq(s.len, whole_len);
+        ck_assert(memcmp(s.buf, whole, whole_len) == 0);
+        free(whole);
+    }
 }
 END_TEST
 
@@ -119,21 +151,71 @@ START_TEST(quoted_printable_only_when_declared)
 }
 END_TEST
 
+START_TEST(mime_boundaries_and_folded_part_headers_are_dropped)
+{
+    char *plain = filtered(multipart);
+    ck_assert_ptr_nonnull(strstr(plain, "This is a multi-part message."));
+    ck_assert_ptr_nonnull(strstr(plain, "hello world"));
+    ck_assert_ptr_nonnull(strstr(plain, "  indented text stays"));
+    ck_assert_ptr_nonnull(strstr(plain, "-- \nsignature here"));
+    ck_assert_ptr_nonnull(strstr(plain, "-x not a boundary"));
+    const char *absent[] = { "NextPart", "charset", "iso", "7bit", "Content", "multipart" };
+    for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++)
+        ck_assert_msg(strstr(plain, absent[i]) == NULL, "'%s' leaked into: %s", absent[i], plain);
+    free(plain);
+}
+END_TEST
+
+START_TEST(base64_text_parts_decoded_and_attachments_skipped)
+{
+    char *plain = filtered(with_base64);
+    ck_assert_ptr_nonnull(strstr(plain, "Hello base64 w\xc3\xb6rld,  bold  & more"));
+    ck_assert_ptr_nonnull(strstr(plain, "plain after"));
+    const char *absent[] = { "SECRET", "U0VD", "secret", "png", "SGVs" };
+    for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++)
+        ck_assert_msg(strstr(plain, absent[i]) == NULL, "'%s' leaked into: %s", absent[i], plain);
+    free(plain);
+    /* a single-part base64 mail, padding of one and two bytes */
+    plain = filtered("Subject: s\nContent-Transfer-Encoding: BASE64\n\nYWI= YWJjZA==");
+    ck_assert_str_eq(plain, " s ababcd");
+    free(plain);
+    /* a non-text single part shows only its subject */
+    plain = filtered("Subject: pic\nContent-Type: application/octet-stream\n\nbinarystuff");
+    ck_assert_str_eq(plain, " pic ");
+    free(plain);
+}
+END_TEST
+
+START_TEST(encoded_words_in_the_subject)
+{
+    char *plain = filtered("Subject: =?utf-8?Q?Caf=C3=A9_cr=C3=A8me?= and\n"
+                           " =?UTF-8?B?R3LDvMOfZSBhdXMgS8O2bG4=?= =?iso-8859-1?q?na=EFve?=\n"
+                           "\nbody");
+    ck_assert_str_eq(plain, " Caf\xc3\xa9 cr\xc3\xa8me and  Gr\xc3\xbc\xc3\x9f" "e aus "
+                            "K\xc3\xb6ln na\xc3\xafve body");
+    free(plain);
+    /* not encoded words: kept as typed */
+    plain = filtered("Subject: a=b =?x =?utf-8?X?abc?= =?broken =?gb2312?B?1tA=?=\n\nz");
+    ck_assert_str_eq(plain, " a=b =?x =?utf-8?X?abc?= =?broken =?gb2312?B?1tA=?= z");
+    free(plain);
+}
+END_TEST
+
 START_TEST(mail_detection)
 {
     const char *yes[] = {
-        "Subject: hello\n\nbody",
-        "From someone  Mon Jul 29\nTo: a@b\nX-Spam: yes\n  folded\n\nbody",
-        "Received: from x\r\nDate: today\r\n\r\n",
-        "From: a@b",
+    "Subject: hello\n\nbody",
+    "From someone  Mon Jul 29\nTo: a@b\nX-Spam: yes\n  folded\n\nbody",
+    "Received: from x\r\nDate: today\r\n\r\n",
+    "From: a@b",
     };
     const char *no[] = {
-        "hello world",
-        "Note: this is not a mail\n\nreally",
-        "Subject: hi\nthis line is not a header\n\nbody",
-        " Subject: indented first line\n\n",
-        "",
-        "From someone\n\nbody",
+    "hello world",
+    "Note: this is not a mail\n\nreally",
+    "Subject: hi\nthis line is not a header\n\nbody",
+    " Subject: indented first line\n\n",
+    "",
+    "From someone\n\nbody",
     };
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
         ck_assert_msg(text_email_looks_like_mail(yes[i], strlen(yes[i])), "yes[%zu]", i);
@@ -161,6 +243,9 @@ Suite *text_email_suite(void)
     tcase_add_test(core, tokenizer_uses_the_filter_only_for_mails);
     tcase_add_test(core, quoted_printable_only_when_declared);
     tcase_add_test(core, mail_detection);
+    tcase_add_test(core, mime_boundaries_and_folded_part_headers_are_dropped);
+    tcase_add_test(core, base64_text_parts_decoded_and_attachments_skipped);
+    tcase_add_test(core, encoded_words_in_the_subject);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_add_test(limits, byte_at_a_time_feeding_gives_the_same_text);

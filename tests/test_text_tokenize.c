@@ -6,6 +6,9 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include <utf8proc.h>
+
+#include "rng.h"
 #include "sh_error.h"
 #include "test_text_util.h"
 #include "text_stopwords.h"
@@ -282,6 +285,78 @@ START_TEST(digest_ignores_form_but_not_content)
 }
 END_TEST
 
+typedef struct {
+    int min_len, max_len;
+    size_t tokens;
+} token_check;
+
+/* Every token is valid UTF-8, within the length limits, and made of
+ * letters, digits and marks only. */
+static int check_token(const char *token, size_t len, void *user)
+{
+    token_check *c = user;
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)token;
+    utf8proc_ssize_t pos = 0;
+    int count = 0;
+    while ((size_t)pos < len) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t n = utf8proc_iterate(p + pos, (utf8proc_ssize_t)len - pos, &cp);
+        ck_assert_int_gt(n, 0);
+        utf8proc_category_t cat = utf8proc_category(cp);
+        ck_assert_msg((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_NO),
+                      "code point U+%04X (category %d) in a token", (unsigned)cp, (int)cat);
+        pos += n;
+        count++;
+    }
+    ck_assert_int_ge(count, c->min_len);
+    ck_assert_int_le(count, c->max_len);
+    c->tokens++;
+    return 0;
+}
+
+START_TEST(random_bytes_and_markup_never_break_the_rules)
+{
+    static const char *pieces[] = {
+        "<", ">", "&", "&amp;", "&#", ";", "=", "=3D", "=\n", "-", "--", "\n", "\r\n", " ",
+        ":", "Content-Type: text/html\n", "Content-Transfer-Encoding: base64\n",
+        "Content-Transfer-Encoding: quoted-printable\n", "<script>", "</script>", "<!--",
+        "-->", "word", "W\xc3\xb6rd", "\xe6\x97\xa5\xe6\x9c\xac", "\xcc\x81", "\xff",
+        "\xc3", "\xe2\x82", "\xf0\x9f\x8d\x95", "\xef\xbc\xa8", "12345", "\xc2\xad",
+        "YWJj", "\t", "--b\n",
+    };
+    size_t n_pieces = sizeof pieces / sizeof pieces[0];
+    sh_rng rng;
+    rng_seed(&rng, 2024);
+    static char doc[4096];
+    for (int numbers = 0; numbers < 2; numbers++) {
+        sh_text_config cfg = tt_text_defaults();
+        cfg.numbers = numbers;
+        cfg.min_token_len = 1 + numbers;
+        cfg.max_token_len = 6 + 10 * numbers;
+        text_tokenizer *tok = NULL;
+        ck_assert_int_eq(text_tokenizer_new(&cfg, &tok, NULL, 0), 0);
+        token_check c = { cfg.min_token_len, cfg.max_token_len, 0 };
+        for (int d = 0; d < 1500; d++) {
+            size_t len = 0;
+            if (rng_below(&rng, 2))
+                len = (size_t)snprintf(doc, sizeof doc, "Subject: s%d\n", d);
+            size_t parts = rng_below(&rng, 120);
+            for (size_t i = 0; i < parts; i++) {
+                const char *piece = pieces[rng_below(&rng, n_pieces)];
+                size_t l = strlen(piece);
+                if (len + l >= sizeof doc)
+                    break;
+                memcpy(doc + len, piece, l);
+                len += l;
+            }
+            ck_assert_int_eq(text_tokenize(tok, doc, len, check_token, &c), 0);
+        }
+        ck_assert_uint_gt(c.tokens, 1000);
+        text_tokenizer_free(tok);
+    }
+}
+END_TEST
+
 static long max_rss_kb(void)
 {
     struct rusage ru;
@@ -372,6 +447,7 @@ Suite *text_tokenize_suite(void)
     tcase_add_test(limits, invalid_utf8_is_replaced_not_fatal);
     tcase_add_test(limits, length_limits_drop_rather_than_split);
     tcase_add_test(limits, long_cjk_runs_keep_every_bigram);
+    tcase_add_test(limits, random_bytes_and_markup_never_break_the_rules);
     tcase_add_test(limits, empty_and_stop_word_only_documents_give_no_tokens);
     tcase_add_test(limits, binary_documents_are_refused_before_any_token);
     tcase_add_test(limits, callback_can_cancel);

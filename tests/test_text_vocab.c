@@ -412,6 +412,82 @@ START_TEST(damaged_vocabulary_sections_are_errors)
 }
 END_TEST
 
+/* A container with the given TXTC and VOCB section bytes. */
+static int read_sections(const void *txtc, size_t txtc_len, const void *vocb, size_t vocb_len,
+                         text_vocab **v, char *err, size_t err_len)
+{
+    mf_writer *w = NULL;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    mf_model *m = NULL;
+    ck_assert_int_eq(mf_writer_new(MF_KIND_HASHER, &w), 0);
+    ck_assert_int_eq(mf_writer_add(w, MF_TAG('T', 'X', 'T', 'C'), txtc, txtc_len), 0);
+    ck_assert_int_eq(mf_writer_add(w, MF_TAG('V', 'O', 'C', 'B'), vocb, vocb_len), 0);
+    ck_assert_int_eq(mf_writer_finish(w, &buf, &len), 0);
+    mf_writer_free(w);
+    ck_assert_int_eq(mf_read_buffer(buf, len, "cut", &m, err, err_len), 0);
+    int rc = text_vocab_read(m, v, err, err_len);
+    mf_model_free(m);
+    free(buf);
+    return rc;
+}
+
+START_TEST(every_truncation_of_the_sections_is_an_error)
+{
+    sh_text_config cfg = fruit_cfg();
+    text_vocab *good = build(&cfg, fruit_docs, 4, NULL, 0);
+    mf_writer *w = NULL;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    mf_model *m = NULL;
+    char err[256];
+    ck_assert_int_eq(mf_writer_new(MF_KIND_HASHER, &w), 0);
+    ck_assert_int_eq(text_vocab_write(good, w), 0);
+    ck_assert_int_eq(mf_writer_finish(w, &buf, &len), 0);
+    mf_writer_free(w);
+    ck_assert_int_eq(mf_read_buffer(buf, len, "whole", &m, err, sizeof err), 0);
+    const void *txtc, *vocb;
+    size_t txtc_len, vocb_len;
+    ck_assert_int_eq(mf_model_section(m, MF_TAG('T', 'X', 'T', 'C'), &txtc, &txtc_len), 0);
+    ck_assert_int_eq(mf_model_section(m, MF_TAG('V', 'O', 'C', 'B'), &vocb, &vocb_len), 0);
+    text_vocab *v = NULL;
+    ck_assert_int_eq(read_sections(txtc, txtc_len, vocb, vocb_len, &v, err, sizeof err), 0);
+    text_vocab_free(v);
+    for (size_t cut = 0; cut < txtc_len; cut++) {
+        v = NULL;
+        ck_assert_int_eq(read_sections(txtc, cut, vocb, vocb_len, &v, err, sizeof err), SH_ETRUNC);
+        ck_assert_ptr_null(v);
+    }
+    for (size_t cut = 0; cut < vocb_len; cut++) {
+        v = NULL;
+        ck_assert_int_eq(read_sections(txtc, txtc_len, vocb, cut, &v, err, sizeof err), SH_ETRUNC);
+        ck_assert_ptr_null(v);
+    }
+    /* one byte too many */
+    uint8_t *longer = malloc(vocb_len + 1);
+    memcpy(longer, vocb, vocb_len);
+    longer[vocb_len] = 0;
+    ck_assert_int_eq(read_sections(txtc, txtc_len, longer, vocb_len + 1, &v, err, sizeof err),
+                     SH_EFORMAT);
+    /* an option out of range: min_token_len (bytes 32..35) set to 0 */
+    uint8_t *bad = malloc(txtc_len);
+    memcpy(bad, txtc, txtc_len);
+    memset(bad + 32, 0, 4);
+    ck_assert_int_eq(read_sections(bad, txtc_len, vocb, vocb_len, &v, err, sizeof err),
+                     SH_EFORMAT);
+    /* another stop-word list */
+    memcpy(bad, txtc, txtc_len);
+    bad[txtc_len - 1] ^= 0x5a;
+    ck_assert_int_eq(read_sections(bad, txtc_len, vocb, vocb_len, &v, err, sizeof err),
+                     SH_EMODEL);
+    free(bad);
+    free(longer);
+    mf_model_free(m);
+    free(buf);
+    text_vocab_free(good);
+}
+END_TEST
+
 Suite *text_vocab_suite(void)
 {
     Suite *s = suite_create("text_vocab");
@@ -426,6 +502,7 @@ Suite *text_vocab_suite(void)
     tcase_add_test(limits, strtab_interns_many_strings);
     tcase_add_test(limits, vocab_from_terms_checks_its_input);
     tcase_add_test(limits, damaged_vocabulary_sections_are_errors);
+    tcase_add_test(limits, every_truncation_of_the_sections_is_an_error);
     suite_add_tcase(s, limits);
     return s;
 }
