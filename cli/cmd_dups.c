@@ -19,7 +19,7 @@ static void usage(FILE *out)
             "\n"
             "  -i, --index DIR     index directory (default semhash.idx)\n"
             "  -r, --radius R      Hamming radius for candidates (default 3)\n"
-            "      --similarity S  threshold in (0, 1] (default 0.5)\n"
+            "      --similarity S  threshold in (0, 1] (default 0.4)\n"
             "      --json          one JSON line per group: {\"group\", \"size\", \"names\", \"ids\"}\n"
             "  -h, --help          this text\n"
             "\n"

@@ -108,7 +108,7 @@ static void usage(FILE *out)
             "      --json          JSON lines: {\"name\", \"id\", \"distance\", \"code\"}\n"
             "      --near-dup      keep only near-duplicates: candidates whose word-pair\n"
             "                      signature is similar enough (estimated Jaccard)\n"
-            "      --similarity S  near-duplicate threshold in (0, 1] (default 0.5)\n"
+            "      --similarity S  near-duplicate threshold in (0, 1] (default 0.4)\n"
             "      --mode MODE     auto, ball, mih or scan (same results, other cost)\n"
             "  -f, --file FILE     read the query from FILE\n"
             "  -h, --help          this text\n"

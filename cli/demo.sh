@@ -5,12 +5,12 @@
 # what was found. A few minutes on 2 cores (training is capped by
 # DEMO_TRAIN_SECONDS, default 120).
 #
-# Files go to DEMO_DIR (default ./demo.out): the index demo.out/spam.idx
+# Files go to DEMO_DIR (default build/demo): the index build/demo/spam.idx
 # stays for further queries, e.g.
-#   build/semhash query -i demo.out/spam.idx -k 5 "free vacation offer"
+#   build/semhash query -i build/demo/spam.idx -k 5 "free vacation offer"
 set -eu
 SEMHASH="$1"
-DIR="${DEMO_DIR:-demo.out}"
+DIR="${DEMO_DIR:-build/demo}"
 SECONDS_CAP="${DEMO_TRAIN_SECONDS:-120}"
 DATA=corpora/data
 MAILS="$DATA/spamassassin.jsonl"
