@@ -147,6 +147,65 @@ typedef struct {
     uint64_t docs, added, replaced, unchanged, duplicates, skipped, empty;
 } index_counts;
 
+#define BATCH_DOCS 256
+
+/* Documents read and not yet added: copies, since the reader's pointers
+ * last only until its next document. */
+typedef struct {
+    sh_doc docs[BATCH_DOCS];
+    sh_add_result res[BATCH_DOCS];
+    size_t n;
+} pending;
+
+static void pending_clear(pending *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        free((char *)p->docs[i].name);
+        free((char *)p->docs[i].text);
+        free((char *)p->docs[i].labels);
+    }
+    p->n = 0;
+}
+
+/* Adds the pending documents; a refused document (binary text, bad name)
+ * is reported and skipped. CLI exit code. */
+static int flush(sh_index *ix, pending *p, const char *path, int verbose, cli_progress *bar,
+                 index_counts *c)
+{
+    char err[1024];
+    size_t from = 0;
+    while (from < p->n) {
+        size_t done = 0;
+        int rc = sh_add_batch(ix, p->docs + from, p->n - from, p->res + from, &done, err,
+                              sizeof err);
+        for (size_t i = from; i < from + done; i++) {
+            const sh_add_result *r = &p->res[i];
+            c->docs++;
+            c->added += r->action == SH_ADDED;
+            c->replaced += r->action == SH_REPLACED;
+            c->unchanged += r->action == SH_UNCHANGED;
+            c->duplicates += r->dup_of != 0;
+            c->empty += r->tokens == 0;
+            if (verbose && r->dup_of)
+                fprintf(stderr, "semhash: %s: exact duplicate of doc %u%s\n", p->docs[i].name,
+                        (unsigned)r->dup_of,
+                        r->action == SH_SKIPPED_DUPLICATE ? ", not stored" : "");
+        }
+        from += done;
+        if (rc == SH_EINPUT || rc == SH_EINVAL) {
+            fprintf(stderr, "semhash: warning: %s: skipped: %s\n", path, err);
+            c->skipped++;
+            from++;
+        } else if (rc != 0) {
+            pending_clear(p);
+            return cli_error("%s (documents of earlier batches are stored)", err);
+        }
+    }
+    pending_clear(p);
+    progress_update(bar, c->docs, NULL);
+    return CLI_EXIT_OK;
+}
+
 /* Adds every document of one corpus. CLI exit code. */
 static int index_corpus(sh_index *ix, const char *path, const sh_config *cfg, int verbose,
                         cli_progress *bar, index_counts *c)
@@ -159,8 +218,7 @@ static int index_corpus(sh_index *ix, const char *path, const sh_config *cfg, in
     int rc = corpus_open(path, &copts, &rd, err, sizeof err);
     if (rc != 0)
         return cli_error("%s", err);
-    char *labels = NULL;
-    size_t labels_cap = 0;
+    static pending p;
     int status = CLI_EXIT_OK;
     for (;;) {
         const corpus_doc *doc;
@@ -174,43 +232,27 @@ static int index_corpus(sh_index *ix, const char *path, const sh_config *cfg, in
         size_t need = 1;
         for (size_t i = 0; i < doc->n_labels; i++)
             need += strlen(doc->labels[i]) + 1;
-        if (need > labels_cap) {
-            char *grown = realloc(labels, need);
-            if (!grown) {
-                status = cli_error("out of memory");
-                break;
-            }
-            labels = grown;
-            labels_cap = need;
+        char *labels = malloc(need), *name = strdup(doc->id), *text = malloc(doc->len + 1);
+        if (!labels || !name || !text) {
+            free(labels);
+            free(name);
+            free(text);
+            status = cli_error("out of memory");
+            break;
         }
         size_t pos = 0;
         for (size_t i = 0; i < doc->n_labels; i++)
             pos += (size_t)sprintf(labels + pos, "%s%s", i ? "," : "", doc->labels[i]);
         labels[pos] = '\0';
-        sh_doc d = { doc->id, 0, doc->text, doc->len, labels, pos };
-        sh_add_result res;
-        rc = sh_add(ix, &d, &res, err, sizeof err);
-        if (rc == SH_EINPUT || rc == SH_EINVAL) {
-            fprintf(stderr, "semhash: warning: %s: skipped: %s\n", path, err);
-            c->skipped++;
-            continue;
-        }
-        if (rc != 0) {
-            status = cli_error("%s (documents of earlier batches are stored)", err);
+        memcpy(text, doc->text, doc->len);
+        text[doc->len] = '\0';
+        p.docs[p.n++] = (sh_doc){ name, 0, text, doc->len, labels, pos };
+        if (p.n == BATCH_DOCS && (status = flush(ix, &p, path, verbose, bar, c)) != CLI_EXIT_OK)
             break;
-        }
-        c->docs++;
-        c->added += res.action == SH_ADDED;
-        c->replaced += res.action == SH_REPLACED;
-        c->unchanged += res.action == SH_UNCHANGED;
-        c->duplicates += res.dup_of != 0;
-        c->empty += res.tokens == 0;
-        if (verbose && res.dup_of)
-            fprintf(stderr, "semhash: %s: exact duplicate of doc %u%s\n", doc->id,
-                    (unsigned)res.dup_of, res.action == SH_SKIPPED_DUPLICATE ? ", not stored" : "");
-        progress_update(bar, c->docs, NULL);
     }
-    free(labels);
+    if (status == CLI_EXIT_OK)
+        status = flush(ix, &p, path, verbose, bar, c);
+    pending_clear(&p);
     corpus_close(rd);
     return status;
 }

@@ -280,6 +280,17 @@ typedef struct {
  * then the whole uncommitted batch is discarded, earlier commits kept. */
 int sh_add(sh_index *ix, const sh_doc *doc, sh_add_result *res, char *err, size_t err_len);
 
+/* Adds n documents as n calls of sh_add would, in order, but encodes
+ * them together: split among up to sh_open_options.encoders threads,
+ * each encoding its share in one batch (several times faster than one
+ * sh_add per document for the autoencoder). res (may be NULL) holds n
+ * results. *done gets the number of documents added: all n on success;
+ * on failure the documents before *done are added (in the current write
+ * batch), document *done was refused (its name in the message) and the
+ * rest were not tried. Errors as sh_add's. */
+int sh_add_batch(sh_index *ix, const sh_doc *docs, size_t n, sh_add_result *res, size_t *done,
+                 char *err, size_t err_len);
+
 /* Removes the document called name (name_len bytes, 0 = strlen). *id
  * (may be NULL) gets its id. SH_ENOTFOUND if there is none (nothing
  * changes); otherwise as sh_add. */

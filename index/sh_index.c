@@ -510,11 +510,10 @@ static size_t make_snippet(const char *text, size_t len, char *out)
     return n;
 }
 
-int sh_add(sh_index *sh, const sh_doc *doc, sh_add_result *res, char *err, size_t err_len)
+static int doc_prepare(const sh_doc *doc, size_t *name_len_out, char **field_out,
+                       size_t *field_len_out, char *err, size_t err_len)
 {
-    if (sh->ix->rdonly)
-        return sh_fail(err, err_len, SH_EREADONLY, "index %s is open read-only", sh->ix->path);
-    size_t name_len = strlen_or(doc->name, doc->name_len);
+    size_t name_len = doc->name ? strlen_or(doc->name, doc->name_len) : 0;
     size_t labels_len = strlen_or(doc->labels, doc->labels_len);
     if (!doc->name || name_len == 0 || name_len > SH_MAX_NAME ||
         memchr(doc->name, 0, name_len))
@@ -529,29 +528,92 @@ int sh_add(sh_index *sh, const sh_doc *doc, sh_add_result *res, char *err, size_
     if (!doc->text && doc->text_len)
         return sh_fail(err, err_len, SH_EINVAL, "document %.*s: no text", (int)name_len,
                        doc->name);
-    sh_encoded enc;
-    int rc = sh_encode_full(sh, doc->text ? doc->text : "", doc->text_len, &enc, err, err_len);
-    if (rc)
-        return sh_fail(err, err_len, rc, "document %.*s: %s", (int)name_len, doc->name,
-                       rc == SH_EINPUT ? "binary text (a NUL byte)" : sh_strerror(rc));
     char *field = malloc(labels_len + 1 + SH_SNIPPET_BYTES);
     if (!field)
         return sh_fail(err, err_len, SH_ENOMEM, "out of memory");
     if (labels_len)
         memcpy(field, doc->labels, labels_len);
     field[labels_len] = SNIPPET_SEP;
-    size_t field_len = labels_len + 1 + make_snippet(doc->text, doc->text_len,
-                                                     field + labels_len + 1);
+    *field_len_out = labels_len + 1 +
+                     make_snippet(doc->text ? doc->text : "", doc->text_len, field + labels_len + 1);
+    *field_out = field;
+    *name_len_out = name_len;
+    return 0;
+}
+
+/* ---- batches: parallel encoding, ordered writes ------------------------------------------ */
+
+/* One thread's share of a batch: docs[begin, end). */
+typedef struct {
+    sh_index *sh;
+    const sh_doc *docs;
+    size_t begin, end;
+    sh_encoded *enc;          /* [n] of the whole batch */
+    int *doc_rc;              /* [n] 0 or the document's error */
+    int rc;                   /* a failure of the slice itself (memory) */
+    char err[256];
+} batch_slice;
+
+static void *encode_slice(void *arg)
+{
+    batch_slice *b = arg;
+    size_t n = b->end - b->begin;
+    sh_encoder *e = NULL;
+    hasher_doc *hd = calloc(n ? n : 1, sizeof *hd);
+    sh_code *codes = calloc(n ? n : 1, sizeof *codes);
+    sh_csr rows;
+    int have_rows = 0;
+    if (!hd || !codes) {
+        b->rc = SH_ENOMEM;
+        goto done;
+    }
+    if ((b->rc = sh_encoder_take(b->sh, &e, b->err, sizeof b->err)) != 0)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        const sh_doc *d = &b->docs[b->begin + i];
+        sh_encoded *out = &b->enc[b->begin + i];
+        const char *text = d->text ? d->text : "";
+        int rc = sig_text(e->tok, text, d->text_len, out->sig, &out->tokens, &out->digest);
+        b->doc_rc[b->begin + i] = rc;
+        hd[i].text = rc ? "" : text;   /* a refused document gets an empty row */
+        hd[i].len = rc ? 0 : d->text_len;
+    }
+    if ((b->rc = csr_init(&rows, text_vocab_size(hasher_vocab(e->h)))) != 0)
+        goto done;
+    have_rows = 1;
+    b->rc = hasher_vectorize_docs(hasher_vocab(e->h), hd, n, &rows, NULL, b->err, sizeof b->err);
+    if (b->rc == 0)
+        b->rc = hasher_encode_rows(e->h, &rows, codes);
+    for (size_t i = 0; b->rc == 0 && i < n; i++)
+        b->enc[b->begin + i].code = codes[i];
+done:
+    if (have_rows)
+        csr_free(&rows);
+    if (e)
+        sh_encoder_give(b->sh, e);
+    free(hd);
+    free(codes);
+    return NULL;
+}
+
+static int doc_store(sh_index *sh, const sh_doc *doc, const sh_encoded *enc,
+                     sh_add_result *res, char *err, size_t err_len)
+{
+    size_t name_len = 0, field_len = 0;
+    char *field = NULL;
+    int rc = doc_prepare(doc, &name_len, &field, &field_len, err, err_len);
+    if (rc)
+        return rc;
     idx_doc d;
     memset(&d, 0, sizeof d);
-    d.code = enc.code;
-    d.content_hash = enc.digest;
+    d.code = enc->code;
+    d.content_hash = enc->digest;
     d.length = doc->text_len;
     d.name = doc->name;
     d.name_len = name_len;
     d.labels = field;
     d.labels_len = field_len;
-    d.sig = enc.sig;
+    d.sig = enc->sig;
     d.sig_len = SIG_BYTES;
     idx_add_result ar;
     pthread_mutex_lock(&sh->write_lock);
@@ -562,8 +624,87 @@ int sh_add(sh_index *sh, const sh_doc *doc, sh_add_result *res, char *err, size_
         res->action = ar.action;
         res->id = ar.id;
         res->dup_of = ar.dup_of;
-        res->tokens = enc.tokens;
+        res->tokens = enc->tokens;
     }
+    return rc;
+}
+
+int sh_add(sh_index *sh, const sh_doc *doc, sh_add_result *res, char *err, size_t err_len)
+{
+    if (sh->ix->rdonly)
+        return sh_fail(err, err_len, SH_EREADONLY, "index %s is open read-only", sh->ix->path);
+    sh_encoded enc;
+    int rc = sh_encode_full(sh, doc->text ? doc->text : "", doc->text_len, &enc, err, err_len);
+    if (rc) {
+        size_t name_len = doc->name ? strlen_or(doc->name, doc->name_len) : 0;
+        return sh_fail(err, err_len, rc, "document %.*s: %s",
+                       (int)(name_len > SH_MAX_NAME ? SH_MAX_NAME : name_len),
+                       doc->name ? doc->name : "",
+                       rc == SH_EINPUT ? "binary text (a NUL byte)" : sh_strerror(rc));
+    }
+    return doc_store(sh, doc, &enc, res, err, err_len);
+}
+
+#define BATCH_THREADS_MAX 16
+
+int sh_add_batch(sh_index *sh, const sh_doc *docs, size_t n, sh_add_result *res, size_t *done,
+                 char *err, size_t err_len)
+{
+    *done = 0;
+    if (sh->ix->rdonly)
+        return sh_fail(err, err_len, SH_EREADONLY, "index %s is open read-only", sh->ix->path);
+    if (n == 0)
+        return 0;
+    sh_encoded *enc = malloc(n * sizeof *enc);
+    int *doc_rc = calloc(n, sizeof *doc_rc);
+    int rc = 0;
+    if (!enc || !doc_rc) {
+        rc = sh_fail(err, err_len, SH_ENOMEM, "out of memory for a batch of %zu", n);
+        goto done;
+    }
+    size_t threads = (size_t)sh->max_encoders;
+    if (threads > BATCH_THREADS_MAX)
+        threads = BATCH_THREADS_MAX;
+    if (threads > (n + 31) / 32)
+        threads = (n + 31) / 32; /* at least 32 documents a thread */
+    if (threads < 1)
+        threads = 1;
+    batch_slice slices[BATCH_THREADS_MAX];
+    pthread_t tids[BATCH_THREADS_MAX];
+    int started[BATCH_THREADS_MAX] = { 0 };
+    for (size_t t = 0; t < threads; t++) {
+        slices[t] = (batch_slice){ sh, docs, n * t / threads, n * (t + 1) / threads, enc, doc_rc,
+                                   0, "" };
+        if (t > 0)
+            started[t] = pthread_create(&tids[t], NULL, encode_slice, &slices[t]) == 0;
+        if (t > 0 && !started[t])
+            encode_slice(&slices[t]); /* no thread: do it here */
+    }
+    encode_slice(&slices[0]);
+    for (size_t t = 1; t < threads; t++)
+        if (started[t])
+            pthread_join(tids[t], NULL);
+    for (size_t t = 0; t < threads; t++)
+        if (slices[t].rc && !rc)
+            rc = sh_fail(err, err_len, slices[t].rc, "encoding a batch: %s",
+                         slices[t].err[0] ? slices[t].err : sh_strerror(slices[t].rc));
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const sh_doc *d = &docs[i];
+        if (doc_rc[i]) {
+            size_t name_len = d->name ? strlen_or(d->name, d->name_len) : 0;
+            rc = sh_fail(err, err_len, doc_rc[i], "document %.*s: %s",
+                         (int)(name_len > SH_MAX_NAME ? SH_MAX_NAME : name_len),
+                         d->name ? d->name : "", doc_rc[i] == SH_EINPUT
+                             ? "binary text (a NUL byte)" : sh_strerror(doc_rc[i]));
+            break;
+        }
+        rc = doc_store(sh, d, &enc[i], res ? &res[i] : NULL, err, err_len);
+        if (rc == 0)
+            *done = i + 1;
+    }
+done:
+    free(enc);
+    free(doc_rc);
     return rc;
 }
 

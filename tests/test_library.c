@@ -400,6 +400,51 @@ START_TEST(near_duplicates_are_verified_by_signature)
 }
 END_TEST
 
+START_TEST(batches_equal_single_adds)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/batch", dir);
+    sh_index *bx = tlib_create(path, model, 100);
+    static char *texts[N_DOCS];
+    static char names[N_DOCS][32];
+    static sh_doc docs[N_DOCS];
+    for (unsigned i = 0; i < N_DOCS; i++) {
+        texts[i] = tlib_doc_text(i);
+        tlib_doc_name(i, names[i]);
+        docs[i] = (sh_doc){ names[i], 0, texts[i], strlen(texts[i]), NULL, 0 };
+    }
+    docs[150].text = "binary\0text";
+    docs[150].text_len = 11;
+    static sh_add_result res[N_DOCS];
+    size_t done;
+    ck_assert_int_eq(sh_add_batch(bx, docs, N_DOCS, res, &done, err, sizeof err), SH_EINPUT);
+    ck_assert_uint_eq(done, 150);
+    ck_assert(strstr(err, "doc-150") != NULL);
+    docs[150].text = texts[150];
+    docs[150].text_len = strlen(texts[150]);
+    ck_assert_int_eq(sh_add_batch(bx, docs + 150, N_DOCS - 150, res + 150, &done, err, sizeof err), 0);
+    ck_assert_uint_eq(done, N_DOCS - 150);
+    ck_assert_int_eq(sh_sync(bx, err, sizeof err), 0);
+    static char b1[SH_DOC_BUF], b2[SH_DOC_BUF];
+    for (unsigned i = 0; i < N_DOCS; i++) {
+        ck_assert_int_eq(res[i].action, SH_ADDED);
+        ck_assert_uint_eq(res[i].id, i + 1);
+        sh_doc_info one, many;
+        ck_assert_int_eq(sh_doc_get(ix, i + 1, &one, b1, sizeof b1, err, sizeof err), 0);
+        ck_assert_int_eq(sh_doc_get(bx, i + 1, &many, b2, sizeof b2, err, sizeof err), 0);
+        ck_assert_str_eq(one.name, many.name);
+        ck_assert_int_eq(memcmp(one.code, many.code, SH_CODE_BYTES), 0);
+        ck_assert_uint_eq(one.content_hash, many.content_hash);
+        ck_assert_str_eq(one.snippet, many.snippet);
+        free(texts[i]);
+    }
+    size_t n0;
+    ck_assert_int_eq(sh_add_batch(bx, docs, 0, NULL, &n0, err, sizeof err), 0);
+    ck_assert_uint_eq(n0, 0);
+    sh_index_close(bx);
+}
+END_TEST
+
 /* ---- limits: opening and creating --------------------------------------------------------- */
 
 START_TEST(open_and_create_errors)
@@ -500,6 +545,7 @@ Suite *library_suite(void)
     tcase_add_test(core, text_query_finds_itself_and_records_read_back);
     tcase_add_test(core, upsert_remove_and_reopen);
     tcase_add_test(core, near_duplicates_are_verified_by_signature);
+    tcase_add_test(core, batches_equal_single_adds);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_add_checked_fixture(limits, setup, teardown);
