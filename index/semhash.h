@@ -42,7 +42,9 @@
  *   LMDB read transactions, and an encoder (a copy of the hasher with its
  *   scratch space) from a pool of at most sh_open_options.encoders; a
  *   thread that finds every encoder busy waits for one. Writes (sh_add,
- *   sh_remove, sh_sync) on a read-write handle are serialised by a mutex.
+ *   sh_add_batch, sh_remove, sh_sync) on a read-write handle are
+ *   serialised by a mutex; sh_add_batch starts (and joins) threads of its
+ *   own to encode.
  * - Processes: one process writes at a time (LMDB serialises writers;
  *   a second writer waits). Readers in other processes see documents once
  *   the writer has committed them (at every batch_size operations and at
