@@ -17,7 +17,8 @@
 #define VALID_TOP 10           /* neighbour precision looks at the first 10 results */
 #define VALID_MAX_QUERIES 1000 /* validation cost is bounded whatever N */
 #define VALID_MAX_DB 20000
-#define MEDIAN_MAX_DOCS 100000 /* thresholds from at most this many documents */
+#define MEDIAN_MAX_DOCS 100000
+#define HASH_WARMUP_EPOCHS 10  /* no early stop before this epoch (see hash_train.h) */ /* thresholds from at most this many documents */
 
 static double now_seconds(void)
 {
@@ -53,7 +54,8 @@ void hash_train_opts_from_config(hash_train_opts *o, const sh_config *cfg)
     o->neighbour_max_docs = 200000;
     o->drop_rate = 0.0;
     o->sub_rate = 0.0;
-    o->median_threshold = 0;
+    o->median_threshold = 1;
+    o->deterministic_epochs = 0;
 }
 
 int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, size_t err_len)
@@ -83,13 +85,16 @@ int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, s
         o->sub_rate = v;
     else if (NAME_IS("median_threshold") && (v == 0 || v == 1))
         o->median_threshold = (int)v;
+    else if (NAME_IS("deterministic_epochs") && v >= 0 && v <= 100000 && v == floor(v))
+        o->deterministic_epochs = (int)v;
     else if (NAME_IS("adapt_sizes") && (v == 0 || v == 1))
         o->adapt_sizes = (int)v;
     else
         return sh_fail(err, err_len, SH_EINVAL,
                        "recipe option '%.*s': unknown name or value out of range (names: "
                        "kl_weight, kl_anneal_epochs, neighbours 0..64, neighbour_weight, "
-                       "drop_rate [0,1), sub_rate [0,1), median_threshold 0/1, adapt_sizes 0/1)",
+                       "drop_rate [0,1), sub_rate [0,1), median_threshold 0/1, "
+                       "deterministic_epochs, adapt_sizes 0/1)",
                        (int)name_len, assignment);
 #undef NAME_IS
     return 0;
@@ -822,6 +827,7 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
             }
         }
         tu.relay.epoch = epoch;
+        to.deterministic_code = epoch < o->deterministic_epochs;
         nn_train_summary ts;
         double f0 = net->flops;
         rc = nn_train(net, &d_in, &d_target, NULL, NULL, &to, &ts, err, err_len);
@@ -848,7 +854,9 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
                 s.valid_precision = prec;
                 info.best = 1;
                 memcpy(best_params, net->params, net->n_params * sizeof(float));
-            } else if (o->patience > 0 && epoch - s.best_epoch >= o->patience) {
+            } else if (o->patience > 0 && epoch + 1 >= HASH_WARMUP_EPOCHS &&
+                       epoch + 1 >= o->kl_anneal_epochs &&
+                       epoch - s.best_epoch >= o->patience) {
                 s.stopped_early = 1;
             }
         } else {

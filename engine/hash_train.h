@@ -17,8 +17,10 @@
  * nn_train one epoch at a time so that the KL weight can change between
  * epochs and the model is selected on a retrieval measure.
  *
- * Additions beyond NASH (each switchable in hash_train_opts; the defaults
- * are what measured best, see BENCHMARKS.md):
+ * Additions beyond NASH (each switchable in hash_train_opts and with
+ * `--ae NAME=VALUE` on the command line; on by default only where it
+ * measured better, see BENCHMARKS.md: median thresholds are on,
+ * neighbourhood targets and denoising are off):
  *  - neighbourhood targets: each document's n nearest tf-idf neighbours
  *    (cosine, computed once with an inverted index) are added to its
  *    reconstruction target, scaled to `neighbour_weight` times the
@@ -36,7 +38,11 @@
  * Hamming distance; "neighbour precision" is the share of the first 10
  * results that are among the query's 10 nearest tf-idf neighbours (label
  * free, so `train` needs no labels). The epoch with the best value is
- * kept; training stops after `patience` epochs without improvement.
+ * kept; training stops after `patience` epochs without improvement, but
+ * never before epoch 10 nor before the KL ramp ends: the first epoch's
+ * nearly random codes often score well while the network is still
+ * collapsing towards the mean document, and stopping there keeps a
+ * collapsed model (measured on Brown at 16 bits).
  *
  * Sizes that adapt to the collection (hash_train_adapt): with N training
  * documents, each hidden layer has at most max(2K, N / 8) units (rounded
@@ -101,6 +107,7 @@ typedef struct {
     double drop_rate;         /* denoising: probability of dropping each input term, [0, 1) */
     double sub_rate;          /* denoising: probability of substituting each term, [0, 1) */
     int median_threshold;     /* 1: per-bit median thresholds; 0: 0.5 */
+    int deterministic_epochs; /* first epochs trained on p itself, not sampled bits */
     hash_batch_fn on_batch;   /* may be NULL */
     hash_epoch_fn on_epoch;   /* may be NULL */
     void *user;
@@ -126,7 +133,7 @@ void hash_train_opts_from_config(hash_train_opts *o, const sh_config *cfg);
 
 /* Sets one recipe option from "name=value" (kl_weight, kl_anneal_epochs,
  * neighbours, neighbour_weight, drop_rate, sub_rate, median_threshold,
- * adapt_sizes). Returns 0 or SH_EINVAL with a message naming the option
+ * deterministic_epochs, adapt_sizes). Returns 0 or SH_EINVAL with a message naming the option
  * (o unchanged). */
 int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, size_t err_len);
 

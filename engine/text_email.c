@@ -326,6 +326,17 @@ static void html_byte(text_email_filter *f, int c)
 
 enum { QP_TEXT, QP_EQUALS, QP_HEX, QP_CR };
 
+/* A byte produced by transfer decoding. In a part declared ISO-8859-1 or
+ * windows-1252, a byte >= 0x80 is that charset's character (8-bit text
+ * that arrives undecoded is taken as UTF-8, as everywhere else). */
+static void decoded_byte(text_email_filter *f, int b)
+{
+    if (f->latin1 && b >= 0x80 && f->html_state == H_TEXT)
+        out_codepoint(f, (uint32_t)b);
+    else
+        html_byte(f, b);
+}
+
 static int base64_value(int c)
 {
     if (c >= 'A' && c <= 'Z')
@@ -343,10 +354,10 @@ static void base64_byte(text_email_filter *f, int c)
 {
     if (c == '=') {
         if (f->b64_count == 2)
-            html_byte(f, (int)((f->b64_acc >> 4) & 0xFF));
+            decoded_byte(f, (int)((f->b64_acc >> 4) & 0xFF));
         else if (f->b64_count == 3) {
-            html_byte(f, (int)((f->b64_acc >> 10) & 0xFF));
-            html_byte(f, (int)((f->b64_acc >> 2) & 0xFF));
+            decoded_byte(f, (int)((f->b64_acc >> 10) & 0xFF));
+            decoded_byte(f, (int)((f->b64_acc >> 2) & 0xFF));
         }
         f->b64_count = 0;
         f->b64_acc = 0;
@@ -357,9 +368,9 @@ static void base64_byte(text_email_filter *f, int c)
         return;
     f->b64_acc = (f->b64_acc << 6) | (unsigned long)v;
     if (++f->b64_count == 4) {
-        html_byte(f, (int)((f->b64_acc >> 16) & 0xFF));
-        html_byte(f, (int)((f->b64_acc >> 8) & 0xFF));
-        html_byte(f, (int)(f->b64_acc & 0xFF));
+        decoded_byte(f, (int)((f->b64_acc >> 16) & 0xFF));
+        decoded_byte(f, (int)((f->b64_acc >> 8) & 0xFF));
+        decoded_byte(f, (int)(f->b64_acc & 0xFF));
         f->b64_count = 0;
         f->b64_acc = 0;
     }
@@ -401,7 +412,7 @@ static void decode_byte(text_email_filter *f, int c)
     case QP_HEX:
         f->qp_state = QP_TEXT;
         if (hex_value(c) >= 0) {
-            html_byte(f, hex_value((unsigned char)f->qp_hex) * 16 + hex_value(c));
+            decoded_byte(f, hex_value((unsigned char)f->qp_hex) * 16 + hex_value(c));
         } else {
             html_byte(f, '=');
             html_byte(f, (unsigned char)f->qp_hex);
@@ -445,6 +456,8 @@ static void apply_content_header(text_email_filter *f)
         f->skip_part = !((n >= 5 && memcmp(v, "text/", 5) == 0) ||
                          (n >= 10 && memcmp(v, "multipart/", 10) == 0) ||
                          (n >= 8 && memcmp(v, "message/", 8) == 0));
+        f->latin1 = contains(v, n, "iso-8859-1") || contains(v, n, "windows-1252") ||
+                    contains(v, n, "latin1");
     }
 }
 
@@ -562,6 +575,7 @@ static void new_part(text_email_filter *f)
 {
     reset_decoders(f);
     f->skip_part = 0;
+    f->latin1 = 0;
 }
 
 static void start_body_line(text_email_filter *f)
@@ -600,13 +614,18 @@ static int is_part_header_prefix(const text_email_filter *f)
     return 1;
 }
 
-static void begin_part_header(text_email_filter *f, int collect_name)
+/* A part header line starts; a continuation line (new_header 0) goes on
+ * with the header it continues (its kind and the value read so far). */
+static void begin_part_header(text_email_filter *f, int new_header)
 {
     f->part_header = 1;
     f->body_line_start = 0;
     f->prefix_len = 0;
-    f->header_kind = K_OTHER;
-    f->name_len = collect_name ? 0 : sizeof(f->name);
+    if (new_header) {
+        f->header_kind = K_OTHER;
+        f->name_len = 0;
+        f->value_len = 0;
+    }
 }
 
 /* The first bytes of a body line are held until the line is known to be

@@ -314,7 +314,9 @@ static int ref_cmp(const void *pa, const void *pb)
     return ref_tie[a] < ref_tie[b] ? -1 : 1;
 }
 
-static void random_rows(sh_rng *rng, sh_csr *m, size_t rows, size_t cols, metrics_labels *l)
+/* Random rows with about one entry in one_in columns. */
+static void random_rows(sh_rng *rng, sh_csr *m, size_t rows, size_t cols, uint64_t one_in,
+                        metrics_labels *l)
 {
     ck_assert_int_eq(csr_init(m, cols), 0);
     ck_assert_int_eq(metrics_labels_init(l), 0);
@@ -323,7 +325,7 @@ static void random_rows(sh_rng *rng, sh_csr *m, size_t rows, size_t cols, metric
         float val[40];
         size_t n = 0;
         for (uint32_t c = 0; c < cols; c++) {
-            if (rng_below(rng, 6) == 0 && n < 40) {
+            if (rng_below(rng, one_in) == 0 && n < 40) {
                 idx[n] = c;
                 val[n++] = (float)(1 + rng_below(rng, 3)) / 4; /* coarse: ties happen */
             }
@@ -341,8 +343,21 @@ START_TEST(cosine_postings_match_brute_force)
     rng_seed(&rng, 3);
     sh_csr D, Q;
     metrics_labels dl, ql;
-    random_rows(&rng, &D, NDB, COLS, &dl);
-    random_rows(&rng, &Q, NQ, COLS, &ql);
+    /* dense-ish database rows; half the queries have a single term or
+     * two, so most rows score 0 and their order is the seeded one */
+    random_rows(&rng, &D, NDB, COLS, 6, &dl);
+    random_rows(&rng, &Q, NQ / 2, COLS, 6, &ql);
+    sh_csr sparse;
+    metrics_labels sparse_labels;
+    random_rows(&rng, &sparse, NQ - NQ / 2, COLS, 40, &sparse_labels);
+    for (size_t r = 0; r < sparse.rows; r++) {
+        size_t a = sparse.row_ptr[r], b = sparse.row_ptr[r + 1];
+        ck_assert_int_eq(csr_append_row(&Q, b - a, sparse.col_idx + a, sparse.values + a), 0);
+        ck_assert_int_eq(metrics_labels_append(&ql, sparse_labels.ids + sparse_labels.ptr[r],
+                                               sparse_labels.ptr[r + 1] - sparse_labels.ptr[r]), 0);
+    }
+    csr_free(&sparse);
+    metrics_labels_free(&sparse_labels);
     uint64_t seed = 11;
     seeded_ties(seed, ref_tie, NDB);
     size_t ks[] = { 1, 5, 50, 300 };
