@@ -67,7 +67,7 @@ int cmd_stats(int argc, char **argv)
             printf("  %llu-%llu: %llu", 1ULL << i, (2ULL << i) - 1,
                    (unsigned long long)st.bucket_hist[i]);
     printf("\n");
-    double worst = 0.0, sum = 0.0;
+    double worst = 0.5, sum = 0.0; /* the fraction of ones farthest from 0.5 */
     for (int b = 0; b < st.bits; b++) {
         double f = st.docs ? (double)st.bit_ones[b] * per_doc : 0.0;
         sum += f;
