@@ -23,7 +23,8 @@ done
 grep -q '^indexed 40 documents into idx in .* docs/s' out || { cat out; fail "index summary"; }
 "$S" stats -i idx >out || fail "stats"
 grep -q '^documents    40$' out || { cat out; fail "stats count"; }
-grep -q 'simhash encoder' out || fail "stats model"
+grep -q "simhash encoder" out || fail "stats model"
+grep -q "^bit balance  mean fraction of ones 0\.[0-9]*, most unbalanced bit 0\.[0-9]*$" out || fail "stats balance"
 
 # similarity query: the text of a document finds it at distance 0, first
 text=$(sed -n 1p "$T/topics.jsonl" | sed 's/.*"text":"\([^"]*\)".*/\1/')
