@@ -62,6 +62,31 @@ int cli_open_index(const char *path, int rdonly, struct sh_index **out);
 /* The same with sh_open_options flags (SH_OPEN_RDONLY, SH_OPEN_NOSYNC). */
 int cli_open_index_flags(const char *path, int flags, struct sh_index **out);
 
+#include <stddef.h>
+
+#include "config.h"
+
+/* -c FILE and --set KEY=VALUE of the index commands (query, rm, stats,
+ * dups): collected while parsing, then resolved by cli_config_resolve
+ * (the index directory defaults to index.path, the radius to
+ * query.radius). Defined in cmd_index.c. */
+#define CLI_MAX_SETS 64
+typedef struct {
+    const char *path;                  /* -c, or NULL for ./config.yaml if present */
+    const char *sets[CLI_MAX_SETS];
+    size_t n_sets;
+} cli_config_opts;
+
+/* Records option opt ('c' for -c, anything else for --set) with its
+ * argument. Returns 0, or CLI_EXIT_ERROR (message printed). */
+int cli_config_opt(cli_config_opts *o, int opt, const char *arg);
+
+/* Builds *cfg from the recorded options, and fills the defaults: *dir
+ * when NULL becomes cfg->index.path (so cfg must outlive it), *radius
+ * (radius may be NULL) when negative becomes cfg->query.radius. Returns
+ * 0, or CLI_EXIT_ERROR (message printed). */
+int cli_config_load(const cli_config_opts *o, sh_config *cfg, const char **dir, long *radius);
+
 /* Parses a decimal count 0..max into *out; -1 if malformed. cmd_query.c. */
 int cli_parse_count(const char *s, long max, long *out);
 

@@ -17,8 +17,10 @@ static void usage(FILE *out)
             "codes are within distance R and whose word-pair signatures are similar\n"
             "enough (estimated Jaccard >= S), joined into groups.\n"
             "\n"
-            "  -i, --index DIR     index directory (default semhash.idx)\n"
-            "  -r, --radius R      Hamming radius for candidates (default 3)\n"
+            "  -i, --index DIR     index directory (default index.path: semhash.idx)\n"
+            "  -r, --radius R      Hamming radius for candidates (default query.radius: 3)\n"
+            "  -c, --config FILE   configuration (default ./config.yaml if present)\n"
+            "  --set KEY=VALUE     override one configuration key (repeatable)\n"
             "      --similarity S  threshold in (0, 1] (default 0.4)\n"
             "      --json          one JSON line per group: {\"group\", \"size\", \"names\", \"ids\"}\n"
             "  -h, --help          this text\n"
@@ -30,18 +32,25 @@ int cmd_dups(int argc, char **argv)
 {
     enum { OPT_JSON = 256, OPT_SIM };
     static const struct option longopts[] = {
+        { "config", required_argument, NULL, 'c' }, { "set", required_argument, NULL, 's' },
         { "index", required_argument, NULL, 'i' }, { "radius", required_argument, NULL, 'r' },
         { "similarity", required_argument, NULL, OPT_SIM },
         { "json", no_argument, NULL, OPT_JSON },   { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
-    const char *dir = "semhash.idx";
-    long radius = 3;
+    const char *dir = NULL;
+    long radius = -1;
+    cli_config_opts copts = { NULL, { NULL }, 0 };
     double similarity = 0.0;
     int json = 0, opt;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "i:r:h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "c:i:r:h", longopts, NULL)) != -1) {
         switch (opt) {
+        case 'c':
+        case 's':
+            if (cli_config_opt(&copts, opt, optarg) != 0)
+                return CLI_EXIT_ERROR;
+            break;
         case 'i': dir = optarg; break;
         case 'r':
             if (cli_parse_count(optarg, 1000000, &radius) != 0)
@@ -63,6 +72,9 @@ int cmd_dups(int argc, char **argv)
         usage(stderr);
         return cli_error("dups: unexpected argument '%s'", argv[optind]);
     }
+    sh_config cfg;
+    if (cli_config_load(&copts, &cfg, &dir, &radius) != 0)
+        return CLI_EXIT_ERROR;
     sh_index *ix;
     if (cli_open_index(dir, 1, &ix) != 0)
         return CLI_EXIT_ERROR;

@@ -26,8 +26,6 @@
 #include "sh_error.h"
 #include "semhash.h"
 
-#define MAX_SETS 64
-
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -55,6 +53,30 @@ int cli_open_index_flags(const char *path, int flags, sh_index **out)
         return cli_error("index %s is on a read-only filesystem: it can be queried, not "
                          "changed", path);
     return cli_error("%s", err);
+}
+
+int cli_config_opt(cli_config_opts *o, int opt, const char *arg)
+{
+    if (opt == 'c') {
+        o->path = arg;
+        return 0;
+    }
+    if (o->n_sets == CLI_MAX_SETS)
+        return cli_error("too many --set options (at most %d)", CLI_MAX_SETS);
+    o->sets[o->n_sets++] = arg;
+    return 0;
+}
+
+int cli_config_load(const cli_config_opts *o, sh_config *cfg, const char **dir, long *radius)
+{
+    char err[1024];
+    if (cli_config_resolve(o->path, o->sets, o->n_sets, cfg, err, sizeof err) != 0)
+        return cli_error("%s", err);
+    if (*dir == NULL)
+        *dir = cfg->index.path;
+    if (radius && *radius < 0)
+        *radius = cfg->query.radius;
+    return 0;
 }
 
 /* 1 if path does not exist or is an empty directory. */
@@ -293,19 +315,18 @@ int cmd_index(int argc, char **argv)
         { "durable", no_argument, NULL, 'D' },
         { "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 }
     };
-    const char *dir = NULL, *model = NULL, *config_path = NULL, *sets[MAX_SETS];
-    size_t n_sets = 0;
+    const char *dir = NULL, *model = NULL;
+    cli_config_opts copts = { NULL, { NULL }, 0 };
     int quiet = 0, verbose = 0, durable = 0, opt;
     optind = 0;
     while ((opt = getopt_long(argc, argv, "i:m:c:vqh", longopts, NULL)) != -1) {
         switch (opt) {
         case 'i': dir = optarg; break;
         case 'm': model = optarg; break;
-        case 'c': config_path = optarg; break;
+        case 'c':
         case 's':
-            if (n_sets == MAX_SETS)
-                return cli_error("index: too many --set options");
-            sets[n_sets++] = optarg;
+            if (cli_config_opt(&copts, opt, optarg) != 0)
+                return CLI_EXIT_ERROR;
             break;
         case 'v': verbose = 1; break;
         case 'D': durable = 1; break;
@@ -320,10 +341,8 @@ int cmd_index(int argc, char **argv)
     }
     char err[1024];
     sh_config cfg;
-    if (cli_config_resolve(config_path, sets, n_sets, &cfg, err, sizeof err) != 0)
-        return cli_error("%s", err);
-    if (!dir)
-        dir = cfg.index.path;
+    if (cli_config_load(&copts, &cfg, &dir, NULL) != 0)
+        return CLI_EXIT_ERROR;
 
     sh_index *ix = NULL;
     uint8_t *blob = NULL;

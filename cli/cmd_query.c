@@ -101,8 +101,8 @@ static void usage(FILE *out)
             "the K nearest: distance, name and the start of the text. The text is the\n"
             "arguments (joined by spaces), the whole FILE, or standard input ('-').\n"
             "\n"
-            "  -i, --index DIR     index directory (default semhash.idx)\n"
-            "  -r, --radius R      every document within distance R (default 3)\n"
+            "  -i, --index DIR     index directory (default index.path: semhash.idx)\n"
+            "  -r, --radius R      every document within distance R (default query.radius: 3)\n"
             "  -k, --top K         the K nearest documents instead\n"
             "  -n, --limit N       print at most N hits\n"
             "      --json          JSON lines: {\"name\", \"id\", \"distance\", \"code\"}\n"
@@ -111,6 +111,8 @@ static void usage(FILE *out)
             "      --similarity S  near-duplicate threshold in (0, 1] (default 0.4)\n"
             "      --mode MODE     auto, ball, mih or scan (same results, other cost)\n"
             "  -f, --file FILE     read the query from FILE\n"
+            "  -c, --config FILE   configuration (default ./config.yaml if present)\n"
+            "  --set KEY=VALUE     override one configuration key (repeatable)\n"
             "  -h, --help          this text\n"
             "\n"
             "A query without terms (empty, or only stop words) is refused: its code\n"
@@ -122,6 +124,7 @@ int cmd_query(int argc, char **argv)
 {
     enum { OPT_JSON = 256, OPT_NEAR, OPT_SIM, OPT_MODE };
     static const struct option longopts[] = {
+        { "config", required_argument, NULL, 'c' }, { "set", required_argument, NULL, 's' },
         { "index", required_argument, NULL, 'i' },  { "radius", required_argument, NULL, 'r' },
         { "top", required_argument, NULL, 'k' },    { "limit", required_argument, NULL, 'n' },
         { "json", no_argument, NULL, OPT_JSON },    { "near-dup", no_argument, NULL, OPT_NEAR },
@@ -130,14 +133,20 @@ int cmd_query(int argc, char **argv)
         { "file", required_argument, NULL, 'f' },   { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
-    const char *dir = "semhash.idx", *file = NULL;
-    long radius = 3, k = 0, limit = -1;
+    const char *dir = NULL, *file = NULL;
+    long radius = -1, k = 0, limit = -1;
+    cli_config_opts copts = { NULL, { NULL }, 0 };
     int json = 0, opt;
     sh_query_options q;
     memset(&q, 0, sizeof q);
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "i:r:k:n:f:h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "c:i:r:k:n:f:h", longopts, NULL)) != -1) {
         switch (opt) {
+        case 'c':
+        case 's':
+            if (cli_config_opt(&copts, opt, optarg) != 0)
+                return CLI_EXIT_ERROR;
+            break;
         case 'i': dir = optarg; break;
         case 'r':
             if (cli_parse_count(optarg, 1000000, &radius) != 0)
@@ -169,6 +178,9 @@ int cmd_query(int argc, char **argv)
         default: usage(stderr); return CLI_EXIT_ERROR;
         }
     }
+    sh_config cfg;
+    if (cli_config_load(&copts, &cfg, &dir, &radius) != 0)
+        return CLI_EXIT_ERROR;
     char *text = NULL;
     size_t len = 0;
     int from_stdin = !file && optind == argc - 1 && strcmp(argv[optind], "-") == 0;

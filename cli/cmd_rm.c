@@ -15,7 +15,9 @@ static void usage(FILE *out)
             "Removes the documents called NAME (their corpus ids) from the index.\n"
             "If any NAME is not in the index, nothing is removed.\n"
             "\n"
-            "  -i, --index DIR   index directory (default semhash.idx)\n"
+            "  -i, --index DIR   index directory (default index.path: semhash.idx)\n"
+            "  -c, --config FILE configuration (default ./config.yaml if present)\n"
+            "  --set KEY=VALUE   override one configuration key (repeatable)\n"
             "  -q, --quiet       no summary\n"
             "  -h, --help        this text\n"
             "\n"
@@ -25,14 +27,21 @@ static void usage(FILE *out)
 int cmd_rm(int argc, char **argv)
 {
     static const struct option longopts[] = {
+        { "config", required_argument, NULL, 'c' }, { "set", required_argument, NULL, 's' },
         { "index", required_argument, NULL, 'i' }, { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 }
     };
-    const char *dir = "semhash.idx";
+    const char *dir = NULL;
+    cli_config_opts copts = { NULL, { NULL }, 0 };
     int quiet = 0, opt;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "i:qh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "c:i:qh", longopts, NULL)) != -1) {
         switch (opt) {
+        case 'c':
+        case 's':
+            if (cli_config_opt(&copts, opt, optarg) != 0)
+                return CLI_EXIT_ERROR;
+            break;
         case 'i': dir = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
@@ -43,6 +52,9 @@ int cmd_rm(int argc, char **argv)
         usage(stderr);
         return cli_error("rm: no document name given");
     }
+    sh_config cfg;
+    if (cli_config_load(&copts, &cfg, &dir, NULL) != 0)
+        return CLI_EXIT_ERROR;
     sh_index *ix;
     if (cli_open_index(dir, 0, &ix) != 0)
         return CLI_EXIT_ERROR;

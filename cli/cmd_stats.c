@@ -16,21 +16,30 @@ static void usage(FILE *out)
             "their sizes, the balance of every bit, the size of every table and the\n"
             "bytes per document, and the model it was built with.\n"
             "\n"
-            "  -i, --index DIR   index directory (default semhash.idx)\n"
+            "  -i, --index DIR   index directory (default index.path: semhash.idx)\n"
+            "  -c, --config FILE configuration (default ./config.yaml if present)\n"
+            "  --set KEY=VALUE   override one configuration key (repeatable)\n"
             "  -h, --help        this text\n");
 }
 
 int cmd_stats(int argc, char **argv)
 {
     static const struct option longopts[] = {
+        { "config", required_argument, NULL, 'c' }, { "set", required_argument, NULL, 's' },
         { "index", required_argument, NULL, 'i' }, { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
-    const char *dir = "semhash.idx";
+    const char *dir = NULL;
+    cli_config_opts copts = { NULL, { NULL }, 0 };
     int opt;
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "i:h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "c:i:h", longopts, NULL)) != -1) {
         switch (opt) {
+        case 'c':
+        case 's':
+            if (cli_config_opt(&copts, opt, optarg) != 0)
+                return CLI_EXIT_ERROR;
+            break;
         case 'i': dir = optarg; break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
         default: usage(stderr); return CLI_EXIT_ERROR;
@@ -40,6 +49,9 @@ int cmd_stats(int argc, char **argv)
         usage(stderr);
         return cli_error("stats: unexpected argument '%s'", argv[optind]);
     }
+    sh_config cfg;
+    if (cli_config_load(&copts, &cfg, &dir, NULL) != 0)
+        return CLI_EXIT_ERROR;
     sh_index *ix;
     if (cli_open_index(dir, 1, &ix) != 0)
         return CLI_EXIT_ERROR;

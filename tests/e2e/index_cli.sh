@@ -70,6 +70,15 @@ printf '{"id":"astronomy-01","text":"Bread dough rises in a warm kitchen before 
 grep -q '1 replaced' out || { cat out; fail "upsert report"; }
 test "$(status "$S" query -i idx -r 0 "$text")" -eq 1 || fail "old text still found at r=0"
 
+# the configuration gives the defaults: index.path and query.radius
+mkdir cfgdir
+printf 'index:\n  path: "%s/idx"\nquery:\n  radius: 0\n' "$W" >cfgdir/config.yaml
+(cd cfgdir && "$S" query "$orig") >out || fail "query with config.yaml"
+grep -q '^  0  astronomy-08 ' out || { cat out; fail "config: hit"; }
+! grep -qv '^  0  ' out || { cat out; fail "config: radius 0 not used"; }
+(cd cfgdir && "$S" stats --set index.path="$W/nowhere") >out 2>&1 || true
+grep -q "index $W/nowhere: no such directory" out || { cat out; fail "--set index.path"; }
+
 # another model for an existing index is refused; the right one is fine
 "$S" train -q -o lsh.model --set model.encoder=lsh "$T/topics.jsonl" || fail "train"
 test "$(status "$S" index -i idx -m lsh.model up.jsonl)" -eq 2 || fail "wrong model accepted"
