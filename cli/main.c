@@ -12,6 +12,14 @@ typedef struct {
 } cli_command;
 
 static const cli_command commands[] = {
+    { "train", cmd_train, "fit a vocabulary and a hashing model on documents" },
+    { "encode", cmd_encode, "print the code of every document: <id>TAB<hex>" },
+    { "eval", cmd_eval, "train on split train, query with split test, report precision" },
+    { "index", cmd_index, "create or extend an index with the documents of corpora" },
+    { "query", cmd_query, "documents whose code is near a text's (or near-duplicates)" },
+    { "rm", cmd_rm, "remove documents from an index by name" },
+    { "stats", cmd_stats, "documents, buckets, bit balance and sizes of an index" },
+    { "dups", cmd_dups, "every near-duplicate group in an index" },
     { NULL, NULL, NULL }
 };
 

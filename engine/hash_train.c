@@ -1,0 +1,904 @@
+/* hash_train.c — the semantic-hashing recipe on the nn core: network
+ * config, neighbourhood targets, input corruption, epoch-wise KL
+ * annealing, neighbour-precision validation, bit thresholds.
+ * See hash_train.h. It deliberately contains no layer, loss or optimiser
+ * code: those are nn_net's and nn_train's. */
+#include "hash_train.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nn_train.h"
+#include "rng.h"
+#include "sh_error.h"
+
+#define VALID_TOP 10           /* neighbour precision looks at the first 10 results */
+#define VALID_MAX_QUERIES 1000 /* validation cost is bounded whatever N */
+#define VALID_MAX_DB 20000
+#define MEDIAN_MAX_DOCS 100000
+#define HASH_WARMUP_EPOCHS 10  /* no early stop before this epoch (see hash_train.h) */ /* thresholds from at most this many documents */
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+void hash_train_opts_from_config(hash_train_opts *o, const sh_config *cfg)
+{
+    memset(o, 0, sizeof(*o));
+    o->code_bits = cfg->model.code_bits;
+    o->n_hidden = cfg->model.n_hidden;
+    for (int i = 0; i < cfg->model.n_hidden; i++)
+        o->hidden[i] = cfg->model.hidden[i];
+    o->activation = cfg->model.activation;
+    o->adapt_sizes = 1;
+    o->epochs = cfg->train.epochs;
+    o->batch_size = cfg->train.batch_size;
+    o->learning_rate = cfg->train.learning_rate;
+    o->weight_decay = cfg->train.weight_decay;
+    o->seed = cfg->train.seed;
+    o->threads = cfg->train.threads;
+    o->validation_fraction = cfg->train.validation_fraction;
+    o->patience = cfg->train.patience;
+    o->max_seconds = cfg->train.max_seconds;
+    o->kl_weight = 1.0;
+    o->kl_anneal_epochs = 5;
+    o->neighbours = 0;
+    o->neighbour_weight = 0.0;
+    o->neighbour_max_docs = 200000;
+    o->drop_rate = 0.0;
+    o->sub_rate = 0.0;
+    o->median_threshold = 1;
+    o->deterministic_epochs = 0;
+}
+
+int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, size_t err_len)
+{
+    const char *eq = strchr(assignment, '=');
+    if (eq == NULL)
+        return sh_fail(err, err_len, SH_EINVAL, "recipe option '%s': expected NAME=VALUE",
+                       assignment);
+    size_t name_len = (size_t)(eq - assignment);
+    char *end = NULL;
+    double v = strtod(eq + 1, &end);
+    if (end == eq + 1 || *end != '\0' || !isfinite(v))
+        return sh_fail(err, err_len, SH_EINVAL, "recipe option '%.*s': '%s' is not a number",
+                       (int)name_len, assignment, eq + 1);
+#define NAME_IS(s) (name_len == strlen(s) && strncmp(assignment, (s), name_len) == 0)
+    if (NAME_IS("kl_weight") && v >= 0)
+        o->kl_weight = v;
+    else if (NAME_IS("kl_anneal_epochs") && v >= 0 && v <= 100000 && v == floor(v))
+        o->kl_anneal_epochs = (int)v;
+    else if (NAME_IS("neighbours") && v >= 0 && v <= 64 && v == floor(v))
+        o->neighbours = (int)v;
+    else if (NAME_IS("neighbour_weight") && v >= 0)
+        o->neighbour_weight = v;
+    else if (NAME_IS("drop_rate") && v >= 0 && v < 1)
+        o->drop_rate = v;
+    else if (NAME_IS("sub_rate") && v >= 0 && v < 1)
+        o->sub_rate = v;
+    else if (NAME_IS("median_threshold") && (v == 0 || v == 1))
+        o->median_threshold = (int)v;
+    else if (NAME_IS("deterministic_epochs") && v >= 0 && v <= 100000 && v == floor(v))
+        o->deterministic_epochs = (int)v;
+    else if (NAME_IS("adapt_sizes") && (v == 0 || v == 1))
+        o->adapt_sizes = (int)v;
+    else
+        return sh_fail(err, err_len, SH_EINVAL,
+                       "recipe option '%.*s': unknown name or value out of range (names: "
+                       "kl_weight, kl_anneal_epochs, neighbours 0..64, neighbour_weight, "
+                       "drop_rate [0,1), sub_rate [0,1), median_threshold 0/1, "
+                       "deterministic_epochs, adapt_sizes 0/1)",
+                       (int)name_len, assignment);
+#undef NAME_IS
+    return 0;
+}
+
+void hash_train_adapt(const hash_train_opts *o, size_t n_docs, int *hidden, int *batch)
+{
+    size_t cap_h = n_docs / 8, cap_b = n_docs / 32;
+    if (cap_h < 2 * (size_t)o->code_bits)
+        cap_h = 2 * (size_t)o->code_bits;
+    cap_h = (cap_h + 7) / 8 * 8;
+    if (cap_b < 16)
+        cap_b = 16;
+    for (int i = 0; i < o->n_hidden; i++)
+        hidden[i] = o->adapt_sizes && (size_t)o->hidden[i] > cap_h ? (int)cap_h : o->hidden[i];
+    *batch = o->adapt_sizes && (size_t)o->batch_size > cap_b ? (int)cap_b : o->batch_size;
+}
+
+/* ---- nearest tf-idf neighbours ---------------------------------------- */
+
+/* Inverted index of db: postings of column c are [start[c], start[c+1]). */
+typedef struct {
+    size_t *start;   /* [V + 1] */
+    uint32_t *doc;   /* [nnz] */
+    float *weight;   /* [nnz] */
+} postings;
+
+static void postings_free(postings *p)
+{
+    free(p->start);
+    free(p->doc);
+    free(p->weight);
+}
+
+static int postings_build(postings *p, const sh_csr *db)
+{
+    size_t V = db->cols, nnz = db->row_ptr[db->rows];
+    p->start = calloc(V + 1, sizeof(size_t));
+    p->doc = malloc((nnz ? nnz : 1) * sizeof(uint32_t));
+    p->weight = malloc((nnz ? nnz : 1) * sizeof(float));
+    if (p->start == NULL || p->doc == NULL || p->weight == NULL)
+        return SH_ENOMEM;
+    for (size_t e = 0; e < nnz; e++)
+        p->start[db->col_idx[e] + 1]++;
+    for (size_t c = 0; c < V; c++)
+        p->start[c + 1] += p->start[c];
+    size_t *fill = malloc((V ? V : 1) * sizeof(size_t));
+    if (fill == NULL)
+        return SH_ENOMEM;
+    memcpy(fill, p->start, V * sizeof(size_t));
+    for (size_t r = 0; r < db->rows; r++)
+        for (size_t e = db->row_ptr[r]; e < db->row_ptr[r + 1]; e++) {
+            size_t at = fill[db->col_idx[e]]++;
+            p->doc[at] = (uint32_t)r;
+            p->weight[at] = db->values[e];
+        }
+    free(fill);
+    return 0;
+}
+
+/* Inserts (score, id) into the best-first list top[0..*len) of capacity n:
+ * higher score first, lower id first among equals. */
+static void top_insert(float *score, uint32_t *id, size_t *len, size_t n, float s, uint32_t d)
+{
+    size_t at = *len;
+    while (at > 0 && (score[at - 1] < s || (score[at - 1] == s && id[at - 1] > d)))
+        at--;
+    if (at >= n)
+        return;
+    size_t last = *len < n ? *len : n - 1;
+    for (size_t i = last; i > at; i--) {
+        score[i] = score[i - 1];
+        id[i] = id[i - 1];
+    }
+    score[at] = s;
+    id[at] = d;
+    if (*len < n)
+        (*len)++;
+}
+
+int hash_neighbours(const sh_csr *queries, const sh_csr *db, size_t n, int exclude_self,
+                    uint32_t *nbr)
+{
+    if (n == 0 || queries->cols != db->cols)
+        return SH_EINVAL;
+    postings p = { NULL, NULL, NULL };
+    float *acc = calloc(db->rows ? db->rows : 1, sizeof(float));  /* [N_db] */
+    uint32_t *touched = malloc((db->rows ? db->rows : 1) * sizeof(uint32_t));
+    float *score = malloc(n * sizeof(float));
+    uint32_t *id = malloc(n * sizeof(uint32_t));
+    int rc = SH_ENOMEM;
+    if (acc == NULL || touched == NULL || score == NULL || id == NULL ||
+        postings_build(&p, db) != 0)
+        goto fail;
+    for (size_t q = 0; q < queries->rows; q++) {
+        size_t n_touched = 0, len = 0;
+        for (size_t e = queries->row_ptr[q]; e < queries->row_ptr[q + 1]; e++) {
+            uint32_t c = queries->col_idx[e];
+            float w = queries->values[e];
+            for (size_t k = p.start[c]; k < p.start[c + 1]; k++) {
+                uint32_t d = p.doc[k];
+                if (acc[d] == 0.0f)
+                    touched[n_touched++] = d;
+                acc[d] += w * p.weight[k];
+                if (acc[d] == 0.0f) /* cancelled to exactly 0: keep it marked */
+                    acc[d] = 1e-30f;
+            }
+        }
+        for (size_t t = 0; t < n_touched; t++) {
+            uint32_t d = touched[t];
+            if (!(exclude_self && d == q) && acc[d] > 0.0f)
+                top_insert(score, id, &len, n, acc[d], d);
+            acc[d] = 0.0f;
+        }
+        for (size_t i = 0; i < n; i++)
+            nbr[q * n + i] = i < len ? id[i] : UINT32_MAX;
+    }
+    rc = 0;
+fail:
+    postings_free(&p);
+    free(acc);
+    free(touched);
+    free(score);
+    free(id);
+    return rc;
+}
+
+/* Reconstruction targets with neighbours: row i = counts_i + weight *
+ * (n_i / m) * sum over its m neighbours j of counts_j / n_j, n = row
+ * totals. Entries merge by column through a dense scratch row. */
+static int neighbour_targets(sh_csr *out, const sh_csr *counts, const uint32_t *nbr,
+                             size_t n_nbr, double weight)
+{
+    size_t V = counts->cols;
+    float *row = calloc(V ? V : 1, sizeof(float));      /* [V] dense scratch */
+    uint8_t *seen = calloc(V ? V : 1, 1);
+    uint32_t *cols = malloc((V ? V : 1) * sizeof(uint32_t));
+    float *vals = malloc((V ? V : 1) * sizeof(float));
+    int rc = SH_ENOMEM;
+    if (row == NULL || seen == NULL || cols == NULL || vals == NULL)
+        goto fail;
+    for (size_t i = 0; i < counts->rows; i++) {
+        size_t used = 0, m = 0;
+        double own = 0.0;
+        for (size_t e = counts->row_ptr[i]; e < counts->row_ptr[i + 1]; e++) {
+            uint32_t c = counts->col_idx[e];
+            row[c] += counts->values[e];
+            own += counts->values[e];
+            if (!seen[c]) {
+                seen[c] = 1;
+                cols[used++] = c;
+            }
+        }
+        for (size_t k = 0; k < n_nbr; k++)
+            m += nbr[i * n_nbr + k] != UINT32_MAX;
+        for (size_t k = 0; k < n_nbr && m > 0; k++) {
+            uint32_t j = nbr[i * n_nbr + k];
+            if (j == UINT32_MAX)
+                continue;
+            double total = 0.0;
+            for (size_t e = counts->row_ptr[j]; e < counts->row_ptr[j + 1]; e++)
+                total += counts->values[e];
+            if (total <= 0)
+                continue;
+            float scale = (float)(weight * own / ((double)m * total));
+            for (size_t e = counts->row_ptr[j]; e < counts->row_ptr[j + 1]; e++) {
+                uint32_t c = counts->col_idx[e];
+                row[c] += scale * counts->values[e];
+                if (!seen[c]) {
+                    seen[c] = 1;
+                    cols[used++] = c;
+                }
+            }
+        }
+        /* columns in increasing order: a counting pass over the marks is
+         * O(V); sorting the used list is cheaper for short rows */
+        for (size_t a = 1; a < used; a++) {
+            uint32_t c = cols[a];
+            size_t b = a;
+            while (b > 0 && cols[b - 1] > c) {
+                cols[b] = cols[b - 1];
+                b--;
+            }
+            cols[b] = c;
+        }
+        for (size_t a = 0; a < used; a++) {
+            vals[a] = row[cols[a]];
+            row[cols[a]] = 0.0f;
+            seen[cols[a]] = 0;
+        }
+        if ((rc = csr_append_row(out, used, cols, vals)) != 0)
+            goto fail;
+    }
+    rc = 0;
+fail:
+    free(row);
+    free(seen);
+    free(cols);
+    free(vals);
+    return rc;
+}
+
+/* ---- denoising corruption ---------------------------------------------- */
+
+typedef struct {
+    double drop_rate, sub_rate;
+    const sh_csr *source;      /* training input: substitutes are its entries */
+    uint32_t *cols;            /* scratch, [max row length] */
+    float *vals;
+    size_t cap;
+    sh_csr copy;               /* the batch before corruption */
+} corrupt_state;
+
+static int grow_scratch(corrupt_state *s, size_t n)
+{
+    if (n <= s->cap)
+        return 0;
+    uint32_t *c = realloc(s->cols, n * sizeof(uint32_t));
+    if (c == NULL)
+        return SH_ENOMEM;
+    s->cols = c;
+    float *v = realloc(s->vals, n * sizeof(float));
+    if (v == NULL)
+        return SH_ENOMEM;
+    s->vals = v;
+    s->cap = n;
+    return 0;
+}
+
+/* Sorts (col, val) pairs by column and merges equal columns (summing). */
+static size_t sort_merge(uint32_t *cols, float *vals, size_t n)
+{
+    for (size_t a = 1; a < n; a++) {
+        uint32_t c = cols[a];
+        float v = vals[a];
+        size_t b = a;
+        while (b > 0 && cols[b - 1] > c) {
+            cols[b] = cols[b - 1];
+            vals[b] = vals[b - 1];
+            b--;
+        }
+        cols[b] = c;
+        vals[b] = v;
+    }
+    size_t out = 0;
+    for (size_t a = 0; a < n; a++) {
+        if (out > 0 && cols[out - 1] == cols[a]) {
+            vals[out - 1] += vals[a];
+        } else {
+            cols[out] = cols[a];
+            vals[out] = vals[a];
+            out++;
+        }
+    }
+    return out;
+}
+
+/* nn_corrupt_fn: drops or substitutes each term of each row, then
+ * re-normalises the row to unit length (the input is tf-idf). */
+static int corrupt_batch(float *dense, sh_csr *csr, size_t rows, size_t cols, sh_rng *rng,
+                         void *user)
+{
+    (void)dense;
+    (void)cols;
+    corrupt_state *s = user;
+    int rc;
+    /* copy the batch: csr is rewritten row by row below */
+    csr_clear(&s->copy);
+    s->copy.cols = csr->cols;
+    for (size_t r = 0; r < rows; r++) {
+        size_t a = csr->row_ptr[r], n = csr->row_ptr[r + 1] - a;
+        if ((rc = csr_append_row(&s->copy, n, csr->col_idx + a, csr->values + a)) != 0)
+            return rc;
+    }
+    csr_clear(csr);
+    const sh_csr *src = s->source;
+    for (size_t r = 0; r < rows; r++) {
+        size_t a = s->copy.row_ptr[r], n = s->copy.row_ptr[r + 1] - a, used = 0;
+        if ((rc = grow_scratch(s, n + 1)) != 0)
+            return rc;
+        for (size_t e = 0; e < n; e++) {
+            float u = rng_uniform(rng);
+            uint32_t c = s->copy.col_idx[a + e];
+            if (u < s->drop_rate)
+                continue;
+            if (u < s->drop_rate + s->sub_rate && src->row_ptr[src->rows] > 0) {
+                /* a term drawn in proportion to its occurrences in the corpus */
+                c = src->col_idx[rng_below(rng, src->row_ptr[src->rows])];
+            }
+            s->cols[used] = c;
+            s->vals[used] = s->copy.values[a + e];
+            used++;
+        }
+        used = sort_merge(s->cols, s->vals, used);
+        double norm = 0.0;
+        for (size_t e = 0; e < used; e++)
+            norm += (double)s->vals[e] * s->vals[e];
+        float inv = norm > 0 ? (float)(1.0 / sqrt(norm)) : 0.0f;
+        for (size_t e = 0; e < used; e++)
+            s->vals[e] *= inv;
+        if ((rc = csr_append_row(csr, used, s->cols, s->vals)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- encoding and thresholds ------------------------------------------- */
+
+/* Bit probabilities of every row of rows into p[N,K]. */
+static int encode_probs(nn_net *net, const sh_csr *rows, float *p)
+{
+    size_t K = net->cfg.code_dim, chunk = net->max_batch;
+    uint32_t *idx = malloc(chunk * sizeof(uint32_t));
+    sh_csr part;
+    int rc = csr_init(&part, rows->cols);
+    if (idx == NULL || rc != 0) {
+        rc = SH_ENOMEM;
+        goto fail;
+    }
+    for (size_t r0 = 0; r0 < rows->rows; r0 += chunk) {
+        size_t n = rows->rows - r0 < chunk ? rows->rows - r0 : chunk;
+        for (size_t i = 0; i < n; i++)
+            idx[i] = (uint32_t)(r0 + i);
+        if ((rc = csr_select_rows(&part, rows, idx, n)) != 0)
+            goto fail;
+        nn_data in = { n, rows->cols, NULL, &part };
+        if ((rc = nn_encode(net, &in, NN_MODE_INFER, NULL, NULL)) != 0)
+            goto fail;
+        memcpy(p + r0 * K, net->code_p, n * K * sizeof(float));
+    }
+fail:
+    free(idx);
+    csr_free(&part);
+    return rc;
+}
+
+static void probs_to_codes(const float *p, size_t N, size_t K, const float *thresholds,
+                           sh_code *out)
+{
+    for (size_t i = 0; i < N; i++) {
+        sh_code c = { { 0, 0 } };
+        for (size_t k = 0; k < K; k++)
+            if (p[i * K + k] > thresholds[k])
+                c.w[k >> 6] |= 1ull << (63 - (k & 63));
+        out[i] = c;
+    }
+}
+
+int hash_encode_rows(nn_net *net, const float *thresholds, const sh_csr *rows, sh_code *out)
+{
+    if (rows->cols != net->cfg.input_dim || net->cfg.code_kind != NN_CODE_BINARY ||
+        net->cfg.code_dim > SH_CODE_MAX_BITS)
+        return SH_EINVAL;
+    size_t K = net->cfg.code_dim, chunk = 4096;
+    float *p = malloc(chunk * K * sizeof(float));  /* [chunk, K] */
+    uint32_t *idx = malloc(chunk * sizeof(uint32_t));
+    sh_csr part;
+    int rc = csr_init(&part, rows->cols);
+    if (p == NULL || idx == NULL || rc != 0) {
+        rc = SH_ENOMEM;
+        goto fail;
+    }
+    for (size_t r0 = 0; r0 < rows->rows; r0 += chunk) {
+        size_t n = rows->rows - r0 < chunk ? rows->rows - r0 : chunk;
+        for (size_t i = 0; i < n; i++)
+            idx[i] = (uint32_t)(r0 + i);
+        if ((rc = csr_select_rows(&part, rows, idx, n)) != 0 ||
+            (rc = encode_probs(net, &part, p)) != 0)
+            goto fail;
+        probs_to_codes(p, n, K, thresholds, out + r0);
+    }
+fail:
+    free(p);
+    free(idx);
+    csr_free(&part);
+    return rc;
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* thresholds[k] = the lower median of p[0..N), k] (so that p > t leaves
+ * at most half the rows), taken over at most MEDIAN_MAX_DOCS rows. */
+static int medians(const float *p, size_t N, size_t K, float *thresholds)
+{
+    if (N > MEDIAN_MAX_DOCS)
+        N = MEDIAN_MAX_DOCS;
+    float *col = malloc((N ? N : 1) * sizeof(float));  /* [N] */
+    if (col == NULL)
+        return SH_ENOMEM;
+    for (size_t k = 0; k < K; k++) {
+        for (size_t i = 0; i < N; i++)
+            col[i] = p[i * K + k];
+        qsort(col, N, sizeof(float), cmp_float);
+        thresholds[k] = N > 0 ? col[(N - 1) / 2] : 0.5f;
+    }
+    free(col);
+    return 0;
+}
+
+/* The inference thresholds of the training rows: medians, or 0.5 each. */
+static int compute_thresholds(nn_net *net, const sh_csr *rows, int median, float *thresholds)
+{
+    size_t K = net->cfg.code_dim;
+    for (size_t k = 0; k < K; k++)
+        thresholds[k] = 0.5f;
+    if (!median || rows->rows == 0)
+        return 0;
+    float *p = malloc(rows->rows * K * sizeof(float));   /* [N, K] */
+    if (p == NULL)
+        return SH_ENOMEM;
+    int rc = encode_probs(net, rows, p);
+    if (rc == 0)
+        rc = medians(p, rows->rows, K, thresholds);
+    free(p);
+    return rc;
+}
+
+/* ---- validation: neighbour precision ------------------------------------ */
+
+typedef struct {
+    sh_csr queries, db;      /* held-out queries and the training documents they search */
+    uint32_t *relevant;      /* [n_q, VALID_TOP] tf-idf neighbours in db */
+    uint32_t *tie_rank;      /* [n_db] fixed tie order */
+    sh_code *q_codes, *db_codes;
+    float *q_p, *db_p;       /* [n, K] */
+} valid_state;
+
+static void valid_free(valid_state *v)
+{
+    csr_free(&v->queries);
+    csr_free(&v->db);
+    free(v->relevant);
+    free(v->tie_rank);
+    free(v->q_codes);
+    free(v->db_codes);
+    free(v->q_p);
+    free(v->db_p);
+}
+
+static int valid_init(valid_state *v, const sh_csr *train, const uint32_t *train_rows,
+                      size_t n_train, const uint32_t *valid_rows, size_t n_valid, size_t K,
+                      sh_rng *rng)
+{
+    size_t n_q = n_valid < VALID_MAX_QUERIES ? n_valid : VALID_MAX_QUERIES;
+    size_t n_db = n_train < VALID_MAX_DB ? n_train : VALID_MAX_DB;
+    int rc = csr_init(&v->queries, train->cols);
+    if (rc == 0)
+        rc = csr_init(&v->db, train->cols);
+    if (rc != 0)
+        return rc;
+    if ((rc = csr_select_rows(&v->queries, train, valid_rows, n_q)) != 0 ||
+        (rc = csr_select_rows(&v->db, train, train_rows, n_db)) != 0)
+        return rc;
+    v->relevant = malloc(n_q * VALID_TOP * sizeof(uint32_t));
+    v->tie_rank = malloc(n_db * sizeof(uint32_t));
+    v->q_codes = malloc(n_q * sizeof(sh_code));
+    v->db_codes = malloc(n_db * sizeof(sh_code));
+    v->q_p = malloc(n_q * K * sizeof(float));
+    v->db_p = malloc(n_db * K * sizeof(float));
+    if (v->relevant == NULL || v->tie_rank == NULL || v->q_codes == NULL ||
+        v->db_codes == NULL || v->q_p == NULL || v->db_p == NULL)
+        return SH_ENOMEM;
+    for (size_t i = 0; i < n_db; i++)
+        v->tie_rank[i] = (uint32_t)i;
+    rng_shuffle_u32(rng, v->tie_rank, n_db);
+    return hash_neighbours(&v->queries, &v->db, VALID_TOP, 0, v->relevant);
+}
+
+/* Neighbour precision of the current net (thresholded at 0.5, or at the
+ * medians of the db's probabilities when median is set). */
+static int valid_measure(valid_state *v, nn_net *net, int median, double *out)
+{
+    size_t K = net->cfg.code_dim, n_q = v->queries.rows, n_db = v->db.rows;
+    float thr[SH_CODE_MAX_BITS];
+    int rc;
+    for (size_t k = 0; k < K; k++)
+        thr[k] = 0.5f;
+    if ((rc = encode_probs(net, &v->queries, v->q_p)) != 0 ||
+        (rc = encode_probs(net, &v->db, v->db_p)) != 0 ||
+        (median && (rc = medians(v->db_p, n_db, K, thr)) != 0))
+        return rc;
+    probs_to_codes(v->q_p, n_q, K, thr, v->q_codes);
+    probs_to_codes(v->db_p, n_db, K, thr, v->db_codes);
+    size_t top = n_db < VALID_TOP ? n_db : VALID_TOP;
+    double sum = 0.0;
+    size_t counted = 0;
+    for (size_t q = 0; q < n_q; q++) {
+        uint64_t best[VALID_TOP];
+        size_t len = 0;
+        const uint32_t *rel = v->relevant + q * VALID_TOP;
+        if (rel[0] == UINT32_MAX)
+            continue; /* nothing relevant: the query says nothing */
+        for (size_t j = 0; j < n_db; j++) {
+            uint64_t key = (uint64_t)code_hamming(&v->q_codes[q], &v->db_codes[j]) << 32 |
+                           v->tie_rank[j];
+            if (len == top && key >= best[top - 1])
+                continue;
+            size_t at = len < top ? len++ : top - 1;
+            while (at > 0 && best[at - 1] > key) {
+                best[at] = best[at - 1];
+                at--;
+            }
+            best[at] = key;
+        }
+        size_t hits = 0;
+        for (size_t i = 0; i < len; i++) {
+            /* recover the db row from its tie rank: rank -> row is the
+             * inverse permutation, found by search in the small relevant list */
+            uint32_t rank = (uint32_t)(best[i] & 0xffffffffu);
+            for (size_t r = 0; r < VALID_TOP && rel[r] != UINT32_MAX; r++)
+                if (v->tie_rank[rel[r]] == rank) {
+                    hits++;
+                    break;
+                }
+        }
+        sum += (double)hits / (double)top;
+        counted++;
+    }
+    *out = counted > 0 ? sum / (double)counted : NAN;
+    return 0;
+}
+
+/* ---- the training driver ------------------------------------------------ */
+
+typedef struct {
+    const hash_train_opts *o;
+    int epoch;
+} batch_relay;
+
+static int relay_batch(int epoch, size_t batch, size_t batches, double loss, void *user)
+{
+    (void)epoch;
+    batch_relay *r = user;
+    return r->o->on_batch(r->epoch, batch, batches, loss, r->o->user);
+}
+
+/* nn_train passes one user pointer to both callbacks. */
+typedef struct {
+    batch_relay relay;
+    corrupt_state corrupt;
+} train_user;
+
+static int relay_corrupt(float *dense, sh_csr *csr, size_t rows, size_t cols, sh_rng *rng,
+                         void *user)
+{
+    return corrupt_batch(dense, csr, rows, cols, rng, &((train_user *)user)->corrupt);
+}
+
+static int relay_batch_user(int epoch, size_t batch, size_t batches, double loss, void *user)
+{
+    return relay_batch(epoch, batch, batches, loss, &((train_user *)user)->relay);
+}
+
+static int check_opts(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *counts,
+                      char *err, size_t err_len)
+{
+    if (!code_bits_valid(o->code_bits))
+        return sh_fail(err, err_len, SH_EINVAL,
+                       "code bits %d: need a multiple of 8 between 8 and 128", o->code_bits);
+    if (o->n_hidden < 0 || o->n_hidden > SH_MAX_HIDDEN_LAYERS || o->epochs < 1 ||
+        o->batch_size < 1 || o->batch_size > NN_MAX_BATCH || !(o->learning_rate > 0) ||
+        !(o->validation_fraction >= 0 && o->validation_fraction <= 0.5) || o->patience < 0 ||
+        !(o->kl_weight >= 0) || o->kl_anneal_epochs < 0 || o->neighbours < 0 ||
+        o->neighbours > 64 || !(o->neighbour_weight >= 0) ||
+        !(o->drop_rate >= 0 && o->drop_rate + o->sub_rate < 1) || !(o->sub_rate >= 0))
+        return sh_fail(err, err_len, SH_EINVAL, "hash_train: an option is out of range");
+    for (int i = 0; i < o->n_hidden; i++)
+        if (o->hidden[i] < 1)
+            return sh_fail(err, err_len, SH_EINVAL, "hash_train: hidden layer %d has %d units",
+                           i, o->hidden[i]);
+    if (tfidf == NULL || counts == NULL || tfidf->rows != counts->rows ||
+        tfidf->cols != counts->cols || tfidf->cols == 0)
+        return sh_fail(err, err_len, SH_EINVAL,
+                       "hash_train: tf-idf and count rows must have the same non-zero shape");
+    if (tfidf->rows == 0 || tfidf->row_ptr[tfidf->rows] == 0)
+        return sh_fail(err, err_len, SH_EEMPTY,
+                       "no training document has a vocabulary term: the corpus is empty");
+    return 0;
+}
+
+int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *counts,
+               nn_net **out_net, float *thresholds, hash_train_summary *summary,
+               char *err, size_t err_len)
+{
+    double t_start = now_seconds();
+    hash_train_summary s;
+    memset(&s, 0, sizeof(s));
+    s.best_epoch = -1;
+    s.valid_precision = NAN;
+    int rc = check_opts(o, tfidf, counts, err, err_len);
+    if (rc != 0)
+        return rc;
+
+    size_t N = tfidf->rows, V = tfidf->cols, K = (size_t)o->code_bits;
+    nn_net *net = NULL;
+    uint32_t *order = NULL, *nbr = NULL;
+    float *best_params = NULL;
+    sh_csr tr_in, tr_counts, tr_target;
+    valid_state vs;
+    train_user tu;
+    memset(&vs, 0, sizeof(vs));
+    memset(&tu, 0, sizeof(tu));
+    int have_in = csr_init(&tr_in, V) == 0, have_counts = csr_init(&tr_counts, V) == 0;
+    int have_target = csr_init(&tr_target, V) == 0;
+    if (!have_in || !have_counts || !have_target || csr_init(&tu.corrupt.copy, V) != 0) {
+        rc = sh_fail(err, err_len, SH_ENOMEM, "hash_train: out of memory");
+        goto fail;
+    }
+
+    /* the seeded validation split */
+    sh_rng root, split_rng, init_rng, valid_rng;
+    rng_seed(&root, o->seed);
+    split_rng = rng_split(&root);
+    init_rng = rng_split(&root);
+    valid_rng = rng_split(&root);
+    order = malloc(N * sizeof(uint32_t));
+    if (order == NULL) {
+        rc = sh_fail(err, err_len, SH_ENOMEM, "hash_train: out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < N; i++)
+        order[i] = (uint32_t)i;
+    rng_shuffle_u32(&split_rng, order, N);
+    size_t n_valid = (size_t)floor(o->validation_fraction * (double)N);
+    if (N - n_valid < 2 || n_valid < 5)
+        n_valid = 0;
+    size_t n_train = N - n_valid;
+    /* training rows in their original order (the trainer shuffles them) */
+    uint32_t *train_rows = order + n_valid;
+    for (size_t a = 1; a < n_train; a++) { /* sort for a data-order-independent layout */
+        uint32_t x = train_rows[a];
+        size_t b = a;
+        while (b > 0 && train_rows[b - 1] > x) {
+            train_rows[b] = train_rows[b - 1];
+            b--;
+        }
+        train_rows[b] = x;
+    }
+    if ((rc = csr_select_rows(&tr_in, tfidf, train_rows, n_train)) != 0 ||
+        (rc = csr_select_rows(&tr_counts, counts, train_rows, n_train)) != 0) {
+        sh_fail(err, err_len, rc, "hash_train: out of memory");
+        goto fail;
+    }
+    if (n_valid > 0 &&
+        (rc = valid_init(&vs, tfidf, train_rows, n_train, order, n_valid, K, &valid_rng)) != 0) {
+        sh_fail(err, err_len, rc, "hash_train: validation set: %s", sh_strerror(rc));
+        goto fail;
+    }
+
+    /* targets: the counts, plus neighbours if asked */
+    const sh_csr *target = &tr_counts;
+    if (o->neighbours > 0 && o->neighbour_weight > 0 && n_train > 1 &&
+        n_train <= o->neighbour_max_docs) {
+        nbr = malloc(n_train * (size_t)o->neighbours * sizeof(uint32_t));
+        if (nbr == NULL) {
+            rc = sh_fail(err, err_len, SH_ENOMEM, "hash_train: out of memory for neighbours");
+            goto fail;
+        }
+        if ((rc = hash_neighbours(&tr_in, &tr_in, (size_t)o->neighbours, 1, nbr)) != 0 ||
+            (rc = neighbour_targets(&tr_target, &tr_counts, nbr, (size_t)o->neighbours,
+                                    o->neighbour_weight)) != 0) {
+            sh_fail(err, err_len, rc, "hash_train: neighbour targets: %s", sh_strerror(rc));
+            goto fail;
+        }
+        target = &tr_target;
+    }
+
+    /* the network */
+    int hidden[SH_MAX_HIDDEN_LAYERS], batch;
+    hash_train_adapt(o, n_train, hidden, &batch);
+    nn_config nc;
+    nn_config_defaults(&nc, (uint32_t)V, (uint32_t)K);
+    nc.input_kind = NN_INPUT_CSR;
+    nc.n_enc = (uint32_t)o->n_hidden;
+    for (int i = 0; i < o->n_hidden; i++)
+        nc.enc_hidden[i] = (uint32_t)hidden[i];
+    nc.enc_act = o->activation;
+    nc.code_kind = NN_CODE_BINARY;
+    nc.dec_mirror = 0;   /* NASH: the decoder is one linear map of the code */
+    nc.n_dec = 0;
+    nc.loss = NN_LOSS_SOFTMAX;
+    nc.weight_decay = (float)o->weight_decay;
+    nc.bernoulli_kl = 0.0f;
+    nc.max_batch = (uint32_t)(batch > 256 ? batch : 256);
+    if ((rc = nn_new(&nc, &init_rng, &net, err, err_len)) != 0)
+        goto fail;
+    s.n_hidden = o->n_hidden;
+    for (int i = 0; i < o->n_hidden; i++)
+        s.hidden_used[i] = hidden[i];
+    s.batch_used = batch;
+    if (n_valid > 0 && (best_params = malloc(net->n_params * sizeof(float))) == NULL) {
+        rc = sh_fail(err, err_len, SH_ENOMEM, "hash_train: out of memory");
+        goto fail;
+    }
+    mat_set_threads(o->threads);
+
+    nn_train_opts to;
+    nn_train_defaults(&to);
+    to.epochs = 1;
+    to.batch_size = (size_t)batch;
+    nn_optim_defaults(&to.optim, SH_OPT_ADAM, (float)o->learning_rate);
+    to.patience = 0;
+    to.user = &tu;
+    tu.relay.o = o;
+    if (o->on_batch != NULL)
+        to.progress = relay_batch_user;
+    if (o->drop_rate > 0 || o->sub_rate > 0) {
+        tu.corrupt.drop_rate = o->drop_rate;
+        tu.corrupt.sub_rate = o->sub_rate;
+        tu.corrupt.source = &tr_in;
+        to.corrupt = relay_corrupt;
+    }
+    nn_data d_in = { n_train, V, NULL, &tr_in }, d_target = { n_train, V, NULL, target };
+
+    double best = -1.0, train_seconds = 0.0, flops = 0.0;
+    for (int epoch = 0; epoch < o->epochs; epoch++) {
+        double t0 = now_seconds();
+        double ramp = o->kl_anneal_epochs > 0 ? (double)(epoch + 1) / o->kl_anneal_epochs : 1.0;
+        net->cfg.bernoulli_kl = (float)(o->kl_weight * (ramp < 1.0 ? ramp : 1.0));
+        to.seed = o->seed ^ (0x9e3779b97f4a7c15ull * (uint64_t)(epoch + 1));
+        if (o->max_seconds > 0) {
+            to.max_seconds = o->max_seconds - (now_seconds() - t_start);
+            if (to.max_seconds <= 0) {
+                s.stopped_early = 1;
+                break;
+            }
+        }
+        tu.relay.epoch = epoch;
+        to.deterministic_code = epoch < o->deterministic_epochs;
+        nn_train_summary ts;
+        double f0 = net->flops;
+        rc = nn_train(net, &d_in, &d_target, NULL, NULL, &to, &ts, err, err_len);
+        if (rc != 0)
+            goto fail;
+        train_seconds += now_seconds() - t0;
+        flops += net->flops - f0;
+        s.epochs_run = epoch + 1;
+        s.train_loss = ts.train_loss;
+        hash_epoch_info info = { epoch, o->epochs, ts.train_loss, NAN,
+                                 net->cfg.bernoulli_kl, 0.0, 0 };
+        if (n_valid > 0) {
+            double prec;
+            if ((rc = valid_measure(&vs, net, o->median_threshold, &prec)) != 0) {
+                sh_fail(err, err_len, rc, "hash_train: validation: %s", sh_strerror(rc));
+                goto fail;
+            }
+            if (isnan(prec))
+                prec = 0.0;
+            info.valid_precision = prec;
+            if (prec > best) {
+                best = prec;
+                s.best_epoch = epoch;
+                s.valid_precision = prec;
+                info.best = 1;
+                memcpy(best_params, net->params, net->n_params * sizeof(float));
+            } else if (o->patience > 0 && epoch + 1 >= HASH_WARMUP_EPOCHS &&
+                       epoch + 1 >= o->kl_anneal_epochs &&
+                       epoch - s.best_epoch >= o->patience) {
+                s.stopped_early = 1;
+            }
+        } else {
+            s.best_epoch = epoch;
+            info.best = 1;
+        }
+        info.seconds = now_seconds() - t0;
+        if (o->on_epoch != NULL && o->on_epoch(&info, o->user) != 0) {
+            rc = sh_fail(err, err_len, SH_ECANCEL, "training cancelled at epoch %d", epoch + 1);
+            goto fail;
+        }
+        if (ts.stopped_early)
+            s.stopped_early = 1;
+        if (s.stopped_early)
+            break;
+    }
+    if (best_params != NULL && s.best_epoch >= 0)
+        memcpy(net->params, best_params, net->n_params * sizeof(float));
+    net->cfg.bernoulli_kl = (float)o->kl_weight;
+    if ((rc = compute_thresholds(net, &tr_in, o->median_threshold, thresholds)) != 0) {
+        sh_fail(err, err_len, rc, "hash_train: thresholds: %s", sh_strerror(rc));
+        goto fail;
+    }
+    s.seconds_per_epoch = s.epochs_run > 0 ? train_seconds / s.epochs_run : 0.0;
+    s.gflops = train_seconds > 0 ? flops / train_seconds * 1e-9 : 0.0;
+    *out_net = net;
+    net = NULL;
+    rc = 0;
+fail:
+    s.seconds = now_seconds() - t_start;
+    if (summary != NULL)
+        *summary = s;
+    nn_free(net);
+    free(order);
+    free(nbr);
+    free(best_params);
+    csr_free(&tr_in);
+    csr_free(&tr_counts);
+    csr_free(&tr_target);
+    csr_free(&tu.corrupt.copy);
+    free(tu.corrupt.cols);
+    free(tu.corrupt.vals);
+    valid_free(&vs);
+    return rc;
+}

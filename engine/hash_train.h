@@ -1,0 +1,173 @@
+/* hash_train.h — the training recipe of the binary-code autoencoder
+ * (semantic hashing), as one configuration of the nn core.
+ *
+ * Legend: N = training documents, V = vocabulary, H = hidden units,
+ * K = code bits.
+ *
+ * The model is NASH (Shen et al., ACL 2018) on the nn core (nn_net.h):
+ *   tf-idf row (CSR) -> encoder hidden layers (relu) -> linear -> sigmoid
+ *   = bit probabilities p[K] -> in training b ~ Bernoulli(p) with the
+ *   straight-through gradient, at inference b = [p > t_k] -> decoder:
+ *   softmax over V of a linear map of the code (word embeddings + bias)
+ *   -> multinomial likelihood of the document's word counts, plus
+ *   KL(p || Bernoulli(0.5)) with a weight annealed linearly over the first
+ *   epochs. Adam.
+ * This module adds nothing to the core's layers: it builds the network
+ * config, the training targets and the corruption callback, and drives
+ * nn_train one epoch at a time so that the KL weight can change between
+ * epochs and the model is selected on a retrieval measure.
+ *
+ * Additions beyond NASH (each switchable in hash_train_opts and with
+ * `--ae NAME=VALUE` on the command line; on by default only where it
+ * measured better, see BENCHMARKS.md: median thresholds are on,
+ * neighbourhood targets and denoising are off):
+ *  - neighbourhood targets: each document's n nearest tf-idf neighbours
+ *    (cosine, computed once with an inverted index) are added to its
+ *    reconstruction target, scaled to `neighbour_weight` times the
+ *    document's own word count, so documents that share neighbours share
+ *    codes (the idea behind PairRec / RBSH);
+ *  - denoising: each minibatch's input is corrupted (word dropout, word
+ *    substitution by terms of other documents) while the target stays
+ *    the clean counts, so edited copies keep their code;
+ *  - bit balance: the inference threshold of bit k is the median of p_k
+ *    over the training documents (every bit splits the collection in
+ *    half, buckets stay small) instead of 0.5.
+ *
+ * Validation: a seeded validation_fraction of the documents is held out.
+ * After each epoch the held-out documents query the training documents by
+ * Hamming distance; "neighbour precision" is the share of the first 10
+ * results that are among the query's 10 nearest tf-idf neighbours (label
+ * free, so `train` needs no labels). The epoch with the best value is
+ * kept; training stops after `patience` epochs without improvement, but
+ * never before epoch 10 nor before the KL ramp ends: the first epoch's
+ * nearly random codes often score well while the network is still
+ * collapsing towards the mean document, and stopping there keeps a
+ * collapsed model (measured on Brown at 16 bits).
+ *
+ * Sizes that adapt to the collection (hash_train_adapt): with N training
+ * documents, each hidden layer has at most max(2K, N / 8) units (rounded
+ * up to a multiple of 8), and the batch has at most max(16, N / 32) rows,
+ * so a 400-document collection gets a 128-wide net with 25 steps per
+ * epoch instead of a 2 x 500 net with 3.
+ *
+ * Determinism: the same options, data and BLAS thread count give the same
+ * network bytes and thresholds.
+ */
+#ifndef SH_HASH_TRAIN_H
+#define SH_HASH_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "code.h"
+#include "config.h"
+#include "matrix.h"
+#include "nn_net.h"
+
+/* Per epoch, after validation. */
+typedef struct {
+    int epoch;                /* 0-based */
+    int epochs;               /* the maximum */
+    double train_loss;        /* mean total loss of the epoch's batches */
+    double valid_precision;   /* neighbour precision, NAN without validation */
+    double kl_weight;         /* the KL weight used this epoch */
+    double seconds;           /* wall time of the epoch, validation included */
+    int best;                 /* 1 if this epoch is the best so far */
+} hash_epoch_info;
+
+/* Progress callbacks: batch is called after every minibatch (epoch,
+ * batch index, batches per epoch, loss), epoch after every epoch. Either
+ * returns nonzero to cancel (hash_train then returns SH_ECANCEL). */
+typedef int (*hash_batch_fn)(int epoch, size_t batch, size_t batches, double loss, void *user);
+typedef int (*hash_epoch_fn)(const hash_epoch_info *info, void *user);
+
+typedef struct {
+    /* architecture */
+    int code_bits;            /* K: 8..128, multiple of 8 */
+    int n_hidden;             /* encoder hidden layers, 0..SH_MAX_HIDDEN_LAYERS */
+    int hidden[SH_MAX_HIDDEN_LAYERS];
+    sh_activation activation;
+    int adapt_sizes;          /* 1: cap widths and batch by the collection size */
+    /* optimisation */
+    int epochs;               /* maximum epochs */
+    int batch_size;
+    double learning_rate;
+    double weight_decay;
+    uint64_t seed;
+    int threads;              /* BLAS threads, 0 = all cores */
+    double validation_fraction;
+    int patience;             /* 0 = never stop early */
+    double max_seconds;       /* 0 = no cap */
+    /* the recipe */
+    double kl_weight;         /* final weight of KL(p || Bernoulli(0.5)), >= 0 */
+    int kl_anneal_epochs;     /* epochs of the linear ramp from 0, >= 0 (0: full weight at once) */
+    int neighbours;           /* tf-idf neighbours added to each target, 0..64 */
+    double neighbour_weight;  /* their total count relative to the document's own, >= 0 */
+    size_t neighbour_max_docs;/* skip the neighbour search above this many documents */
+    double drop_rate;         /* denoising: probability of dropping each input term, [0, 1) */
+    double sub_rate;          /* denoising: probability of substituting each term, [0, 1) */
+    int median_threshold;     /* 1: per-bit median thresholds; 0: 0.5 */
+    int deterministic_epochs; /* first epochs trained on p itself, not sampled bits */
+    hash_batch_fn on_batch;   /* may be NULL */
+    hash_epoch_fn on_epoch;   /* may be NULL */
+    void *user;
+} hash_train_opts;
+
+typedef struct {
+    int epochs_run;
+    int best_epoch;
+    int stopped_early;        /* patience or max_seconds */
+    double seconds;           /* whole call, neighbour search included */
+    double seconds_per_epoch; /* training only (validation excluded) */
+    double gflops;            /* achieved in forward + backward */
+    double train_loss;        /* last epoch */
+    double valid_precision;   /* of the kept epoch, NAN without validation */
+    int hidden_used[SH_MAX_HIDDEN_LAYERS]; /* widths after adaptation */
+    int n_hidden;
+    int batch_used;
+} hash_train_summary;
+
+/* Fills o from cfg (model and train sections) and the recipe defaults.
+ * Cannot fail. */
+void hash_train_opts_from_config(hash_train_opts *o, const sh_config *cfg);
+
+/* Sets one recipe option from "name=value" (kl_weight, kl_anneal_epochs,
+ * neighbours, neighbour_weight, drop_rate, sub_rate, median_threshold,
+ * deterministic_epochs, adapt_sizes). Returns 0 or SH_EINVAL with a message naming the option
+ * (o unchanged). */
+int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, size_t err_len);
+
+/* The hidden widths and batch size hash_train uses for n_docs training
+ * documents (the rule in the header comment; widths unchanged when
+ * adapt_sizes is 0). Cannot fail. */
+void hash_train_adapt(const hash_train_opts *o, size_t n_docs, int *hidden, int *batch);
+
+/* Trains a binary-code autoencoder on N documents: tfidf (N x V,
+ * L2-normalised rows) and counts (N x V, the same columns) as the text
+ * pipeline produces them. On success *out_net (free with nn_free) is the
+ * trained network (binary code, K = o->code_bits) and thresholds[K]
+ * (caller-allocated) the inference threshold of each bit.
+ * Returns 0; SH_EINVAL (bad options or shapes, message in err); SH_EEMPTY
+ * (no documents, or no document with a vocabulary term); SH_ENOMEM;
+ * SH_ECANCEL (a callback asked to stop; *out_net unchanged). summary may
+ * be NULL. */
+int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *counts,
+               nn_net **out_net, float *thresholds, hash_train_summary *summary,
+               char *err, size_t err_len);
+
+/* Codes of rows (any count) under net and thresholds: bit k of row i is
+ * p_k > thresholds[k]. Returns 0, SH_EINVAL (width mismatch) or
+ * SH_ENOMEM. */
+int hash_encode_rows(nn_net *net, const float *thresholds, const sh_csr *rows,
+                     sh_code *out);
+
+/* The n nearest rows of db to each row of queries by dot product (cosine
+ * for L2-normalised rows), best first, ties by lower row index, into
+ * nbr[q * n + i]; with exclude_self (queries == db), a row is never its
+ * own neighbour. Rows with fewer than n candidates scoring > 0 are padded
+ * with UINT32_MAX. Returns 0, SH_EINVAL (column counts differ, n 0) or
+ * SH_ENOMEM. Cost: one pass over db's postings per query term. */
+int hash_neighbours(const sh_csr *queries, const sh_csr *db, size_t n, int exclude_self,
+                    uint32_t *nbr);
+
+#endif

@@ -1,0 +1,591 @@
+/* test_hasher.c — the document hasher and its training recipe: retrieval
+ * on a tiny labelled corpus generated here, determinism, save/load, the
+ * baseline encoders against baseline_hash, the neighbour search against
+ * brute force, the adaptive sizes, and bad input. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "baseline_hash.h"
+#include "code.h"
+#include "hash_eval.h"
+#include "hash_train.h"
+#include "hasher.h"
+#include "metrics.h"
+#include "modelfile.h"
+#include "rng.h"
+#include "sh_error.h"
+
+/* ---- a tiny labelled corpus -------------------------------------------- */
+
+#define TOPICS 4
+#define DOCS_PER_TOPIC 16
+#define N_DOCS (TOPICS * DOCS_PER_TOPIC)
+#define WORDS_PER_TOPIC 12
+
+static const char *const topic_words[TOPICS][WORDS_PER_TOPIC] = {
+    { "goal", "striker", "league", "match", "keeper", "penalty", "stadium", "referee",
+      "midfield", "tackle", "season", "coach" },
+    { "compiler", "pointer", "kernel", "thread", "mutex", "buffer", "register", "linker",
+      "syntax", "parser", "debugger", "allocator" },
+    { "flour", "oven", "butter", "dough", "recipe", "sugar", "yeast", "pastry", "knead",
+      "whisk", "simmer", "garlic" },
+    { "galaxy", "orbit", "telescope", "planet", "comet", "nebula", "asteroid", "quasar",
+      "rocket", "gravity", "eclipse", "cosmos" },
+};
+static const char *const common_words[] = { "people", "today", "great", "really", "world",
+                                            "time", "thing", "place" };
+
+typedef struct {
+    char *text[N_DOCS];
+    hasher_doc docs[N_DOCS];
+    int label[N_DOCS];
+} tiny_corpus;
+
+/* Document d: 24 words, about 80% from its topic's list, the rest common
+ * words, drawn from the seeded rng. */
+static void tiny_make(tiny_corpus *c, uint64_t seed)
+{
+    sh_rng rng;
+    rng_seed(&rng, seed);
+    for (int d = 0; d < N_DOCS; d++) {
+        int t = d % TOPICS;
+        char buf[1024];
+        size_t len = 0;
+        for (int w = 0; w < 24; w++) {
+            const char *word = rng_uniform(&rng) < 0.8f
+                                   ? topic_words[t][rng_below(&rng, WORDS_PER_TOPIC)]
+                                   : common_words[rng_below(&rng, 8)];
+            len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", w ? " " : "", word);
+        }
+        c->text[d] = strdup(buf);
+        ck_assert_ptr_nonnull(c->text[d]);
+        c->docs[d] = (hasher_doc){ c->text[d], len };
+        c->label[d] = t;
+    }
+}
+
+static void tiny_free(tiny_corpus *c)
+{
+    for (int d = 0; d < N_DOCS; d++)
+        free(c->text[d]);
+}
+
+/* A small configuration: tiny corpora need min_df 1 and a small net. */
+static void tiny_config(sh_config *cfg, sh_encoder_kind enc, int bits)
+{
+    config_defaults(cfg);
+    cfg->model.encoder = enc;
+    cfg->model.code_bits = bits;
+    cfg->model.n_hidden = 1;
+    cfg->model.hidden[0] = 64;
+    cfg->text.min_df = 1;
+    cfg->text.max_df = 1.0;
+    cfg->train.epochs = 40;
+    cfg->train.batch_size = 16;
+    cfg->train.learning_rate = 0.005;
+    cfg->train.threads = 1;
+    cfg->train.patience = 0;
+    cfg->train.validation_fraction = 0.0;
+}
+
+static sh_hasher *train_tiny(const tiny_corpus *c, sh_encoder_kind enc, int bits, uint64_t seed)
+{
+    sh_config cfg;
+    tiny_config(&cfg, enc, bits);
+    cfg.train.seed = seed;
+    sh_hasher *h = NULL;
+    char err[256] = "";
+    int rc = hasher_train_docs(&cfg, c->docs, N_DOCS, NULL, &h, NULL, err, sizeof err);
+    ck_assert_msg(rc == 0, "training failed: %s", err);
+    return h;
+}
+
+static void encode_all(sh_hasher *h, const tiny_corpus *c, sh_code *codes)
+{
+    for (int d = 0; d < N_DOCS; d++)
+        ck_assert_int_eq(hasher_encode_text(h, c->docs[d].text, c->docs[d].len, &codes[d]), 0);
+}
+
+/* Mean precision@k of same-label documents, every document querying all
+ * others (itself left out), Hamming rank, ties in index order. Computed
+ * here directly so the assertion does not lean on the metrics module. */
+static double leave_one_out_precision(const sh_code *codes, const int *label, int k)
+{
+    double sum = 0.0;
+    for (int q = 0; q < N_DOCS; q++) {
+        int used[N_DOCS] = { 0 }, hits = 0;
+        used[q] = 1;
+        for (int i = 0; i < k; i++) {
+            int best = -1, best_d = 1 << 30;
+            for (int j = 0; j < N_DOCS; j++) {
+                int dist = code_hamming(&codes[q], &codes[j]);
+                if (!used[j] && dist < best_d) {
+                    best_d = dist;
+                    best = j;
+                }
+            }
+            used[best] = 1;
+            hits += label[best] == label[q];
+        }
+        sum += (double)hits / k;
+    }
+    return sum / N_DOCS;
+}
+
+/* ---- core ------------------------------------------------------------------ */
+
+START_TEST(ae_codes_rank_same_topic_first)
+{
+    tiny_corpus c;
+    tiny_make(&c, 7);
+    sh_hasher *h = train_tiny(&c, SH_ENCODER_AE, 16, 1);
+    sh_code codes[N_DOCS];
+    encode_all(h, &c, codes);
+    double p = leave_one_out_precision(codes, c.label, 5);
+    /* chance is (DOCS_PER_TOPIC - 1) / (N_DOCS - 1) = 0.24 */
+    ck_assert_msg(p >= 0.75, "precision@5 of the trained codes %.3f, want >= 0.75", p);
+    hasher_free(h);
+    tiny_free(&c);
+}
+END_TEST
+
+START_TEST(ae_training_is_deterministic)
+{
+    tiny_corpus c;
+    tiny_make(&c, 11);
+    sh_hasher *a = train_tiny(&c, SH_ENCODER_AE, 32, 5);
+    sh_hasher *b = train_tiny(&c, SH_ENCODER_AE, 32, 5);
+    sh_hasher *other = train_tiny(&c, SH_ENCODER_AE, 32, 6);
+    uint8_t *buf[3];
+    size_t len[3];
+    sh_hasher *hs[3] = { a, b, other };
+    for (int i = 0; i < 3; i++) {
+        mf_writer *w = NULL;
+        ck_assert_int_eq(mf_writer_new(MF_KIND_HASHER, &w), 0);
+        ck_assert_int_eq(hasher_write(hs[i], w), 0);
+        ck_assert_int_eq(mf_writer_finish(w, &buf[i], &len[i]), 0);
+        mf_writer_free(w);
+    }
+    ck_assert_uint_eq(len[0], len[1]);
+    ck_assert_msg(memcmp(buf[0], buf[1], len[0]) == 0, "same seed, different model bytes");
+    ck_assert_msg(len[0] != len[2] || memcmp(buf[0], buf[2], len[0]) != 0,
+                  "another seed gave the same model");
+    for (int i = 0; i < 3; i++) {
+        free(buf[i]);
+        hasher_free(hs[i]);
+    }
+    tiny_free(&c);
+}
+END_TEST
+
+/* A fresh temporary directory and a path in it. */
+static void temp_path(char *dir, size_t dir_len, char *path, size_t path_len, const char *name)
+{
+    snprintf(dir, dir_len, "/tmp/semhash-hasher-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, path_len, "%s/%s", dir, name);
+}
+
+START_TEST(save_load_gives_identical_codes)
+{
+    tiny_corpus c;
+    tiny_make(&c, 3);
+    char dir[64], path[128], err[256] = "";
+    temp_path(dir, sizeof dir, path, sizeof path, "model");
+    sh_encoder_kind kinds[3] = { SH_ENCODER_AE, SH_ENCODER_SIMHASH, SH_ENCODER_LSH };
+    for (int k = 0; k < 3; k++) {
+        sh_hasher *h = train_tiny(&c, kinds[k], 64, 2), *back = NULL;
+        ck_assert_int_eq(hasher_save(h, path, err, sizeof err), 0);
+        ck_assert_msg(hasher_load(path, &back, err, sizeof err) == 0, "load: %s", err);
+        ck_assert_int_eq(hasher_encoder(back), kinds[k]);
+        ck_assert_int_eq(hasher_bits(back), 64);
+        sh_code before[N_DOCS], after[N_DOCS];
+        encode_all(h, &c, before);
+        encode_all(back, &c, after);
+        for (int d = 0; d < N_DOCS; d++) {
+            ck_assert_msg(before[d].w[0] == after[d].w[0] && before[d].w[1] == after[d].w[1],
+                          "%s: document %d changed code after load",
+                          hasher_encoder_name(kinds[k]), d);
+            /* the hex form round-trips */
+            char hex[SH_CODE_MAX_BITS / 4 + 1];
+            sh_code parsed;
+            code_to_hex(&after[d], 64, hex);
+            ck_assert_uint_eq(strlen(hex), 16);
+            ck_assert_int_eq(code_from_hex(hex, 64, &parsed), 0);
+            ck_assert(parsed.w[0] == after[d].w[0] && parsed.w[1] == after[d].w[1]);
+        }
+        hasher_free(h);
+        hasher_free(back);
+    }
+    unlink(path);
+    rmdir(dir);
+    tiny_free(&c);
+}
+END_TEST
+
+/* Vectorises the tiny corpus with h's vocabulary. */
+static void tiny_rows(sh_hasher *h, const tiny_corpus *c, sh_csr *rows)
+{
+    char err[256];
+    ck_assert_int_eq(csr_init(rows, text_vocab_size(hasher_vocab(h))), 0);
+    ck_assert_int_eq(hasher_vectorize_docs(hasher_vocab(h), c->docs, N_DOCS, rows, NULL, err,
+                                           sizeof err), 0);
+}
+
+START_TEST(simhash_and_lsh_match_baseline_hash)
+{
+    tiny_corpus c;
+    tiny_make(&c, 5);
+    for (int bits = 8; bits <= 128; bits += 40) {
+        sh_hasher *sim = train_tiny(&c, SH_ENCODER_SIMHASH, bits, 9);
+        sh_hasher *lsh_h = train_tiny(&c, SH_ENCODER_LSH, bits, 9);
+        sh_csr rows;
+        tiny_rows(sim, &c, &rows);
+        const text_vocab *v = hasher_vocab(sim);
+        size_t V = text_vocab_size(v);
+        uint64_t *hashes = malloc(V * sizeof(uint64_t));
+        for (size_t j = 0; j < V; j++) {
+            size_t len;
+            const char *term = text_vocab_term(v, (uint32_t)j, &len);
+            hashes[j] = XXH64(term, len, 0);
+        }
+        sh_code want[N_DOCS], got[N_DOCS];
+        ck_assert_int_eq(simhash_encode(&rows, hashes, bits, want), 0);
+        encode_all(sim, &c, got);
+        for (int d = 0; d < N_DOCS; d++)
+            ck_assert(want[d].w[0] == got[d].w[0] && want[d].w[1] == got[d].w[1]);
+        sh_lsh *lsh = NULL;
+        ck_assert_int_eq(lsh_new(V, bits, 9, &lsh), 0);
+        ck_assert_int_eq(lsh_encode(lsh, &rows, want), 0);
+        encode_all(lsh_h, &c, got);
+        for (int d = 0; d < N_DOCS; d++)
+            ck_assert(want[d].w[0] == got[d].w[0] && want[d].w[1] == got[d].w[1]);
+        lsh_free(lsh);
+        free(hashes);
+        csr_free(&rows);
+        hasher_free(sim);
+        hasher_free(lsh_h);
+    }
+    tiny_free(&c);
+}
+END_TEST
+
+START_TEST(neighbours_match_brute_force)
+{
+    sh_rng rng;
+    rng_seed(&rng, 21);
+    enum { N = 40, V = 30, TOP = 5 };
+    sh_csr x;
+    ck_assert_int_eq(csr_init(&x, V), 0);
+    float dense[N][V];
+    memset(dense, 0, sizeof dense);
+    for (int r = 0; r < N; r++) {
+        uint32_t cols[V];
+        float vals[V];
+        size_t n = 0;
+        for (int j = 0; j < V; j++)
+            if (rng_uniform(&rng) < 0.2f) {
+                cols[n] = (uint32_t)j;
+                /* multiples of 1/4 keep the dot products exact in float */
+                vals[n] = 0.25f * (float)(1 + rng_below(&rng, 4));
+                dense[r][j] = vals[n];
+                n++;
+            }
+        ck_assert_int_eq(csr_append_row(&x, n, cols, vals), 0);
+    }
+    uint32_t nbr[N * TOP];
+    ck_assert_int_eq(hash_neighbours(&x, &x, TOP, 1, nbr), 0);
+    for (int q = 0; q < N; q++) {
+        /* brute force: best score first, lower index among ties, self excluded */
+        int taken[N] = { 0 };
+        taken[q] = 1;
+        for (int i = 0; i < TOP; i++) {
+            int best = -1;
+            float best_s = 0.0f;
+            for (int j = 0; j < N; j++) {
+                float s = 0.0f;
+                for (int k = 0; k < V; k++)
+                    s += dense[q][k] * dense[j][k];
+                if (!taken[j] && s > best_s) {
+                    best_s = s;
+                    best = j;
+                }
+            }
+            uint32_t want = best < 0 ? UINT32_MAX : (uint32_t)best;
+            ck_assert_msg(nbr[q * TOP + i] == want, "query %d rank %d: got %u want %u", q, i,
+                          nbr[q * TOP + i], want);
+            if (best >= 0)
+                taken[best] = 1;
+        }
+    }
+    csr_free(&x);
+}
+END_TEST
+
+START_TEST(sizes_adapt_to_the_collection)
+{
+    sh_config cfg;
+    config_defaults(&cfg);
+    hash_train_opts o;
+    hash_train_opts_from_config(&o, &cfg);
+    int hidden[SH_MAX_HIDDEN_LAYERS], batch;
+    hash_train_adapt(&o, 400, hidden, &batch);
+    ck_assert_int_eq(hidden[0], 128); /* max(2K, 400 / 8) */
+    ck_assert_int_eq(hidden[1], 128);
+    ck_assert_int_eq(batch, 16);
+    hash_train_adapt(&o, 4000, hidden, &batch);
+    ck_assert_int_eq(hidden[0], 500);
+    ck_assert_int_eq(batch, 125);
+    hash_train_adapt(&o, 1000000, hidden, &batch);
+    ck_assert_int_eq(hidden[0], 500);
+    ck_assert_int_eq(batch, 128);
+    o.adapt_sizes = 0;
+    hash_train_adapt(&o, 400, hidden, &batch);
+    ck_assert_int_eq(hidden[0], 500);
+    ck_assert_int_eq(batch, 128);
+}
+END_TEST
+
+START_TEST(recipe_options_parse)
+{
+    sh_config cfg;
+    config_defaults(&cfg);
+    hash_train_opts o;
+    hash_train_opts_from_config(&o, &cfg);
+    char err[512];
+    ck_assert_int_eq(hash_train_opts_set(&o, "drop_rate=0.2", err, sizeof err), 0);
+    ck_assert(fabs(o.drop_rate - 0.2) < 1e-12);
+    ck_assert_int_eq(hash_train_opts_set(&o, "neighbours=10", err, sizeof err), 0);
+    ck_assert_int_eq(o.neighbours, 10);
+    ck_assert_int_eq(hash_train_opts_set(&o, "neighbours=65", err, sizeof err), SH_EINVAL);
+    ck_assert_int_eq(hash_train_opts_set(&o, "drop_rate=1", err, sizeof err), SH_EINVAL);
+    ck_assert_int_eq(hash_train_opts_set(&o, "nonsense=1", err, sizeof err), SH_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "nonsense"));
+    ck_assert_int_eq(hash_train_opts_set(&o, "kl_weight", err, sizeof err), SH_EINVAL);
+    ck_assert_int_eq(hash_train_opts_set(&o, "kl_weight=abc", err, sizeof err), SH_EINVAL);
+}
+END_TEST
+
+START_TEST(denoising_and_neighbours_train)
+{
+    /* the optional parts of the recipe run and still give topical codes */
+    tiny_corpus c;
+    tiny_make(&c, 13);
+    sh_config cfg;
+    tiny_config(&cfg, SH_ENCODER_AE, 16);
+    cfg.train.validation_fraction = 0.2;
+    hash_train_opts o;
+    hash_train_opts_from_config(&o, &cfg);
+    o.drop_rate = 0.1;
+    o.sub_rate = 0.1;
+    o.neighbours = 3;
+    o.neighbour_weight = 0.5;
+    o.median_threshold = 1;
+    sh_hasher *h = NULL;
+    hash_train_summary s;
+    char err[256] = "";
+    ck_assert_msg(hasher_train_docs(&cfg, c.docs, N_DOCS, &o, &h, &s, err, sizeof err) == 0,
+                  "%s", err);
+    ck_assert(!isnan(s.valid_precision));
+    sh_code codes[N_DOCS];
+    encode_all(h, &c, codes);
+    ck_assert_double_ge(leave_one_out_precision(codes, c.label, 5), 0.6);
+    /* median thresholds: a bit is set in at most half the training documents
+     * (80% of the corpus here), so in at most 32 + 13 of all 64 */
+    ck_assert_ptr_nonnull(hasher_thresholds(h));
+    for (int k = 0; k < 16; k++) {
+        int set = 0;
+        for (int d = 0; d < N_DOCS; d++)
+            set += code_get_bit(&codes[d], k);
+        ck_assert_msg(set <= N_DOCS / 2 + 13, "bit %d set in %d documents", k, set);
+    }
+    hasher_free(h);
+    tiny_free(&c);
+}
+END_TEST
+
+/* ---- limits ------------------------------------------------------------------ */
+
+START_TEST(empty_corpus_is_an_error)
+{
+    sh_config cfg;
+    tiny_config(&cfg, SH_ENCODER_AE, 64);
+    sh_hasher *h = NULL;
+    char err[256] = "";
+    ck_assert_int_eq(hasher_train_docs(&cfg, NULL, 0, NULL, &h, NULL, err, sizeof err),
+                     SH_EEMPTY);
+    ck_assert_ptr_null(h);
+    ck_assert_ptr_nonnull(strstr(err, "empty"));
+    /* documents that are all binary are no corpus either */
+    char bin[4] = { 'a', '\0', 'b', 'c' };
+    hasher_doc docs[2] = { { bin, 4 }, { bin, 4 } };
+    ck_assert_int_eq(hasher_train_docs(&cfg, docs, 2, NULL, &h, NULL, err, sizeof err),
+                     SH_EEMPTY);
+    ck_assert_ptr_null(h);
+}
+END_TEST
+
+START_TEST(bad_code_widths_are_refused)
+{
+    tiny_corpus c;
+    tiny_make(&c, 1);
+    int bad[4] = { 0, 12, 136, 256 };
+    for (int i = 0; i < 4; i++) {
+        sh_config cfg;
+        tiny_config(&cfg, SH_ENCODER_LSH, bad[i]);
+        sh_hasher *h = NULL;
+        char err[256] = "";
+        ck_assert_int_eq(hasher_train_docs(&cfg, c.docs, N_DOCS, NULL, &h, NULL, err,
+                                           sizeof err), SH_ECONFIG);
+        ck_assert_ptr_null(h);
+        ck_assert_ptr_nonnull(strstr(err, "multiple of 8"));
+    }
+    tiny_free(&c);
+}
+END_TEST
+
+START_TEST(another_version_is_refused)
+{
+    tiny_corpus c;
+    tiny_make(&c, 4);
+    char dir[64], path[128], err[256] = "";
+    temp_path(dir, sizeof dir, path, sizeof path, "model");
+    sh_hasher *h = train_tiny(&c, SH_ENCODER_SIMHASH, 32, 1), *back = NULL;
+
+    /* a hasher section of a future version, in a valid container */
+    mf_writer *w = NULL;
+    ck_assert_int_eq(mf_writer_new(MF_KIND_HASHER, &w), 0);
+    ck_assert_int_eq(mf_writer_begin(w, HASHER_SECTION), 0);
+    ck_assert_int_eq(mf_put_u32(w, HASHER_SECTION_VERSION + 1), 0);
+    ck_assert_int_eq(mf_writer_end(w), 0);
+    ck_assert_int_eq(text_vocab_write(hasher_vocab(h), w), 0);
+    ck_assert_int_eq(mf_writer_save(w, path, err, sizeof err), 0);
+    mf_writer_free(w);
+    ck_assert_int_eq(hasher_load(path, &back, err, sizeof err), SH_EVERSION);
+    ck_assert_ptr_null(back);
+    ck_assert_ptr_nonnull(strstr(err, "version"));
+
+    /* a container of another format version */
+    ck_assert_int_eq(hasher_save(h, path, err, sizeof err), 0);
+    FILE *f = fopen(path, "r+b");
+    ck_assert_ptr_nonnull(f);
+    uint8_t v = (uint8_t)(MF_FORMAT_VERSION + 1);
+    ck_assert_int_eq(fseek(f, 8, SEEK_SET), 0);
+    ck_assert_int_eq(fwrite(&v, 1, 1, f), 1);
+    fclose(f);
+    ck_assert_int_eq(hasher_load(path, &back, err, sizeof err), SH_EVERSION);
+    ck_assert_ptr_null(back);
+
+    /* another kind of model */
+    ck_assert_int_eq(mf_writer_new(MF_KIND_AUTOENCODER, &w), 0);
+    ck_assert_int_eq(hasher_write(h, w), 0);
+    ck_assert_int_eq(mf_writer_save(w, path, err, sizeof err), 0);
+    mf_writer_free(w);
+    ck_assert_int_eq(hasher_load(path, &back, err, sizeof err), SH_EMODEL);
+    ck_assert_ptr_null(back);
+
+    unlink(path);
+    rmdir(dir);
+    hasher_free(h);
+    tiny_free(&c);
+}
+END_TEST
+
+/* A collection in memory without reading files. */
+static void collection_of(hash_collection *coll, const tiny_corpus *c, const corpus_split *split,
+                          int with_labels)
+{
+    memset(coll, 0, sizeof(*coll));
+    ck_assert_int_eq(metrics_labels_init(&coll->labels), 0);
+    ck_assert_int_eq(text_strtab_init(&coll->label_names), 0);
+    coll->docs = malloc(N_DOCS * sizeof(hasher_doc));
+    coll->ids = malloc(N_DOCS * sizeof(char *));
+    coll->split = malloc(N_DOCS * sizeof(corpus_split));
+    for (int d = 0; d < N_DOCS; d++) {
+        coll->docs[d] = (hasher_doc){ strdup(c->docs[d].text), c->docs[d].len };
+        char id[16];
+        snprintf(id, sizeof id, "doc%d", d);
+        coll->ids[d] = strdup(id);
+        coll->split[d] = split[d];
+        uint32_t label = (uint32_t)c->label[d];
+        if (with_labels) /* as hash_collection_load: no label at all, an empty list */
+            ck_assert_int_eq(metrics_labels_append(&coll->labels, &label, 1), 0);
+        coll->labelled += with_labels;
+    }
+    coll->n = N_DOCS;
+}
+
+START_TEST(eval_needs_labels_and_both_splits)
+{
+    tiny_corpus c;
+    tiny_make(&c, 8);
+    sh_config cfg;
+    tiny_config(&cfg, SH_ENCODER_LSH, 32);
+    corpus_split split[N_DOCS];
+    hash_collection coll;
+    hash_eval_data data;
+    char err[512];
+
+    for (int d = 0; d < N_DOCS; d++)
+        split[d] = d % 5 == 0 ? CORPUS_SPLIT_TEST : CORPUS_SPLIT_TRAIN;
+    collection_of(&coll, &c, split, 0);
+    ck_assert_int_eq(hash_eval_data_init(&data, &coll, &cfg, 1, err, sizeof err), SH_EINPUT);
+    ck_assert_ptr_nonnull(strstr(err, "labels"));
+    hash_collection_free(&coll);
+
+    for (int d = 0; d < N_DOCS; d++)
+        split[d] = CORPUS_SPLIT_TEST;
+    collection_of(&coll, &c, split, 1);
+    ck_assert_int_eq(hash_eval_data_init(&data, &coll, &cfg, 1, err, sizeof err), SH_EEMPTY);
+    ck_assert_ptr_nonnull(strstr(err, "train"));
+    hash_collection_free(&coll);
+
+    /* and the happy path: LSH and the cosine reference on the same split */
+    for (int d = 0; d < N_DOCS; d++)
+        split[d] = d % 5 == 0 ? CORPUS_SPLIT_TEST : CORPUS_SPLIT_TRAIN;
+    collection_of(&coll, &c, split, 1);
+    ck_assert_int_eq(hash_eval_data_init(&data, &coll, &cfg, 1, err, sizeof err), 0);
+    ck_assert_uint_eq(data.train.rows, N_DOCS - 13); /* d % 5 == 0 for 13 of 64 */
+    ck_assert_uint_eq(data.test.rows, 13);
+    hash_eval_result cos, lsh;
+    ck_assert_int_eq(hash_eval_cosine(&data, 1, &cos), 0);
+    /* every tf-idf neighbour within a topic beats any across: P@10 is 1 */
+    ck_assert_double_ge(cos.p_at_10, 0.99);
+    ck_assert_int_eq(hash_eval_encoder(&data, &cfg, NULL, &lsh, NULL, err, sizeof err), 0);
+    ck_assert_int_eq(lsh.bits, 32);
+    ck_assert_double_gt(lsh.p_at_10, 0.25);
+    ck_assert_double_le(lsh.p_at_10, 1.0);
+    hash_eval_data_free(&data);
+    hash_collection_free(&coll);
+    tiny_free(&c);
+}
+END_TEST
+
+Suite *hasher_suite(void)
+{
+    Suite *s = suite_create("hasher");
+    TCase *core = tcase_create("core");
+    tcase_set_timeout(core, 120);
+    tcase_add_test(core, ae_codes_rank_same_topic_first);
+    tcase_add_test(core, ae_training_is_deterministic);
+    tcase_add_test(core, save_load_gives_identical_codes);
+    tcase_add_test(core, simhash_and_lsh_match_baseline_hash);
+    tcase_add_test(core, neighbours_match_brute_force);
+    tcase_add_test(core, sizes_adapt_to_the_collection);
+    tcase_add_test(core, recipe_options_parse);
+    tcase_add_test(core, denoising_and_neighbours_train);
+    suite_add_tcase(s, core);
+    TCase *limits = tcase_create("limits");
+    tcase_set_timeout(limits, 60);
+    tcase_add_test(limits, empty_corpus_is_an_error);
+    tcase_add_test(limits, bad_code_widths_are_refused);
+    tcase_add_test(limits, another_version_is_refused);
+    tcase_add_test(limits, eval_needs_labels_and_both_splits);
+    suite_add_tcase(s, limits);
+    return s;
+}
