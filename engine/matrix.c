@@ -3,8 +3,17 @@
 #include "matrix.h"
 #include "sh_error.h"
 
+#include <cblas.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* LAPACK's single-precision symmetric eigen solver (divide and conquer),
+ * exported by libopenblas; declared here since no LAPACK header is
+ * required. Fortran calling convention: everything by pointer. */
+extern void ssyevd_(const char *jobz, const char *uplo, const int *n, float *a,
+                    const int *lda, float *w, float *work, const int *lwork,
+                    int *iwork, const int *liwork, int *info);
 
 int mat_alloc(sh_mat *m, size_t rows, size_t cols)
 {
@@ -83,4 +92,292 @@ void csr_free(sh_csr *m)
     free(m->col_idx);
     free(m->values);
     memset(m, 0, sizeof(*m));
+}
+
+void csr_to_dense(float *out, const sh_csr *m)
+{
+    memset(out, 0, m->rows * m->cols * sizeof(float));
+    for (size_t r = 0; r < m->rows; r++)
+        for (size_t i = m->row_ptr[r]; i < m->row_ptr[r + 1]; i++)
+            out[r * m->cols + m->col_idx[i]] = m->values[i];
+}
+
+void csr_clear(sh_csr *m)
+{
+    m->rows = 0;
+    m->nnz = 0;
+    if (m->row_ptr != NULL)
+        m->row_ptr[0] = 0;
+}
+
+/* Grows the buffers of m to hold at least rows rows and nnz entries. */
+static int csr_reserve(sh_csr *m, size_t rows, size_t nnz)
+{
+    if (rows > m->row_capacity || m->row_ptr == NULL) {
+        size_t *rp = realloc(m->row_ptr, (rows + 1) * sizeof(size_t));
+        if (rp == NULL)
+            return SH_ENOMEM;
+        m->row_ptr = rp;
+        m->row_capacity = rows;
+    }
+    if (nnz > m->capacity) {
+        uint32_t *ci = realloc(m->col_idx, nnz * sizeof(uint32_t));
+        if (ci == NULL)
+            return SH_ENOMEM;
+        m->col_idx = ci;
+        float *va = realloc(m->values, nnz * sizeof(float));
+        if (va == NULL)
+            return SH_ENOMEM;
+        m->values = va;
+        m->capacity = nnz;
+    }
+    return 0;
+}
+
+int csr_select_rows(sh_csr *out, const sh_csr *x, const uint32_t *idx, size_t n)
+{
+    csr_clear(out);
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (idx[i] >= x->rows)
+            return SH_EINVAL;
+        total += x->row_ptr[idx[i] + 1] - x->row_ptr[idx[i]];
+    }
+    int rc = csr_reserve(out, n, total);
+    if (rc != 0)
+        return rc;
+    out->cols = x->cols;
+    out->row_ptr[0] = 0;
+    size_t pos = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t begin = x->row_ptr[idx[i]], len = x->row_ptr[idx[i] + 1] - begin;
+        if (len > 0) {
+            memcpy(out->col_idx + pos, x->col_idx + begin, len * sizeof(uint32_t));
+            memcpy(out->values + pos, x->values + begin, len * sizeof(float));
+        }
+        pos += len;
+        out->row_ptr[i + 1] = pos;
+    }
+    out->rows = n;
+    out->nnz = pos;
+    return 0;
+}
+
+/* ---- dense products ------------------------------------------------- */
+
+void mat_gemm(int trans_a, int trans_b, size_t M, size_t N, size_t K,
+              float alpha, const float *A, size_t lda, const float *B, size_t ldb,
+              float beta, float *C, size_t ldc)
+{
+    if (M == 0 || N == 0)
+        return;
+    if (K == 0) {
+        /* BLAS would scale C by beta; keep that meaning, with beta == 0
+         * overwriting instead of multiplying. */
+        for (size_t i = 0; i < M; i++)
+            for (size_t j = 0; j < N; j++)
+                C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
+        return;
+    }
+    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+                trans_b ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K, alpha, A,
+                (int)lda, B, (int)ldb, beta, C, (int)ldc);
+}
+
+void mat_gemm_naive(int trans_a, int trans_b, size_t M, size_t N, size_t K,
+                    float alpha, const float *A, size_t lda, const float *B, size_t ldb,
+                    float beta, float *C, size_t ldc)
+{
+    for (size_t i = 0; i < M; i++) {
+        for (size_t j = 0; j < N; j++) {
+            double sum = 0.0;
+            for (size_t k = 0; k < K; k++) {
+                double a = trans_a ? A[k * lda + i] : A[i * lda + k];
+                double b = trans_b ? B[j * ldb + k] : B[k * ldb + j];
+                sum += a * b;
+            }
+            double old = beta == 0.0f ? 0.0 : (double)beta * C[i * ldc + j];
+            C[i * ldc + j] = (float)(alpha * sum + old);
+        }
+    }
+}
+
+/* ---- sparse products -------------------------------------------------- */
+
+void csr_dense_mul(float *Y, const sh_csr *x, const float *W, size_t H, int accumulate)
+{
+    for (size_t r = 0; r < x->rows; r++) {
+        float *y = Y + r * H;
+        if (!accumulate)
+            memset(y, 0, H * sizeof(float));
+        for (size_t i = x->row_ptr[r]; i < x->row_ptr[r + 1]; i++) {
+            const float *w = W + (size_t)x->col_idx[i] * H;
+            float v = x->values[i];
+            for (size_t h = 0; h < H; h++)
+                y[h] += v * w[h];
+        }
+    }
+}
+
+void csr_dense_mul_naive(float *Y, const sh_csr *x, const float *W, size_t H, int accumulate)
+{
+    for (size_t r = 0; r < x->rows; r++) {
+        for (size_t h = 0; h < H; h++) {
+            double sum = accumulate ? Y[r * H + h] : 0.0;
+            for (size_t i = x->row_ptr[r]; i < x->row_ptr[r + 1]; i++)
+                sum += (double)x->values[i] * W[(size_t)x->col_idx[i] * H + h];
+            Y[r * H + h] = (float)sum;
+        }
+    }
+}
+
+void csr_t_dense_mul(float *dW, const sh_csr *x, const float *dY, size_t H)
+{
+    for (size_t r = 0; r < x->rows; r++) {
+        const float *dy = dY + r * H;
+        for (size_t i = x->row_ptr[r]; i < x->row_ptr[r + 1]; i++) {
+            float *dw = dW + (size_t)x->col_idx[i] * H;
+            float v = x->values[i];
+            for (size_t h = 0; h < H; h++)
+                dw[h] += v * dy[h];
+        }
+    }
+}
+
+void csr_t_dense_mul_naive(float *dW, const sh_csr *x, const float *dY, size_t H)
+{
+    /* Column by column of X: for every (v, h), sum over the rows that hold v. */
+    for (size_t v = 0; v < x->cols; v++) {
+        for (size_t h = 0; h < H; h++) {
+            double sum = 0.0;
+            int seen = 0;
+            for (size_t r = 0; r < x->rows; r++) {
+                for (size_t i = x->row_ptr[r]; i < x->row_ptr[r + 1]; i++) {
+                    if (x->col_idx[i] == v) {
+                        sum += (double)x->values[i] * dY[r * H + h];
+                        seen = 1;
+                    }
+                }
+            }
+            if (seen)
+                dW[v * H + h] = (float)(dW[v * H + h] + sum);
+        }
+    }
+}
+
+/* ---- eigen decomposition ---------------------------------------------- */
+
+int mat_sym_eigen(float *A, float *w, size_t n)
+{
+    if (n == 0)
+        return 0;
+    if (n > 46340) /* n * n must fit LAPACK's int */
+        return SH_EINVAL;
+    /* Row-major symmetric A is its own column-major transpose, and the
+     * column-major eigenvector columns LAPACK returns are our rows. */
+    int N = (int)n, lwork = -1, liwork = -1, info = 0, iwork_query = 0;
+    float work_query = 0.0f;
+    ssyevd_("V", "U", &N, A, &N, w, &work_query, &lwork, &iwork_query, &liwork, &info);
+    if (info != 0)
+        return SH_EINVAL;
+    lwork = (int)work_query + 1;
+    liwork = iwork_query;
+    float *work = malloc((size_t)lwork * sizeof(float));
+    int *iwork = malloc((size_t)(liwork > 0 ? liwork : 1) * sizeof(int));
+    int rc = SH_ENOMEM;
+    if (work == NULL || iwork == NULL)
+        goto fail;
+    ssyevd_("V", "U", &N, A, &N, w, work, &lwork, iwork, &liwork, &info);
+    rc = info == 0 ? 0 : SH_EINVAL;
+fail:
+    free(work);
+    free(iwork);
+    return rc;
+}
+
+int mat_sym_eigen_naive(float *A, float *w, size_t n)
+{
+    double *a = malloc(n * n * sizeof(double) + 1);
+    double *v = malloc(n * n * sizeof(double) + 1);
+    size_t *order = malloc(n * sizeof(size_t) + 1);
+    int rc = SH_ENOMEM;
+    if (a == NULL || v == NULL || order == NULL)
+        goto fail;
+    for (size_t i = 0; i < n * n; i++)
+        a[i] = A[i];
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            v[i * n + j] = i == j ? 1.0 : 0.0;
+    rc = SH_EINVAL;
+    for (int sweep = 0; sweep < 100; sweep++) {
+        double off = 0.0;
+        for (size_t p = 0; p < n; p++)
+            for (size_t q = p + 1; q < n; q++)
+                off += a[p * n + q] * a[p * n + q];
+        if (off < 1e-22) {
+            rc = 0;
+            break;
+        }
+        for (size_t p = 0; p < n; p++) {
+            for (size_t q = p + 1; q < n; q++) {
+                double apq = a[p * n + q];
+                if (fabs(apq) < 1e-300)
+                    continue;
+                double theta = (a[q * n + q] - a[p * n + p]) / (2.0 * apq);
+                double t = (theta >= 0 ? 1.0 : -1.0) / (fabs(theta) + sqrt(theta * theta + 1.0));
+                double c = 1.0 / sqrt(t * t + 1.0), s = t * c;
+                for (size_t k = 0; k < n; k++) { /* columns p, q */
+                    double akp = a[k * n + p], akq = a[k * n + q];
+                    a[k * n + p] = c * akp - s * akq;
+                    a[k * n + q] = s * akp + c * akq;
+                }
+                for (size_t k = 0; k < n; k++) { /* rows p, q */
+                    double apk = a[p * n + k], aqk = a[q * n + k];
+                    a[p * n + k] = c * apk - s * aqk;
+                    a[q * n + k] = s * apk + c * aqk;
+                }
+                for (size_t k = 0; k < n; k++) { /* eigenvectors as columns of v */
+                    double vkp = v[k * n + p], vkq = v[k * n + q];
+                    v[k * n + p] = c * vkp - s * vkq;
+                    v[k * n + q] = s * vkp + c * vkq;
+                }
+            }
+        }
+    }
+    if (rc != 0)
+        goto fail;
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    for (size_t i = 1; i < n; i++) { /* insertion sort by eigenvalue */
+        size_t key = order[i], j = i;
+        while (j > 0 && a[order[j - 1] * n + order[j - 1]] > a[key * n + key]) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = key;
+    }
+    for (size_t i = 0; i < n; i++) {
+        w[i] = (float)a[order[i] * n + order[i]];
+        for (size_t k = 0; k < n; k++)
+            A[i * n + k] = (float)v[k * n + order[i]];
+    }
+fail:
+    free(a);
+    free(v);
+    free(order);
+    return rc;
+}
+
+/* ---- threads ------------------------------------------------------------ */
+
+void mat_set_threads(int threads)
+{
+    if (threads <= 0)
+        threads = openblas_get_num_procs();
+    openblas_set_num_threads(threads);
+}
+
+int mat_get_threads(void)
+{
+    return openblas_get_num_threads();
 }

@@ -58,4 +58,72 @@ int csr_append_row(sh_csr *m, size_t n, const uint32_t *col_idx, const float *va
 /* Frees the buffers and zeroes the struct. Accepts NULL. */
 void csr_free(sh_csr *m);
 
+/* Dense copy of a CSR matrix into out (rows x cols floats, caller-owned,
+ * fully overwritten). For tests and small data only. Cannot fail. */
+void csr_to_dense(float *out, const sh_csr *m);
+
+/* Empties m (0 rows, 0 entries) keeping its buffers and column count.
+ * Cannot fail. */
+void csr_clear(sh_csr *m);
+
+/* Replaces the contents of out (initialised with csr_init, any column
+ * count) with rows idx[0..n) of x, in that order; out->cols becomes
+ * x->cols. Returns 0, SH_EINVAL (an index >= x->rows; out is left empty)
+ * or SH_ENOMEM (out is left empty, still valid). */
+int csr_select_rows(sh_csr *out, const sh_csr *x, const uint32_t *idx, size_t n);
+
+/* ---- products ----------------------------------------------------------
+ *
+ * Every fast kernel has a naive reference with the same signature and the
+ * suffix _naive, exported so tests compare the two. The naive versions use
+ * plain loops with double accumulation.
+ */
+
+/* C[M,N] = alpha * op(A)[M,K] . op(B)[K,N] + beta * C, row-major with
+ * leading dimensions lda, ldb, ldc (elements between consecutive rows as
+ * stored). op(X) is X or, when trans_x is nonzero, X^T (then A is stored as
+ * K x M, B as N x K). With beta == 0, C is not read (NaNs in C are
+ * overwritten). Sizes of 0 are allowed. Cannot fail. Goes through
+ * cblas_sgemm. */
+void mat_gemm(int trans_a, int trans_b, size_t M, size_t N, size_t K,
+              float alpha, const float *A, size_t lda, const float *B, size_t ldb,
+              float beta, float *C, size_t ldc);
+void mat_gemm_naive(int trans_a, int trans_b, size_t M, size_t N, size_t K,
+                    float alpha, const float *A, size_t lda, const float *B, size_t ldb,
+                    float beta, float *C, size_t ldc);
+
+/* Y[B,H] = X[B,V] . W[V,H] (accumulate == 0) or Y += X . W (accumulate
+ * != 0), with X sparse (B = x->rows, V = x->cols) and W dense row-major.
+ * Costs 2 * nnz * H flops; never densifies X. Cannot fail. */
+void csr_dense_mul(float *Y, const sh_csr *x, const float *W, size_t H, int accumulate);
+void csr_dense_mul_naive(float *Y, const sh_csr *x, const float *W, size_t H, int accumulate);
+
+/* dW[V,H] += X^T . dY[B,H] with X sparse [B,V]: only the rows of dW whose
+ * column index appears in X are touched. Cannot fail. */
+void csr_t_dense_mul(float *dW, const sh_csr *x, const float *dY, size_t H);
+void csr_t_dense_mul_naive(float *dW, const sh_csr *x, const float *dY, size_t H);
+
+/* ---- eigen decomposition ---------------------------------------------- */
+
+/* Eigen decomposition of the symmetric n x n matrix A (row-major; only
+ * symmetric input is meaningful) through LAPACK's ssyevd. On success the
+ * eigenvalues are in w[n] in ascending order and row i of A holds the unit
+ * eigenvector of w[i] (A is overwritten). Returns 0, SH_ENOMEM (A and w
+ * unspecified) or SH_EINVAL (LAPACK failed to converge or rejected an
+ * argument; A and w unspecified). */
+int mat_sym_eigen(float *A, float *w, size_t n);
+
+/* Reference: cyclic Jacobi rotations in double, same contract. */
+int mat_sym_eigen_naive(float *A, float *w, size_t n);
+
+/* ---- threads ------------------------------------------------------------ */
+
+/* Sets the number of BLAS threads (0 = all cores). Process-wide; call it
+ * before starting work, not while another thread is inside a product.
+ * Cannot fail. */
+void mat_set_threads(int threads);
+
+/* The number of threads BLAS currently uses. */
+int mat_get_threads(void);
+
 #endif

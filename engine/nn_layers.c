@@ -1,0 +1,105 @@
+/* nn_layers.c — dense layers (dense or CSR input) and activations.
+ * Products go through matrix.h; this file knows no BLAS. */
+#include "nn_layers.h"
+
+#include <math.h>
+#include <string.h>
+
+float nn_sigmoidf(float x)
+{
+    if (x >= 0.0f)
+        return 1.0f / (1.0f + expf(-x));
+    float e = expf(x);
+    return e / (1.0f + e);
+}
+
+/* Copies b[O] into every row of out[B,O]. */
+static void broadcast_bias(float *out, const float *b, size_t B, size_t O)
+{
+    for (size_t r = 0; r < B; r++)
+        memcpy(out + r * O, b, O * sizeof(float));
+}
+
+/* db[O] += column sums of dout[B,O]. */
+static void bias_backward(float *db, const float *dout, size_t B, size_t O)
+{
+    for (size_t r = 0; r < B; r++) {
+        const float *d = dout + r * O;
+        for (size_t o = 0; o < O; o++)
+            db[o] += d[o];
+    }
+}
+
+void dense_forward(float *out, const float *inp, const float *W, const float *b,
+                   size_t B, size_t I, size_t O)
+{
+    broadcast_bias(out, b, B, O);
+    mat_gemm(0, 0, B, O, I, 1.0f, inp, I, W, O, 1.0f, out, O);
+}
+
+void dense_backward(float *dinp, float *dW, float *db, const float *dout,
+                    const float *inp, const float *W, size_t B, size_t I, size_t O)
+{
+    if (dinp != NULL)
+        mat_gemm(0, 1, B, I, O, 1.0f, dout, O, W, O, 1.0f, dinp, I);
+    mat_gemm(1, 0, I, O, B, 1.0f, inp, I, dout, O, 1.0f, dW, O);
+    bias_backward(db, dout, B, O);
+}
+
+void dense_forward_csr(float *out, const sh_csr *x, const float *W, const float *b, size_t O)
+{
+    broadcast_bias(out, b, x->rows, O);
+    csr_dense_mul(out, x, W, O, 1);
+}
+
+void dense_backward_csr(float *dW, float *db, const float *dout, const sh_csr *x, size_t O)
+{
+    csr_t_dense_mul(dW, x, dout, O);
+    bias_backward(db, dout, x->rows, O);
+}
+
+void act_forward(float *out, const float *inp, size_t N, sh_activation act)
+{
+    switch (act) {
+    case SH_ACT_RELU:
+        for (size_t i = 0; i < N; i++)
+            out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
+        break;
+    case SH_ACT_SIGMOID:
+        for (size_t i = 0; i < N; i++)
+            out[i] = nn_sigmoidf(inp[i]);
+        break;
+    case SH_ACT_TANH:
+        for (size_t i = 0; i < N; i++)
+            out[i] = tanhf(inp[i]);
+        break;
+    case SH_ACT_LINEAR:
+    default:
+        if (out != inp)
+            memmove(out, inp, N * sizeof(float));
+        break;
+    }
+}
+
+void act_backward(float *dinp, const float *out, const float *dout, size_t N, sh_activation act)
+{
+    switch (act) {
+    case SH_ACT_RELU:
+        for (size_t i = 0; i < N; i++)
+            dinp[i] += out[i] > 0.0f ? dout[i] : 0.0f;
+        break;
+    case SH_ACT_SIGMOID:
+        for (size_t i = 0; i < N; i++)
+            dinp[i] += dout[i] * out[i] * (1.0f - out[i]);
+        break;
+    case SH_ACT_TANH:
+        for (size_t i = 0; i < N; i++)
+            dinp[i] += dout[i] * (1.0f - out[i] * out[i]);
+        break;
+    case SH_ACT_LINEAR:
+    default:
+        for (size_t i = 0; i < N; i++)
+            dinp[i] += dout[i];
+        break;
+    }
+}

@@ -1,0 +1,45 @@
+/* nn_layers.h — dense layers and activations: plain forward/backward pairs.
+ *
+ * Legend: B = batch rows, I = layer input width, O = layer output width,
+ * V = sparse (vocabulary) input width, N = element count.
+ * One argument order everywhere: outputs, inputs, weights, sizes. Gradient
+ * buffers carry a `d` prefix and every backward ACCUMULATES (+=) into
+ * them, so the caller zeroes them once per step. Weights are stored
+ * W[I,O] row-major (input-major, as the sparse first layer needs), so
+ * out = inp . W + b. Nothing here allocates or fails.
+ */
+#ifndef SH_NN_LAYERS_H
+#define SH_NN_LAYERS_H
+
+#include <stddef.h>
+
+#include "config.h" /* sh_activation */
+#include "matrix.h"
+
+/* out[B,O] = inp[B,I] . W[I,O] + b[O] */
+void dense_forward(float *out, const float *inp, const float *W, const float *b,
+                   size_t B, size_t I, size_t O);
+
+/* dinp[B,I] += dout . W^T (skipped when dinp is NULL), dW[I,O] += inp^T .
+ * dout, db[O] += column sums of dout[B,O]. */
+void dense_backward(float *dinp, float *dW, float *db, const float *dout,
+                    const float *inp, const float *W, size_t B, size_t I, size_t O);
+
+/* out[B,O] = X[B,V] . W[V,O] + b[O] with X sparse (B = x->rows). */
+void dense_forward_csr(float *out, const sh_csr *x, const float *W, const float *b, size_t O);
+
+/* dW[V,O] += X^T . dout (only rows of dW that X names), db[O] += column
+ * sums of dout. No input gradient: a sparse input is data. */
+void dense_backward_csr(float *dW, float *db, const float *dout, const sh_csr *x, size_t O);
+
+/* out[N] = act(inp[N]); out may alias inp. */
+void act_forward(float *out, const float *inp, size_t N, sh_activation act);
+
+/* dinp[N] += act'(.) * dout[N], computed from the activation's OUTPUT
+ * out[N] (relu: out > 0; sigmoid: out(1-out); tanh: 1-out^2). */
+void act_backward(float *dinp, const float *out, const float *dout, size_t N, sh_activation act);
+
+/* Numerically safe logistic function. */
+float nn_sigmoidf(float x);
+
+#endif

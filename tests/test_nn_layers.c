@@ -1,0 +1,374 @@
+/* test_nn_layers.c — finite-difference gradient checks of every layer,
+ * activation, code layer, loss and regulariser, plus the behaviour of the
+ * binary code at inference and in sampling. Scalar objectives are
+ * L = sum r . output with a fixed random r, evaluated in double. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn_code.h"
+#include "nn_layers.h"
+#include "nn_loss.h"
+#include "test_nn_util.h"
+
+#define GRAD_TOL 2e-2
+
+static float *fvec(size_t n)
+{
+    float *p = calloc(n ? n : 1, sizeof(float));
+    ck_assert(p != NULL);
+    return p;
+}
+
+static double dot(const float *a, const float *b, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += (double)a[i] * b[i];
+    return s;
+}
+
+/* ---- dense layer ------------------------------------------------------ */
+
+typedef struct {
+    size_t B, I, O;
+    float *inp, *W, *b, *out, *r;
+    const sh_csr *x; /* sparse input instead of inp when non-NULL */
+} dense_ctx;
+
+static double dense_objective(void *p)
+{
+    dense_ctx *c = p;
+    if (c->x != NULL)
+        dense_forward_csr(c->out, c->x, c->W, c->b, c->O);
+    else
+        dense_forward(c->out, c->inp, c->W, c->b, c->B, c->I, c->O);
+    return dot(c->out, c->r, c->B * c->O);
+}
+
+START_TEST(dense_layer_gradients)
+{
+    sh_rng rng;
+    rng_seed(&rng, 21);
+    const size_t dims[][3] = { { 1, 1, 1 }, { 3, 5, 4 }, { 7, 2, 9 } };
+    for (size_t t = 0; t < 3; t++) {
+        dense_ctx c = { dims[t][0], dims[t][1], dims[t][2], 0, 0, 0, 0, 0, NULL };
+        c.inp = fvec(c.B * c.I);
+        c.W = fvec(c.I * c.O);
+        c.b = fvec(c.O);
+        c.out = fvec(c.B * c.O);
+        c.r = fvec(c.B * c.O);
+        float *dinp = fvec(c.B * c.I), *dW = fvec(c.I * c.O), *db = fvec(c.O);
+        tu_fill_uniform(&rng, c.inp, c.B * c.I, -1, 1);
+        tu_fill_uniform(&rng, c.W, c.I * c.O, -1, 1);
+        tu_fill_uniform(&rng, c.b, c.O, -1, 1);
+        tu_fill_uniform(&rng, c.r, c.B * c.O, -1, 1);
+        dense_backward(dinp, dW, db, c.r, c.inp, c.W, c.B, c.I, c.O);
+        ck_assert(tu_grad_check(dense_objective, &c, c.W, dW, c.I * c.O, 1e-2, 1e-3, 200) < GRAD_TOL);
+        ck_assert(tu_grad_check(dense_objective, &c, c.b, db, c.O, 1e-2, 1e-3, 200) < GRAD_TOL);
+        ck_assert(tu_grad_check(dense_objective, &c, c.inp, dinp, c.B * c.I, 1e-2, 1e-3, 200) < GRAD_TOL);
+        /* backward accumulates: a second call doubles every gradient */
+        float *dW2 = fvec(c.I * c.O);
+        memcpy(dW2, dW, c.I * c.O * sizeof(float));
+        dense_backward(NULL, dW2, db, c.r, c.inp, c.W, c.B, c.I, c.O);
+        for (size_t i = 0; i < c.I * c.O; i++)
+            ck_assert_float_eq_tol(dW2[i], 2 * dW[i], 1e-5);
+        free(dW2);
+        free(c.inp); free(c.W); free(c.b); free(c.out); free(c.r);
+        free(dinp); free(dW); free(db);
+    }
+}
+END_TEST
+
+START_TEST(dense_csr_layer_gradients)
+{
+    sh_rng rng;
+    rng_seed(&rng, 22);
+    sh_csr x;
+    tu_random_csr(&rng, &x, 6, 30, 0.2, 1);
+    dense_ctx c = { 6, 30, 5, 0, 0, 0, 0, 0, &x };
+    c.W = fvec(30 * 5);
+    c.b = fvec(5);
+    c.out = fvec(6 * 5);
+    c.r = fvec(6 * 5);
+    float *dW = fvec(30 * 5), *db = fvec(5), *dense = fvec(6 * 30), *out2 = fvec(6 * 5);
+    tu_fill_uniform(&rng, c.W, 150, -1, 1);
+    tu_fill_uniform(&rng, c.b, 5, -1, 1);
+    tu_fill_uniform(&rng, c.r, 30, -1, 1);
+    dense_backward_csr(dW, db, c.r, &x, 5);
+    ck_assert(tu_grad_check(dense_objective, &c, c.W, dW, 150, 1e-2, 1e-3, 200) < GRAD_TOL);
+    ck_assert(tu_grad_check(dense_objective, &c, c.b, db, 5, 1e-2, 1e-3, 200) < GRAD_TOL);
+    /* same forward as the dense layer on the densified input */
+    csr_to_dense(dense, &x);
+    dense_objective(&c);
+    dense_forward(out2, dense, c.W, c.b, 6, 30, 5);
+    ck_assert(tu_max_rel_diff(c.out, out2, 30) < 1e-5);
+    free(c.W); free(c.b); free(c.out); free(c.r); free(dW); free(db); free(dense); free(out2);
+    csr_free(&x);
+}
+END_TEST
+
+/* ---- activations -------------------------------------------------------- */
+
+typedef struct {
+    size_t n;
+    sh_activation act;
+    float *inp, *out, *r;
+} act_ctx;
+
+static double act_objective(void *p)
+{
+    act_ctx *c = p;
+    act_forward(c->out, c->inp, c->n, c->act);
+    return dot(c->out, c->r, c->n);
+}
+
+START_TEST(activation_gradients)
+{
+    sh_rng rng;
+    rng_seed(&rng, 23);
+    const size_t n = 41;
+    for (int a = SH_ACT_LINEAR; a <= SH_ACT_TANH; a++) {
+        act_ctx c = { n, (sh_activation)a, fvec(n), fvec(n), fvec(n) };
+        float *dinp = fvec(n);
+        tu_fill_uniform(&rng, c.inp, n, -3, 3);
+        for (size_t i = 0; i < n; i++) /* keep relu's kink out of reach of h */
+            if (fabsf(c.inp[i]) < 0.1f)
+                c.inp[i] = 0.5f;
+        tu_fill_uniform(&rng, c.r, n, -1, 1);
+        act_forward(c.out, c.inp, n, c.act);
+        act_backward(dinp, c.out, c.r, n, c.act);
+        ck_assert_msg(tu_grad_check(act_objective, &c, c.inp, dinp, n, 1e-3, 1e-3, 100) < GRAD_TOL,
+                      "activation %d", a);
+        free(c.inp); free(c.out); free(c.r); free(dinp);
+    }
+    float v[3] = { -1000, 0, 1000 };
+    act_forward(v, v, 3, SH_ACT_SIGMOID); /* in place, no overflow */
+    ck_assert_float_eq(v[0], 0);
+    ck_assert_float_eq(v[1], 0.5f);
+    ck_assert_float_eq(v[2], 1);
+}
+END_TEST
+
+/* ---- code layers ---------------------------------------------------------- */
+
+typedef struct {
+    size_t B, K;
+    float *a, *b, *p, *eps, *r;
+    float kl_weight;
+} code_ctx;
+
+static double binary_objective(void *p)
+{
+    code_ctx *c = p;
+    code_binary_forward(c->b, c->p, c->a, c->B * c->K, NN_MODE_DETERMINISTIC, NULL);
+    return dot(c->b, c->r, c->B * c->K);
+}
+
+START_TEST(binary_code_gradient_deterministic)
+{
+    sh_rng rng;
+    rng_seed(&rng, 24);
+    size_t B = 4, K = 9, N = B * K;
+    code_ctx c = { B, K, fvec(N), fvec(N), fvec(N), NULL, fvec(N), 0 };
+    float *da = fvec(N);
+    tu_fill_uniform(&rng, c.a, N, -3, 3);
+    tu_fill_uniform(&rng, c.r, N, -1, 1);
+    binary_objective(&c);
+    code_binary_backward(da, c.p, c.r, N);
+    ck_assert(tu_grad_check(binary_objective, &c, c.a, da, N, 1e-3, 1e-3, 100) < GRAD_TOL);
+    free(c.a); free(c.b); free(c.p); free(c.r); free(da);
+}
+END_TEST
+
+START_TEST(binary_code_threshold_and_sampling)
+{
+    sh_rng rng;
+    rng_seed(&rng, 25);
+    size_t N = 64;
+    float *a = fvec(N), *b = fvec(N), *p = fvec(N);
+    tu_fill_uniform(&rng, a, N, -4, 4);
+    a[0] = 0.0f; /* p = 0.5 exactly: not above the threshold */
+    code_binary_forward(b, p, a, N, NN_MODE_INFER, NULL);
+    for (size_t i = 0; i < N; i++)
+        ck_assert_float_eq(b[i], p[i] > 0.5f ? 1.0f : 0.0f);
+    ck_assert_float_eq(b[0], 0.0f);
+    /* sampling: bits are 0/1 and their frequency follows p */
+    double freq[64] = { 0 };
+    const int draws = 4000;
+    for (int d = 0; d < draws; d++) {
+        code_binary_forward(b, p, a, N, NN_MODE_TRAIN, &rng);
+        for (size_t i = 0; i < N; i++) {
+            ck_assert(b[i] == 0.0f || b[i] == 1.0f);
+            freq[i] += b[i];
+        }
+    }
+    for (size_t i = 0; i < N; i++)
+        ck_assert_double_eq_tol(freq[i] / draws, p[i], 0.04);
+    free(a); free(b); free(p);
+}
+END_TEST
+
+static double gauss_objective(void *p)
+{
+    code_ctx *c = p;
+    code_gauss_forward(c->b, c->eps, c->a, c->B, c->K, NN_MODE_DETERMINISTIC, NULL);
+    return dot(c->b, c->r, c->B * c->K) + code_gauss_kl(NULL, c->a, c->B, c->K, c->kl_weight);
+}
+
+START_TEST(gaussian_code_and_kl_gradients)
+{
+    sh_rng rng;
+    rng_seed(&rng, 26);
+    size_t B = 3, K = 5;
+    code_ctx c = { B, K, fvec(B * 2 * K), fvec(B * K), NULL, fvec(B * K), fvec(B * K), 0.7f };
+    float *da = fvec(B * 2 * K);
+    tu_fill_uniform(&rng, c.a, B * 2 * K, -1.5f, 1.5f);
+    tu_fill_uniform(&rng, c.r, B * K, -1, 1);
+    code_gauss_forward(c.b, c.eps, c.a, B, K, NN_MODE_TRAIN, &rng); /* draws eps once */
+    double kl = code_gauss_kl(da, c.a, B, K, c.kl_weight);
+    code_gauss_backward(da, c.r, c.eps, c.a, B, K);
+    ck_assert(tu_grad_check(gauss_objective, &c, c.a, da, B * 2 * K, 1e-3, 1e-3, 100) < GRAD_TOL);
+    /* KL by its closed form for one entry, mu = 0, logvar = 0 gives 0 */
+    ck_assert(kl > 0);
+    float zero[2] = { 0, 0 };
+    ck_assert_double_eq_tol(code_gauss_kl(NULL, zero, 1, 1, 1.0f), 0.0, 1e-12);
+    /* inference: z = mu */
+    code_gauss_forward(c.b, c.eps, c.a, B, K, NN_MODE_INFER, NULL);
+    for (size_t r = 0; r < B; r++)
+        for (size_t k = 0; k < K; k++)
+            ck_assert_float_eq(c.b[r * K + k], c.a[r * 2 * K + k]);
+    free(c.a); free(c.b); free(c.eps); free(c.r); free(da);
+}
+END_TEST
+
+/* ---- losses ------------------------------------------------------------- */
+
+typedef struct {
+    int kind; /* 0 mse, 1 bce, 2 softmax */
+    size_t B, D;
+    float *x, *t, *prob;
+    const sh_csr *tc;
+} loss_ctx;
+
+static double loss_value(loss_ctx *c, float *dx)
+{
+    switch (c->kind) {
+    case 0: return loss_mse(dx, c->x, c->t, c->B, c->D);
+    case 1: return loss_bce_logits(dx, c->prob, c->x, c->t, c->B, c->D);
+    default: return loss_softmax_csr(dx, c->prob, c->x, c->tc, c->D);
+    }
+}
+
+static double loss_objective(void *p)
+{
+    return loss_value(p, NULL);
+}
+
+START_TEST(loss_gradients)
+{
+    sh_rng rng;
+    rng_seed(&rng, 27);
+    size_t B = 5, D = 13;
+    sh_csr tc;
+    tu_random_csr(&rng, &tc, B, D, 0.3, 1);
+    for (int kind = 0; kind < 3; kind++) {
+        loss_ctx c = { kind, B, D, fvec(B * D), fvec(B * D), fvec(B * D), &tc };
+        float *dx = fvec(B * D);
+        tu_fill_uniform(&rng, c.x, B * D, -3, 3);
+        tu_fill_uniform(&rng, c.t, B * D, 0, 1);
+        double v = loss_value(&c, dx);
+        ck_assert(isfinite(v) && v > 0);
+        ck_assert_msg(tu_grad_check(loss_objective, &c, c.x, dx, B * D, 1e-3, 1e-3, 100) < GRAD_TOL,
+                      "loss %d", kind);
+        free(c.x); free(c.t); free(c.prob); free(dx);
+    }
+    csr_free(&tc);
+}
+END_TEST
+
+START_TEST(loss_values_are_stable_and_match_definitions)
+{
+    /* BCE from huge logits stays finite; equals the naive formula
+     * in the safe range. */
+    float x[4] = { -200, 200, 0.3f, -1.2f }, t[4] = { 1, 0, 1, 0 }, prob[4];
+    double v = loss_bce_logits(NULL, prob, x, t, 1, 4);
+    ck_assert(isfinite(v));
+    ck_assert_double_eq_tol(v, 400.0 - log(1 / (1 + exp(-0.3))) - log(1 - 1 / (1 + exp(1.2))),
+                            1e-4);
+    /* softmax NLL: a row with one count of word 1 over 3 equal logits */
+    sh_csr tc;
+    ck_assert_int_eq(csr_init(&tc, 3), 0);
+    uint32_t idx[1] = { 1 };
+    float val[1] = { 2 };
+    ck_assert_int_eq(csr_append_row(&tc, 1, idx, val), 0);
+    float lx[3] = { 5, 5, 5 }, lp[3];
+    ck_assert_double_eq_tol(loss_softmax_csr(NULL, lp, lx, &tc, 3), 2 * log(3.0), 1e-5);
+    ck_assert_float_eq_tol(lp[0], 1.0f / 3, 1e-6);
+    csr_free(&tc);
+    float y[2] = { 1, 3 }, tt[2] = { 0, 1 };
+    ck_assert_double_eq_tol(loss_mse(NULL, y, tt, 2, 1), (1 + 4) / 2.0, 1e-9);
+}
+END_TEST
+
+/* ---- regularisers -------------------------------------------------------- */
+
+typedef struct {
+    int kind; /* 0 weight decay, 1 KL sparsity, 2 Bernoulli KL */
+    size_t B, K;
+    float *h;
+} reg_ctx;
+
+static double reg_value(reg_ctx *c, float *dh)
+{
+    switch (c->kind) {
+    case 0: return reg_weight_decay(dh, c->h, c->B * c->K, 0.3f);
+    case 1: return reg_kl_sparsity(dh, c->h, c->B, c->K, 0.05f, 0.8f);
+    default: return reg_bernoulli_kl(dh, c->h, c->B, c->K, 0.6f);
+    }
+}
+
+static double reg_objective(void *p)
+{
+    return reg_value(p, NULL);
+}
+
+START_TEST(regulariser_gradients)
+{
+    sh_rng rng;
+    rng_seed(&rng, 28);
+    for (int kind = 0; kind < 3; kind++) {
+        reg_ctx c = { kind, 6, 7, fvec(42) };
+        float *dh = fvec(42);
+        tu_fill_uniform(&rng, c.h, 42, kind == 0 ? -2 : 0.05f, kind == 0 ? 2 : 0.95f);
+        double v = reg_value(&c, dh);
+        ck_assert(v > 0);
+        ck_assert_msg(tu_grad_check(reg_objective, &c, c.h, dh, 42, 1e-3, 1e-3, 100) < GRAD_TOL,
+                      "regulariser %d", kind);
+        free(c.h);
+        free(dh);
+    }
+    /* minima: activations at rho, probabilities at one half */
+    float at_rho[4] = { 0.05f, 0.05f, 0.05f, 0.05f }, half[4] = { 0.5f, 0.5f, 0.5f, 0.5f };
+    ck_assert_double_eq_tol(reg_kl_sparsity(NULL, at_rho, 2, 2, 0.05f, 1), 0, 1e-6);
+    ck_assert_double_eq_tol(reg_bernoulli_kl(NULL, half, 2, 2, 1), 0, 1e-6);
+}
+END_TEST
+
+Suite *nn_layers_suite(void)
+{
+    Suite *s = suite_create("nn_layers");
+    TCase *core = tcase_create("core");
+    tcase_add_test(core, dense_layer_gradients);
+    tcase_add_test(core, dense_csr_layer_gradients);
+    tcase_add_test(core, activation_gradients);
+    tcase_add_test(core, binary_code_gradient_deterministic);
+    tcase_add_test(core, binary_code_threshold_and_sampling);
+    tcase_add_test(core, gaussian_code_and_kl_gradients);
+    tcase_add_test(core, loss_gradients);
+    tcase_add_test(core, loss_values_are_stable_and_match_definitions);
+    tcase_add_test(core, regulariser_gradients);
+    suite_add_tcase(s, core);
+    return s;
+}

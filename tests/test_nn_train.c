@@ -1,0 +1,258 @@
+/* test_nn_train.c — optimisers on a known quadratic, the training loop
+ * (determinism, validation and early stopping, callbacks, corruption,
+ * argument checks) and the factor-model experiment: an autoencoder with a
+ * 5-unit code beats 5-component PCA on held-out data. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "matrix.h"
+#include "nn_demo.h"
+#include "nn_optim.h"
+#include "nn_train.h"
+#include "pca.h"
+#include "sh_error.h"
+#include "test_nn_util.h"
+
+/* f(x) = sum a_i (x_i - c_i)^2 / 2, minimum at c with value 0. */
+static void quadratic_grad(float *g, const float *x, const float *a, const float *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        g[i] = a[i] * (x[i] - c[i]);
+}
+
+START_TEST(optimisers_minimise_a_quadratic)
+{
+    sh_rng rng;
+    rng_seed(&rng, 41);
+    enum { N = 17 };
+    float a[N], c[N], x[N], g[N], m[N], v[N];
+    tu_fill_uniform(&rng, a, N, 0.5f, 4.0f);
+    tu_fill_uniform(&rng, c, N, -3, 3);
+    for (int kind = 0; kind < 2; kind++) {
+        memset(x, 0, sizeof x);
+        memset(m, 0, sizeof m);
+        memset(v, 0, sizeof v);
+        double start = 0;
+        for (size_t i = 0; i < N; i++)
+            start += fabs(x[i] - c[i]);
+        for (uint64_t t = 1; t <= 3000; t++) {
+            quadratic_grad(g, x, a, c, N);
+            if (kind == 0)
+                adam_update(x, g, m, v, N, t < 2000 ? 0.05f : 0.005f, 0.9f, 0.999f, 1e-8f, t);
+            else
+                sgd_update(x, g, N, 0.2f); /* lr < 2 / max a: converges */
+        }
+        for (size_t i = 0; i < N; i++)
+            ck_assert_msg(fabsf(x[i] - c[i]) < 1e-3f, "kind %d: x[%zu] = %g, c = %g", kind, i,
+                          x[i], c[i]);
+        ck_assert(start > 1);
+    }
+    /* the first Adam step moves each parameter by lr against its gradient's sign */
+    float p[2] = { 0, 0 }, gg[2] = { 3, -0.01f }, mm[2] = { 0, 0 }, vv[2] = { 0, 0 };
+    adam_update(p, gg, mm, vv, 2, 0.1f, 0.9f, 0.999f, 1e-8f, 1);
+    ck_assert_float_eq_tol(p[0], -0.1f, 1e-5);
+    ck_assert_float_eq_tol(p[1], 0.1f, 1e-4);
+}
+END_TEST
+
+/* A small CSR binary-code network and its data. */
+typedef struct {
+    sh_csr x;
+    nn_config cfg;
+} small_text;
+
+static void small_text_init(small_text *s, uint64_t seed)
+{
+    sh_rng rng;
+    rng_seed(&rng, seed);
+    tu_random_csr(&rng, &s->x, 300, 60, 0.1, 1);
+    nn_config_defaults(&s->cfg, 60, 8);
+    s->cfg.input_kind = NN_INPUT_CSR;
+    s->cfg.n_enc = 1;
+    s->cfg.enc_hidden[0] = 32;
+    s->cfg.code_kind = NN_CODE_BINARY;
+    s->cfg.bernoulli_kl = 0.01f;
+    s->cfg.loss = NN_LOSS_SOFTMAX;
+    s->cfg.weight_decay = 1e-4f;
+    s->cfg.max_batch = 32;
+}
+
+static nn_net *train_small(small_text *s, uint64_t seed, nn_train_summary *sum)
+{
+    sh_rng init;
+    rng_seed(&init, 5);
+    nn_net *net;
+    ck_assert_int_eq(nn_new(&s->cfg, &init, &net, NULL, 0), 0);
+    nn_train_opts o;
+    nn_train_defaults(&o);
+    o.epochs = 3;
+    o.batch_size = 32;
+    o.seed = seed;
+    nn_data d = { s->x.rows, s->x.cols, NULL, &s->x };
+    char err[200];
+    ck_assert_msg(nn_train(net, &d, NULL, NULL, NULL, &o, sum, err, sizeof err) == 0, "%s", err);
+    return net;
+}
+
+START_TEST(same_seed_same_bytes)
+{
+    small_text s;
+    small_text_init(&s, 42);
+    nn_train_summary s1, s2, s3;
+    nn_net *a = train_small(&s, 9, &s1), *b = train_small(&s, 9, &s2), *c = train_small(&s, 10, &s3);
+    ck_assert_uint_eq(a->n_params, b->n_params);
+    ck_assert_mem_eq(a->params, b->params, a->n_params * sizeof(float));
+    ck_assert(memcmp(a->params, c->params, a->n_params * sizeof(float)) != 0);
+    ck_assert_int_eq(s1.epochs_run, 3);
+    ck_assert(s1.gflops > 0 && s1.seconds_per_epoch > 0 && isfinite(s1.train_loss));
+    ck_assert(isnan(s1.valid_loss));
+    nn_free(a);
+    nn_free(b);
+    nn_free(c);
+    csr_free(&s.x);
+}
+END_TEST
+
+typedef struct {
+    int calls, cancel_at, corrupt_calls;
+    double first_loss, last_loss;
+    size_t rows_seen;
+} cb_state;
+
+static int count_progress(int epoch, size_t batch, size_t batches, double loss, void *user)
+{
+    cb_state *st = user;
+    ck_assert(batch < batches);
+    ck_assert(epoch >= 0);
+    if (st->calls == 0)
+        st->first_loss = loss;
+    st->last_loss = loss;
+    return ++st->calls == st->cancel_at;
+}
+
+/* Masking noise: zero a third of each dense row's entries. */
+static int mask_third(float *dense, sh_csr *csr, size_t rows, size_t cols, sh_rng *rng, void *user)
+{
+    cb_state *st = user;
+    ck_assert_ptr_null(csr);
+    st->corrupt_calls++;
+    st->rows_seen += rows;
+    for (size_t i = 0; i < rows * cols; i++)
+        if (rng_below(rng, 3) == 0)
+            dense[i] = 0.0f;
+    return 0;
+}
+
+START_TEST(validation_early_stopping_and_callbacks)
+{
+    const size_t D = 20, N = 400, NV = 100;
+    float *x = malloc(N * D * sizeof(float)), *xv = malloc(NV * D * sizeof(float));
+    ck_assert_int_eq(nn_factor_data(x, N, D, 3, 0.05f, 1, 2), 0);
+    ck_assert_int_eq(nn_factor_data(xv, NV, D, 3, 0.05f, 1, 3), 0);
+    nn_config cfg;
+    nn_config_defaults(&cfg, (uint32_t)D, 3);
+    cfg.n_enc = 1;
+    cfg.enc_hidden[0] = 16;
+    cfg.enc_act = SH_ACT_TANH;
+    cfg.max_batch = 50;
+    sh_rng init;
+    rng_seed(&init, 1);
+    nn_net *net;
+    ck_assert_int_eq(nn_new(&cfg, &init, &net, NULL, 0), 0);
+    nn_data tr = { N, D, x, NULL }, va = { NV, D, xv, NULL };
+    nn_train_opts o;
+    nn_train_defaults(&o);
+    o.epochs = 60;
+    o.batch_size = 50;
+    o.optim.lr = 0.05f; /* large: validation gets noisy, patience ends it */
+    o.patience = 3;
+    cb_state st = { 0, -1, 0, 0, 0, 0 };
+    o.progress = count_progress;
+    o.user = &st;
+    nn_train_summary sum;
+    ck_assert_int_eq(nn_train(net, &tr, NULL, &va, NULL, &o, &sum, NULL, 0), 0);
+    ck_assert_int_eq(st.calls, sum.epochs_run * 8);
+    ck_assert(st.last_loss < st.first_loss);
+    ck_assert(sum.best_epoch >= 0 && sum.best_epoch < sum.epochs_run);
+    ck_assert(sum.stopped_early && sum.epochs_run < o.epochs); /* seeded: stops near epoch 33 */
+    ck_assert_int_eq(sum.epochs_run, sum.best_epoch + 1 + o.patience);
+    /* the kept parameters are the best epoch's: evaluating them again
+     * gives the reported validation loss */
+    nn_loss_parts vp;
+    ck_assert_int_eq(nn_evaluate(net, &va, NULL, &vp), 0);
+    ck_assert_double_eq_tol(vp.total, sum.valid_loss, 1e-9 * (1 + sum.valid_loss));
+
+    /* cancel from the progress callback */
+    st = (cb_state){ 0, 5, 0, 0, 0, 0 };
+    char err[200] = "";
+    ck_assert_int_eq(nn_train(net, &tr, NULL, NULL, NULL, &o, &sum, err, sizeof err), SH_ECANCEL);
+    ck_assert_int_eq(st.calls, 5);
+    ck_assert(strstr(err, "cancel") != NULL);
+
+    /* corruption: called once per batch, on the batch's rows; the loss is
+     * measured against the clean rows, so it stays above the clean run's */
+    st = (cb_state){ 0, -1, 0, 0, 0, 0 };
+    o.progress = NULL;
+    o.corrupt = mask_third;
+    o.epochs = 2;
+    ck_assert_int_eq(nn_train(net, &tr, NULL, NULL, NULL, &o, &sum, NULL, 0), 0);
+    ck_assert_int_eq(st.corrupt_calls, 2 * 8);
+    ck_assert_uint_eq(st.rows_seen, 2 * N);
+
+    /* argument checks */
+    o.corrupt = NULL;
+    o.batch_size = 51;
+    ck_assert_int_eq(nn_train(net, &tr, NULL, NULL, NULL, &o, NULL, err, sizeof err), SH_EINVAL);
+    o.batch_size = 50;
+    nn_data empty = { 0, D, x, NULL }, narrow = { N, D - 1, x, NULL };
+    ck_assert_int_eq(nn_train(net, &empty, NULL, NULL, NULL, &o, NULL, NULL, 0), SH_EEMPTY);
+    ck_assert_int_eq(nn_train(net, &tr, &narrow, NULL, NULL, &o, NULL, NULL, 0), SH_EINVAL);
+    nn_data short_target = { N - 1, D, x, NULL };
+    ck_assert_int_eq(nn_train(net, &tr, &short_target, NULL, NULL, &o, NULL, NULL, 0), SH_EINVAL);
+    nn_free(net);
+    free(x);
+    free(xv);
+}
+END_TEST
+
+START_TEST(autoencoder_beats_pca_on_factor_data)
+{
+    mat_set_threads(1);
+    nn_factor_result r;
+    char err[256] = "";
+    ck_assert_msg(nn_demo_factor_model(3, &r, err, sizeof err) == 0, "%s", err);
+    /* PCA recomputed here on the same training rows and test rows */
+    float *train = malloc(r.train_rows * r.dim * sizeof(float));
+    float *test = malloc(r.test_rows * r.dim * sizeof(float));
+    ck_assert_int_eq(nn_factor_data(train, r.train_rows, r.dim, r.factors, 0.01f, 3, 4), 0);
+    ck_assert_int_eq(nn_factor_data(test, r.test_rows, r.dim, r.factors, 0.01f, 3, 5), 0);
+    sh_pca pca;
+    ck_assert_int_eq(pca_fit(&pca, train, r.train_rows, r.dim, r.factors), 0);
+    double pca_mse;
+    ck_assert_int_eq(pca_reconstruction_mse(&pca, test, r.test_rows, &pca_mse), 0);
+    ck_assert_double_eq_tol(pca_mse, r.pca_mse, 1e-6);
+    /* the data is not trivially linear: 5 components leave real error */
+    ck_assert(pca_mse > 10 * 0.01 * 0.01);
+    ck_assert_msg(r.ae_mse < pca_mse, "autoencoder %g vs PCA %g", r.ae_mse, pca_mse);
+    ck_assert(r.ae_mse > 0);
+    pca_free(&pca);
+    free(train);
+    free(test);
+    mat_set_threads(0);
+}
+END_TEST
+
+Suite *nn_train_suite(void)
+{
+    Suite *s = suite_create("nn_train");
+    TCase *core = tcase_create("core");
+    tcase_set_timeout(core, 120);
+    tcase_add_test(core, optimisers_minimise_a_quadratic);
+    tcase_add_test(core, same_seed_same_bytes);
+    tcase_add_test(core, validation_early_stopping_and_callbacks);
+    tcase_add_test(core, autoencoder_beats_pca_on_factor_data);
+    suite_add_tcase(s, core);
+    return s;
+}
