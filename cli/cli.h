@@ -18,4 +18,7 @@ enum {
  * Always returns CLI_EXIT_ERROR, for `return cli_error(...)`. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* `semhash ae <task>`: the autoencoder toolkit (cli/cmd_ae.c). */
+int cmd_ae(int argc, char **argv);
+
 #endif

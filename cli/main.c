@@ -12,6 +12,7 @@ typedef struct {
 } cli_command;
 
 static const cli_command commands[] = {
+    { "ae", cmd_ae, "autoencoder toolkit: reduce, denoise, anomaly, generate, cluster, classify" },
     { NULL, NULL, NULL }
 };
 
