@@ -83,7 +83,8 @@ int csr_select_rows(sh_csr *out, const sh_csr *x, const uint32_t *idx, size_t n)
  * leading dimensions lda, ldb, ldc (elements between consecutive rows as
  * stored). op(X) is X or, when trans_x is nonzero, X^T (then A is stored as
  * K x M, B as N x K). With beta == 0, C is not read (NaNs in C are
- * overwritten). Sizes of 0 are allowed. Cannot fail. Goes through
+ * overwritten). Sizes of 0 are allowed; every size and leading dimension
+ * must fit in an int (BLAS's limit). Cannot fail. Goes through
  * cblas_sgemm. */
 void mat_gemm(int trans_a, int trans_b, size_t M, size_t N, size_t K,
               float alpha, const float *A, size_t lda, const float *B, size_t ldb,

@@ -278,9 +278,16 @@ static void forward_layer(nn_net *net, size_t l, const nn_data *in, nn_mode mode
     }
 }
 
+/* Stochastic code layers draw from rng in training mode. */
+static int check_rng(const nn_net *net, nn_mode mode, const sh_rng *rng)
+{
+    return mode == NN_MODE_TRAIN && net->cfg.code_kind != NN_CODE_REAL && rng == NULL ? SH_EINVAL
+                                                                                       : 0;
+}
+
 int nn_forward(nn_net *net, const nn_data *in, nn_mode mode, sh_rng *rng)
 {
-    if (check_input(net, in) != 0)
+    if (check_input(net, in) != 0 || check_rng(net, mode, rng) != 0)
         return SH_EINVAL;
     net->batch = in->rows;
     for (size_t l = 0; l < net->n_layers; l++)
@@ -290,7 +297,7 @@ int nn_forward(nn_net *net, const nn_data *in, nn_mode mode, sh_rng *rng)
 
 int nn_encode(nn_net *net, const nn_data *in, nn_mode mode, sh_rng *rng, float *code)
 {
-    if (check_input(net, in) != 0)
+    if (check_input(net, in) != 0 || check_rng(net, mode, rng) != 0)
         return SH_EINVAL;
     net->batch = in->rows;
     for (size_t l = 0; l <= net->code_layer; l++)

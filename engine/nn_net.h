@@ -162,8 +162,9 @@ void nn_zero_grad(nn_net *net);
 
 /* Runs the whole network on in (rows <= max_batch, width input_dim, the
  * configured input kind) and keeps every activation; the logits are in
- * pre[L-1]. rng is used only by stochastic code layers in NN_MODE_TRAIN.
- * Returns 0 or SH_EINVAL (wrong kind, width, or too many rows; nothing
+ * pre[L-1]. rng is used only by stochastic code layers in NN_MODE_TRAIN
+ * (and required there). Returns 0 or SH_EINVAL (wrong kind, width, too
+ * many rows, or no rng for a stochastic training forward; nothing
  * computed). */
 int nn_forward(nn_net *net, const nn_data *in, nn_mode mode, sh_rng *rng);
 

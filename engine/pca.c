@@ -43,17 +43,13 @@ int pca_fit(sh_pca *p, const float *X, size_t N, size_t D, size_t k)
     }
     p->dim = D;
     p->k = k;
-    free(centred);
-    free(cov);
-    free(eigval);
-    free(sum);
-    return 0;
 fail:
     free(centred);
     free(cov);
     free(eigval);
     free(sum);
-    pca_free(p);
+    if (rc != 0)
+        pca_free(p);
     return rc;
 }
 

@@ -255,6 +255,30 @@ START_TEST(threads_setter)
 }
 END_TEST
 
+START_TEST(empty_shapes)
+{
+    float A[4] = { 1, 2, 3, 4 }, C[4] = { 7, 7, 7, 7 };
+    mat_gemm(0, 0, 0, 2, 2, 1.0f, A, 2, A, 2, 0.0f, C, 2); /* M = 0: nothing written */
+    mat_gemm(0, 0, 2, 0, 2, 1.0f, A, 2, A, 2, 0.0f, C, 2);
+    for (int i = 0; i < 4; i++)
+        ck_assert_float_eq(C[i], 7);
+    sh_csr x;
+    ck_assert_int_eq(csr_init(&x, 3), 0);
+    csr_dense_mul(C, &x, A, 1, 0); /* zero rows */
+    csr_t_dense_mul(C, &x, A, 1);
+    ck_assert_float_eq(C[0], 7);
+    uint32_t bad[2] = { 2, 1 };
+    float v[2] = { 1, 1 };
+    ck_assert_int_eq(csr_append_row(&x, 2, bad, v), SH_EINVAL); /* not increasing */
+    bad[0] = 3;
+    ck_assert_int_eq(csr_append_row(&x, 1, bad, v), SH_EINVAL); /* out of range */
+    ck_assert_uint_eq(x.rows, 0);
+    csr_free(&x);
+    float w[1];
+    ck_assert_int_eq(mat_sym_eigen(A, w, 0), 0);
+}
+END_TEST
+
 Suite *matrix_suite(void)
 {
     Suite *s = suite_create("matrix");
@@ -267,5 +291,8 @@ Suite *matrix_suite(void)
     tcase_add_test(core, sym_eigen_matches_jacobi);
     tcase_add_test(core, threads_setter);
     suite_add_tcase(s, core);
+    TCase *limits = tcase_create("limits");
+    tcase_add_test(limits, empty_shapes);
+    suite_add_tcase(s, limits);
     return s;
 }

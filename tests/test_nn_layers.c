@@ -356,6 +356,23 @@ START_TEST(regulariser_gradients)
 }
 END_TEST
 
+START_TEST(empty_batches)
+{
+    float x[2] = { 1, 2 }, d[2] = { 0, 0 };
+    sh_csr t;
+    ck_assert_int_eq(csr_init(&t, 2), 0);
+    ck_assert_double_eq(loss_mse(d, x, x, 0, 2), 0);
+    ck_assert_double_eq(loss_bce_logits(d, NULL, x, x, 0, 2), 0);
+    ck_assert_double_eq(loss_softmax_csr(d, x, x, &t, 2), 0);
+    ck_assert_double_eq(reg_kl_sparsity(d, x, 0, 2, 0.1f, 1), 0);
+    ck_assert_double_eq(reg_bernoulli_kl(d, x, 0, 2, 1), 0);
+    ck_assert_double_eq(code_gauss_kl(d, x, 0, 1, 1), 0);
+    ck_assert_float_eq(d[0], 0);
+    ck_assert_float_eq(d[1], 0);
+    csr_free(&t);
+}
+END_TEST
+
 Suite *nn_layers_suite(void)
 {
     Suite *s = suite_create("nn_layers");
@@ -370,5 +387,8 @@ Suite *nn_layers_suite(void)
     tcase_add_test(core, loss_values_are_stable_and_match_definitions);
     tcase_add_test(core, regulariser_gradients);
     suite_add_tcase(s, core);
+    TCase *limits = tcase_create("limits");
+    tcase_add_test(limits, empty_batches);
+    suite_add_tcase(s, limits);
     return s;
 }

@@ -226,11 +226,25 @@ START_TEST(rejects_bad_configs_and_inputs)
     ck_assert_int_eq(nn_forward(net, &ok, NN_MODE_INFER, NULL), 0);
     ck_assert_int_eq(nn_loss(net, &sparse, NULL), SH_EINVAL); /* MSE wants dense */
     ck_assert_int_eq(nn_loss(net, &wide, NULL), SH_EINVAL);
+    /* an empty batch is fine */
+    nn_data none = { 0, 10, x, NULL };
+    nn_loss_parts parts;
+    ck_assert_int_eq(nn_forward(net, &none, NN_MODE_INFER, NULL), 0);
+    ck_assert_int_eq(nn_loss(net, &none, &parts), 0);
+    ck_assert_double_eq(parts.total, 0.0);
     /* parameter count: 10x4 + 4 + 4x10 + 10 */
     ck_assert_uint_eq(net->n_params, 94);
     csr_free(&s);
     nn_free(net);
     nn_free(NULL);
+    /* a binary code cannot sample without an rng */
+    nn_config_defaults(&cfg, 10, 4);
+    cfg.code_kind = NN_CODE_BINARY;
+    ck_assert_int_eq(nn_new(&cfg, NULL, &net, err, sizeof err), 0);
+    ck_assert_int_eq(nn_forward(net, &ok, NN_MODE_TRAIN, NULL), SH_EINVAL);
+    ck_assert_int_eq(nn_encode(net, &ok, NN_MODE_TRAIN, NULL, NULL), SH_EINVAL);
+    ck_assert_int_eq(nn_forward(net, &ok, NN_MODE_INFER, NULL), 0);
+    nn_free(net);
 }
 END_TEST
 
@@ -242,7 +256,9 @@ Suite *nn_net_suite(void)
     tcase_add_test(core, gradcheck_csr_binary_softmax);
     tcase_add_test(core, gradcheck_gaussian_bce);
     tcase_add_test(core, encode_decode_match_forward);
-    tcase_add_test(core, rejects_bad_configs_and_inputs);
     suite_add_tcase(s, core);
+    TCase *limits = tcase_create("limits");
+    tcase_add_test(limits, rejects_bad_configs_and_inputs);
+    suite_add_tcase(s, limits);
     return s;
 }
