@@ -210,6 +210,7 @@ int ae_parse(ae_args *a, int argc, char **argv, const char *task, const char *us
             if (rc == 0 && (k == 0 || k > 1000000))
                 rc = cli_error("ae %s: %s must be in 1..1000000", task, o);
             a->code = (uint32_t)k;
+            a->code_set = 1;
         } else if (strcmp(o, "--act") == 0) {
             if (strcmp(v, "relu") == 0) a->act = SH_ACT_RELU;
             else if (strcmp(v, "tanh") == 0) a->act = SH_ACT_TANH;
@@ -449,6 +450,58 @@ int ae_fit(const ae_args *a, nn_net *net, const nn_data *train, const nn_data *v
     if (rc != 0)
         return cli_error("ae: training failed: %s", err[0] ? err : sh_strerror(rc));
     return 0;
+}
+
+/* Trains a fresh network (or loads -m) for the blade and saves it with -o.
+ * The network is returned in *net. */
+int ae_get_net(const ae_args *a, const ae_data *d, ae_blade blade, nn_loss_kind loss,
+                      const ae_noise *noise, int save, const nn_config *cfg_in, json_t *obj,
+               nn_net **net)
+{
+    char err[AE_ERR_LEN] = "";
+    ae_meta meta = { blade, (uint32_t)d->height, (uint32_t)d->width };
+    int rc;
+    if (a->model_in != NULL) {
+        if ((rc = ae_load_net(a->model_in, &meta, 0, net, err, sizeof(err))) != 0)
+            return cli_error("%s", err);
+        if (ae_require_width(&d->train, (*net)->cfg.input_dim, d->train_name, err,
+                             sizeof(err)) != 0) {
+            nn_free(*net);
+            *net = NULL;
+            return cli_error("%s", err);
+        }
+        json_object_set_new(obj, "model", json_string(a->model_in));
+        return 0;
+    }
+    nn_config cfg;
+    if (cfg_in != NULL)
+        cfg = *cfg_in;
+    else
+        ae_make_config(a, &cfg, (uint32_t)d->train.x.cols, loss);
+    if ((rc = ae_new_net(a, &cfg, net)) != 0)
+        return rc;
+    nn_data tr = ae_view(&d->train);
+    nn_train_summary s;
+    if ((rc = ae_fit(a, *net, &tr, NULL, noise, ae_blade_name(blade), a->epochs, &s)) != 0)
+        goto fail;
+    ae_report_training(a, obj, *net, &s);
+    if (save && a->model_out != NULL) {
+        if ((rc = ae_save_net(*net, &meta, a->model_out, err, sizeof(err))) != 0) {
+            rc = cli_error("%s", err);
+            goto fail;
+        }
+        json_object_set_new(obj, "saved", json_string(a->model_out));
+    }
+    return 0;
+fail:
+    nn_free(*net);
+    *net = NULL;
+    return rc;
+}
+
+void ae_json_real(json_t *obj, const char *key, double v)
+{
+    json_object_set_new(obj, key, isfinite(v) ? json_real(v) : json_null());
 }
 
 void ae_report_training(const ae_args *a, json_t *obj, const nn_net *net,

@@ -26,6 +26,7 @@ typedef struct {
     uint32_t n_hidden;
     int hidden_set;
     uint32_t code;
+    int code_set;
     sh_activation act;
     nn_loss_kind loss;
     int loss_set;
@@ -93,6 +94,17 @@ int ae_fit(const ae_args *a, nn_net *net, const nn_data *train, const nn_data *v
 /* Creates the network for cfg (seeded), printing errors; returns 0 or
  * CLI_EXIT_ERROR. */
 int ae_new_net(const ae_args *a, const nn_config *cfg, nn_net **net);
+
+/* The network of a single-network blade: loaded from -m (checked to be
+ * the blade's and as wide as the data), or built from the options with
+ * default_loss (or cfg when non-NULL), trained on d->train (with noise, may be NULL) and saved
+ * with -o when save is set. Prints errors; returns 0 or CLI_EXIT_ERROR. */
+int ae_get_net(const ae_args *a, const ae_data *d, ae_blade blade, nn_loss_kind default_loss,
+               const ae_noise *noise, int save, const nn_config *cfg_in, json_t *obj,
+               nn_net **net);
+
+/* Sets obj[key] to v, or null when v is not finite. */
+void ae_json_real(json_t *obj, const char *key, double v);
 
 /* Adds the training summary fields to obj (JSON) and prints a line for
  * humans unless a->json. */

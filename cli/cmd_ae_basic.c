@@ -12,55 +12,9 @@
 #include "cli.h"
 #include "cmd_ae.h"
 #include "evalstats.h"
+#include "png_write.h"
 #include "sh_error.h"
 
-/* Trains a fresh network (or loads -m) for the blade and saves it with -o.
- * The network is returned in *net. */
-static int get_net(const ae_args *a, const ae_data *d, ae_blade blade, nn_loss_kind loss,
-                   const ae_noise *noise, int save, json_t *obj, nn_net **net)
-{
-    char err[AE_ERR_LEN] = "";
-    ae_meta meta = { blade, (uint32_t)d->height, (uint32_t)d->width };
-    int rc;
-    if (a->model_in != NULL) {
-        if ((rc = ae_load_net(a->model_in, &meta, 0, net, err, sizeof(err))) != 0)
-            return cli_error("%s", err);
-        if (ae_require_width(&d->train, (*net)->cfg.input_dim, d->train_name, err,
-                             sizeof(err)) != 0) {
-            nn_free(*net);
-            *net = NULL;
-            return cli_error("%s", err);
-        }
-        json_object_set_new(obj, "model", json_string(a->model_in));
-        return 0;
-    }
-    nn_config cfg;
-    ae_make_config(a, &cfg, (uint32_t)d->train.x.cols, loss);
-    if ((rc = ae_new_net(a, &cfg, net)) != 0)
-        return rc;
-    nn_data tr = ae_view(&d->train);
-    nn_train_summary s;
-    if ((rc = ae_fit(a, *net, &tr, NULL, noise, ae_blade_name(blade), a->epochs, &s)) != 0)
-        goto fail;
-    ae_report_training(a, obj, *net, &s);
-    if (save && a->model_out != NULL) {
-        if ((rc = ae_save_net(*net, &meta, a->model_out, err, sizeof(err))) != 0) {
-            rc = cli_error("%s", err);
-            goto fail;
-        }
-        json_object_set_new(obj, "saved", json_string(a->model_out));
-    }
-    return 0;
-fail:
-    nn_free(*net);
-    *net = NULL;
-    return rc;
-}
-
-static void set_real(json_t *obj, const char *key, double v)
-{
-    json_object_set_new(obj, key, isfinite(v) ? json_real(v) : json_null());
-}
 
 /* ---- reduce ------------------------------------------------------------------ */
 
@@ -69,7 +23,8 @@ static const char reduce_usage[] =
     "accuracy of its embedding beside PCA at the same dimension.\n"
     "  --code K              embedding dimension (32)\n"
     "  --out FILE.tsv        write the test embedding (id, then K values)\n"
-    "  --plot FILE.png       2-D embedding coloured by label (needs --code 2)\n"
+    "  --plot FILE.png       test embedding coloured by label (its first two\n"
+    "                        coordinates: use --code 2 for a true 2-D map)\n"
     "  --knn K  --knn-rows N neighbours (5), test rows scored (2000; 0 = all)\n"
     "  --raw-knn             also k-NN on the raw features\n";
 
@@ -88,7 +43,7 @@ int cmd_ae_reduce(int argc, char **argv)
         return rc;
     obj = json_object();
     json_object_set_new(obj, "task", json_string("reduce"));
-    if ((rc = get_net(&a, &d, AE_BLADE_REDUCE, NN_LOSS_MSE, NULL, 1, obj, &net)) != 0)
+    if ((rc = ae_get_net(&a, &d, AE_BLADE_REDUCE, NN_LOSS_MSE, NULL, 1, NULL, obj, &net)) != 0)
         goto done;
     ae_reduce_opts o;
     ae_reduce_defaults(&o);
@@ -114,19 +69,27 @@ int cmd_ae_reduce(int argc, char **argv)
         }
     }
     if (a.png1 != NULL) {
-        rc = cli_error("ae reduce: --plot is not available in this build yet");
-        goto done;
+        if (K < 2) {
+            rc = cli_error("ae reduce: --plot needs --code 2 or more");
+            goto done;
+        }
+        sh_mat m = { d.test.x.rows, K, codes };
+        if ((rc = png_write_scatter(a.png1, &m, d.test.labels, 800, 800, err, sizeof(err))) != 0) {
+            rc = cli_error("%s", err);
+            goto done;
+        }
+        json_object_set_new(obj, "plot", json_string(a.png1));
     }
     json_object_set_new(obj, "dim", json_integer((json_int_t)K));
     json_object_set_new(obj, "train_rows", json_integer((json_int_t)d.train.x.rows));
     json_object_set_new(obj, "test_rows", json_integer((json_int_t)d.test.x.rows));
-    set_real(obj, "ae_mse", r.ae_mse);
-    set_real(obj, "pca_mse", r.pca_mse);
-    set_real(obj, "ae_psnr", r.ae_psnr);
-    set_real(obj, "pca_psnr", r.pca_psnr);
-    set_real(obj, "ae_knn", r.ae_knn);
-    set_real(obj, "pca_knn", r.pca_knn);
-    set_real(obj, "raw_knn", r.raw_knn);
+    ae_json_real(obj, "ae_mse", r.ae_mse);
+    ae_json_real(obj, "pca_mse", r.pca_mse);
+    ae_json_real(obj, "ae_psnr", r.ae_psnr);
+    ae_json_real(obj, "pca_psnr", r.pca_psnr);
+    ae_json_real(obj, "ae_knn", r.ae_knn);
+    ae_json_real(obj, "pca_knn", r.pca_knn);
+    ae_json_real(obj, "raw_knn", r.raw_knn);
     json_object_set_new(obj, "knn_k", json_integer((json_int_t)r.knn_k));
     json_object_set_new(obj, "knn_rows", json_integer((json_int_t)r.knn_rows));
     if (a.json) {
@@ -161,11 +124,32 @@ static const char denoise_usage[] =
     "  --level F             sigma, or the corrupted share (0.5 gaussian, 0.3 otherwise)\n"
     "  --grid FILE.png       noisy / denoised / clean rows of test images\n";
 
+/* --grid: noisy, denoised and clean rows of the first test images. */
+static int denoise_grid(const ae_args *a, const ae_data *d, const float *noisy,
+                        const float *denoised)
+{
+    char err[AE_ERR_LEN] = "";
+    size_t D = d->test.x.cols, cols = d->test.x.rows < 10 ? d->test.x.rows : 10;
+    if (d->height == 0)
+        return cli_error("ae denoise: --grid needs image data (IDX)");
+    float *tiles = malloc(3 * cols * D * sizeof(float));
+    if (tiles == NULL)
+        return cli_error("ae denoise: out of memory");
+    memcpy(tiles, noisy, cols * D * sizeof(float));
+    memcpy(tiles + cols * D, denoised, cols * D * sizeof(float));
+    memcpy(tiles + 2 * cols * D, d->test.x.data, cols * D * sizeof(float));
+    int rc = png_write_grid(a->png1, tiles, 3 * cols, d->height, d->width, 3, cols, err,
+                            sizeof(err));
+    free(tiles);
+    return rc != 0 ? cli_error("%s", err) : 0;
+}
+
 int cmd_ae_denoise(int argc, char **argv)
 {
     ae_args a;
     ae_data d;
     nn_net *net = NULL;
+    float *noisy = NULL, *denoised = NULL;
     json_t *obj = NULL;
     int rc = ae_parse(&a, argc, argv, "denoise", denoise_usage);
     if (rc != 0)
@@ -184,23 +168,28 @@ int cmd_ae_denoise(int argc, char **argv)
     json_object_set_new(obj, "task", json_string("denoise"));
     json_object_set_new(obj, "noise", json_string(ae_noise_name(a.noise.kind)));
     json_object_set_new(obj, "level", json_real(a.noise.level));
-    if ((rc = get_net(&a, &d, AE_BLADE_DENOISE, NN_LOSS_BCE, &a.noise, 1, obj, &net)) != 0)
+    if ((rc = ae_get_net(&a, &d, AE_BLADE_DENOISE, NN_LOSS_BCE, &a.noise, 1, NULL, obj, &net)) != 0)
         goto done;
     ae_denoise_report r;
     nn_data te = ae_view(&d.test);
-    if ((rc = ae_denoise_eval(net, &te, &a.noise, a.seed + 7, NULL, NULL, &r)) != 0) {
+    size_t n = d.test.x.rows * d.test.x.cols;
+    noisy = malloc(n * sizeof(float));
+    denoised = malloc(n * sizeof(float));
+    if (noisy == NULL || denoised == NULL) {
+        rc = cli_error("ae denoise: out of memory");
+        goto done;
+    }
+    if ((rc = ae_denoise_eval(net, &te, &a.noise, a.seed + 7, noisy, denoised, &r)) != 0) {
         rc = cli_error("ae denoise: evaluation failed: %s", sh_strerror(rc));
         goto done;
     }
-    if (a.png1 != NULL) {
-        rc = cli_error("ae denoise: --grid is not available in this build yet");
+    if (a.png1 != NULL && (rc = denoise_grid(&a, &d, noisy, denoised)) != 0)
         goto done;
-    }
     json_object_set_new(obj, "test_rows", json_integer((json_int_t)r.rows));
-    set_real(obj, "mse_noisy", r.mse_noisy);
-    set_real(obj, "mse_denoised", r.mse_denoised);
-    set_real(obj, "psnr_noisy", r.psnr_noisy);
-    set_real(obj, "psnr_denoised", r.psnr_denoised);
+    ae_json_real(obj, "mse_noisy", r.mse_noisy);
+    ae_json_real(obj, "mse_denoised", r.mse_denoised);
+    ae_json_real(obj, "psnr_noisy", r.psnr_noisy);
+    ae_json_real(obj, "psnr_denoised", r.psnr_denoised);
     if (a.json) {
         ae_print_json(obj);
         obj = NULL;
@@ -213,6 +202,8 @@ int cmd_ae_denoise(int argc, char **argv)
     rc = 0;
 done:
     json_decref(obj);
+    free(noisy);
+    free(denoised);
     nn_free(net);
     ae_data_free(&d);
     return rc;
@@ -274,7 +265,7 @@ static int anomaly_one(const ae_args *a, const ae_data *d, int c, const ae_thres
     }
     ae_data nd = *d;
     nd.train = normal;
-    if ((rc = get_net(a, &nd, AE_BLADE_ANOMALY, NN_LOSS_MSE, NULL, 0, obj, &net)) != 0)
+    if ((rc = ae_get_net(a, &nd, AE_BLADE_ANOMALY, NN_LOSS_MSE, NULL, 0, NULL, obj, &net)) != 0)
         goto done;
     scores = malloc(n_te * sizeof(float));
     train_scores = malloc(n_tr * sizeof(float));
