@@ -359,6 +359,16 @@ fail:
     return rc;
 }
 
+int ae_data_in_unit(const ae_data *d)
+{
+    const sh_mat *m[2] = { &d->train.x, &d->test.x };
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < m[k]->rows * m[k]->cols; i++)
+            if (!(m[k]->data[i] >= 0.0f && m[k]->data[i] <= 1.0f))
+                return 0;
+    return 1;
+}
+
 void ae_data_free(ae_data *d)
 {
     if (d == NULL)

@@ -80,6 +80,10 @@ int ae_parse(ae_args *a, int argc, char **argv, const char *task, const char *us
 int ae_load_data(const ae_args *a, ae_data *d, int need_labels, const char *blade);
 void ae_data_free(ae_data *d);
 
+/* 1 if every training and test value is in [0, 1] (grey levels): the
+ * blades then default to a sigmoid output with binary cross-entropy. */
+int ae_data_in_unit(const ae_data *d);
+
 /* Fills cfg from the options for input width D: hidden layers, code,
  * activation, loss (default_loss unless --loss), regularisers,
  * max_batch. */

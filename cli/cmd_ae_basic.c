@@ -218,6 +218,7 @@ static const char anomaly_usage[] =
     "  --all-classes         each class in turn as normal; mean AUROC over them\n"
     "                        (without labels: every training row is normal)\n"
     "  --fpr F | --percentile Q   threshold rule (default --fpr 0.05)\n"
+    "  (data in [0, 1] train with --loss bce by default; the score is the MSE)\n"
     "  --score FILE -m MODEL score FILE's rows with a saved detector; writes TSV\n"
     "                        (id, score, flag) to --out or stdout\n";
 
@@ -265,7 +266,9 @@ static int anomaly_one(const ae_args *a, const ae_data *d, int c, const ae_thres
     }
     ae_data nd = *d;
     nd.train = normal;
-    if ((rc = ae_get_net(a, &nd, AE_BLADE_ANOMALY, NN_LOSS_MSE, NULL, 0, NULL, obj, &net)) != 0)
+    if ((rc = ae_get_net(a, &nd, AE_BLADE_ANOMALY,
+                          ae_data_in_unit(d) ? NN_LOSS_BCE : NN_LOSS_MSE, NULL, 0, NULL, obj,
+                          &net)) != 0)
         goto done;
     scores = malloc(n_te * sizeof(float));
     train_scores = malloc(n_tr * sizeof(float));
@@ -410,7 +413,8 @@ int cmd_ae_anomaly(int argc, char **argv)
                        d.train.n_classes - 1);
         goto done;
     }
-    size_t first = a.all_classes ? 0 : (size_t)(a.normal_class >= 0 ? a.normal_class : -1);
+    /* the normal classes to run: all, one, or (unlabelled) every row normal */
+    size_t first = a.all_classes ? 0 : (size_t)(a.normal_class >= 0 ? a.normal_class : 0);
     size_t last = a.all_classes ? d.train.n_classes : first + 1;
     json_t *per = json_array();
     json_object_set_new(obj, "classes", per);
@@ -418,7 +422,7 @@ int cmd_ae_anomaly(int argc, char **argv)
     size_t runs = 0;
     if (!a.json && labelled)
         printf("normal  AUROC  (PCA)   precision recall  FPR     threshold\n");
-    for (size_t c = first; c != last; c++) {
+    for (size_t c = first; c < last; c++) {
         anomaly_run run;
         memset(&run, 0, sizeof(run));
         int cls = labelled ? (int)c : -1;

@@ -36,7 +36,7 @@ int ae_reduce_compare(nn_net *net, const sh_dataset *train, const sh_dataset *te
     size_t n_tr = train->x.rows, n_te = test->x.rows;
     float *tr_ae = NULL, *te_ae = NULL, *tr_pca = NULL, *te_pca = NULL, *recon = NULL;
     sh_pca pca = { 0 };
-    int rc;
+    int rc, pca_failed = 0;
     if (train->x.cols != D || test->x.cols != D || n_te == 0)
         return sh_fail(err, err_len, SH_EINVAL, "reduce: data width differs from the model's %zu",
                        D);
@@ -60,6 +60,7 @@ int ae_reduce_compare(nn_net *net, const sh_dataset *train, const sh_dataset *te
     if ((rc = pca_fit(&pca, train->x.data, n_tr, D, K)) != 0) {
         sh_fail(err, err_len, rc, "reduce: PCA with %zu components failed: %s", K,
                 sh_strerror(rc));
+        pca_failed = 1;
         goto fail;
     }
     if ((rc = pca_reconstruction_mse(&pca, test->x.data, n_te, &r->pca_mse)) != 0)
@@ -86,9 +87,7 @@ int ae_reduce_compare(nn_net *net, const sh_dataset *train, const sh_dataset *te
             test_codes[i] = te_ae[i];
     rc = 0;
 fail:
-    if (rc == SH_ENOMEM)
-        sh_fail(err, err_len, rc, "reduce: out of memory");
-    else if (rc != 0 && err != NULL && err[0] == '\0')
+    if (rc != 0 && !pca_failed)
         sh_fail(err, err_len, rc, "reduce: %s", sh_strerror(rc));
     free(tr_ae);
     free(te_ae);
