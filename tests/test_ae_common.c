@@ -356,6 +356,118 @@ START_TEST(cli_runs_and_reuses_models)
 }
 END_TEST
 
+/* Plain (uncompressed) IDX files: N images of side x side grey bars and
+ * their labels (bar orientation and position class: 0..3). */
+static void write_idx(const char *images, const char *labels, size_t N, size_t side)
+{
+    unsigned char hdr[16] = { 0, 0, 8, 3 }, lhdr[8] = { 0, 0, 8, 1 };
+    for (int k = 0; k < 4; k++) {
+        hdr[4 + k] = lhdr[4 + k] = (unsigned char)(N >> (24 - 8 * k));
+        hdr[8 + k] = hdr[12 + k] = (unsigned char)(side >> (24 - 8 * k));
+    }
+    unsigned char *px = malloc(N * side * side), *lab = malloc(N);
+    ck_assert(px != NULL && lab != NULL);
+    sh_rng rng;
+    rng_seed(&rng, 3);
+    for (size_t i = 0; i < N; i++) {
+        int c = (int)(i % 4);
+        lab[i] = (unsigned char)c;
+        for (size_t p = 0; p < side * side; p++)
+            px[i * side * side + p] = (unsigned char)rng_below(&rng, 40);
+        size_t at = (size_t)(c % 2) * side / 2 + rng_below(&rng, side / 2);
+        for (size_t t = 0; t < side; t++)
+            px[i * side * side + (c < 2 ? t * side + at : at * side + t)] = 230;
+    }
+    FILE *f = fopen(images, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(hdr, 1, 16, f), 16);
+    ck_assert_uint_eq(fwrite(px, 1, N * side * side, f), N * side * side);
+    ck_assert_int_eq(fclose(f), 0);
+    f = fopen(labels, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(lhdr, 1, 8, f), 8);
+    ck_assert_uint_eq(fwrite(lab, 1, N, f), N);
+    ck_assert_int_eq(fclose(f), 0);
+    free(px);
+    free(lab);
+}
+
+/* Width and height from a PNG's IHDR; 0 when the file is not a PNG. */
+static int png_size(const char *path, unsigned *w, unsigned *h)
+{
+    unsigned char b[24];
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return 0;
+    size_t n = fread(b, 1, sizeof(b), f);
+    fclose(f);
+    if (n < 24 || memcmp(b, "\x89PNG\r\n\x1a\n", 8) != 0 || memcmp(b + 12, "IHDR", 4) != 0)
+        return 0;
+    *w = (unsigned)b[16] << 24 | (unsigned)b[17] << 16 | (unsigned)b[18] << 8 | b[19];
+    *h = (unsigned)b[20] << 24 | (unsigned)b[21] << 16 | (unsigned)b[22] << 8 | b[23];
+    return 1;
+}
+
+START_TEST(cli_every_blade_on_tiny_images)
+{
+    make_tmpdir();
+    char img[256], lab[256], png[256], png2[256], model[256], args[2048], out[8192], err[2048];
+    path_in(img, sizeof(img), "img-idx3-ubyte");
+    path_in(lab, sizeof(lab), "lab-idx1-ubyte");
+    path_in(png, sizeof(png), "a.png");
+    path_in(png2, sizeof(png2), "b.png");
+    path_in(model, sizeof(model), "m.model");
+    write_idx(img, lab, 120, 8);
+    char data[700];
+    snprintf(data, sizeof(data),
+             "--train '%s' --train-labels '%s' --hidden 16 --code 4 --epochs 2 --batch 16 "
+             "--threads 1 --no-progress",
+             img, lab);
+    unsigned w = 0, h = 0;
+
+    snprintf(args, sizeof(args), "ae denoise %s --noise saltpepper --level 0.2 --grid '%s' --json",
+             data, png);
+    ck_assert_msg(run(args, out, sizeof(out), err, sizeof(err)) == 0, "%s", err);
+    ck_assert_msg(strstr(out, "\"psnr_denoised\":") != NULL, "%s", out);
+    ck_assert(png_size(png, &w, &h));
+    ck_assert_uint_eq(w, 10 * 8 + 9); /* 10 test images a row, 1-pixel separators */
+    ck_assert_uint_eq(h, 3 * 8 + 2);  /* noisy, denoised, clean */
+
+    snprintf(args, sizeof(args), "ae generate %s --samples '%s' --interp '%s' -o '%s'", data, png,
+             png2, model);
+    ck_assert_msg(run(args, out, sizeof(out), err, sizeof(err)) == 0, "%s", err);
+    ck_assert_msg(strstr(out, "ELBO") != NULL, "%s", out);
+    ck_assert(png_size(png, &w, &h) && w == 8 * 8 + 7 && h == 8 * 8 + 7);
+    ck_assert(png_size(png2, &w, &h) && w == 10 * 8 + 9);
+    snprintf(args, sizeof(args), "ae generate %s -m '%s' --json", data, model);
+    ck_assert_msg(run(args, out, sizeof(out), err, sizeof(err)) == 0, "%s", err);
+    ck_assert_msg(strstr(out, "\"test_elbo_nats\":-") != NULL, "%s", out);
+
+    snprintf(args, sizeof(args), "ae cluster %s --k 4 --dec-epochs 2 --json -o '%s'", data, model);
+    ck_assert_msg(run(args, out, sizeof(out), err, sizeof(err)) == 0, "%s", err);
+    ck_assert_msg(strstr(out, "\"dec_acc\":") && strstr(out, "\"kmeans_raw_nmi\":"), "%s", out);
+    snprintf(args, sizeof(args), "ae cluster %s -m '%s'", data, model);
+    ck_assert_msg(run(args, out, sizeof(out), err, sizeof(err)) == 0, "%s", err);
+
+    snprintf(args, sizeof(args), "ae classify %s --json -o '%s'", data, model);
+    ck_assert_msg(run(args, out, sizeof(out), err, sizeof(err)) == 0, "%s", err);
+    ck_assert_msg(strstr(out, "\"stacked_accuracy\":") != NULL, "%s", out);
+    snprintf(args, sizeof(args), "ae classify %s -m '%s' --json", data, model);
+    ck_assert_msg(run(args, out, sizeof(out), err, sizeof(err)) == 0, "%s", err);
+    snprintf(args, sizeof(args), "ae classify %s --overcomplete --code 80 --sparsity 0.1", data);
+    ck_assert_msg(run(args, out, sizeof(out), err, sizeof(err)) == 0, "%s", err);
+    ck_assert_msg(strstr(out, "overcomplete AE features (80)") != NULL, "%s", out);
+
+    snprintf(args, sizeof(args), "ae reduce %s --code 2 --plot '%s'", data, png);
+    ck_assert_msg(run(args, out, sizeof(out), err, sizeof(err)) == 0, "%s", err);
+    ck_assert(png_size(png, &w, &h) && w == 800 && h == 800);
+    snprintf(args, sizeof(args), "ae anomaly %s --all-classes --json", data);
+    ck_assert_msg(run(args, out, sizeof(out), err, sizeof(err)) == 0, "%s", err);
+    ck_assert_msg(strstr(out, "\"mean_auroc\":") != NULL, "%s", out);
+    remove_tmpdir();
+}
+END_TEST
+
 Suite *ae_common_suite(void)
 {
     Suite *s = suite_create("ae_common");
@@ -373,6 +485,7 @@ Suite *ae_common_suite(void)
     tcase_set_timeout(cli, 60);
     tcase_add_test(cli, cli_bad_input);
     tcase_add_test(cli, cli_runs_and_reuses_models);
+    tcase_add_test(cli, cli_every_blade_on_tiny_images);
     suite_add_tcase(s, cli);
     return s;
 }
