@@ -1,0 +1,720 @@
+/* text_email.c — the mail filter: headers, MIME parts, transfer
+ * encodings, HTML.
+ *
+ * Small state machines in a row, each fed one byte at a time:
+ * header / body-line framing (mail_byte, body_byte) -> transfer decoding
+ * (decode_byte: quoted-printable or base64, or nothing in a skipped part) ->
+ * HTML stripping (html_byte) -> an output buffer flushed to the caller's
+ * emit function at UTF-8 character boundaries.
+ */
+#include "text_email.h"
+#include "sh_error.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { S_HDR_START, S_HDR_NAME, S_HDR_VALUE, S_BODY };
+enum { K_OTHER, K_SUBJECT, K_CTE, K_CT };
+enum { H_TEXT, H_LT, H_TAG_NAME, H_TAG, H_COMMENT, H_SKIP, H_ENTITY };
+
+#define MAIL_SCAN_LIMIT 65536
+
+static int lower(int c)
+{
+    return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+
+static int is_alpha(int c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int hex_value(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = lower(c);
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* Case-insensitive equality of a counted name with a lowercase literal. */
+static int name_is(const char *name, size_t len, const char *lit)
+{
+    if (strlen(lit) != len)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (lower((unsigned char)name[i]) != lit[i])
+            return 0;
+    return 1;
+}
+
+/* Does the lowercase haystack contain needle? */
+static int contains(const char *hay, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(hay + i, needle, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* ---- looks like a mail? ------------------------------------------------ */
+
+static int header_name_char(int c)
+{
+    return c > ' ' && c < 127 && c != ':';
+}
+
+static int usual_mail_header(const char *name, size_t len)
+{
+    static const char *const names[] = {
+        "from", "to", "cc", "subject", "date", "received", "message-id",
+        "return-path", "delivered-to", "reply-to", "sender", "mime-version",
+        "content-type", "content-transfer-encoding", "in-reply-to",
+        "references", "x-mailer",
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (name_is(name, len, names[i]))
+            return 1;
+    return 0;
+}
+
+int text_email_looks_like_mail(const char *text, size_t len)
+{
+    size_t limit = len < MAIL_SCAN_LIMIT ? len : MAIL_SCAN_LIMIT;
+    size_t pos = 0;
+    int headers = 0, usual = 0, first = 1;
+    while (pos < limit) {
+        const char *line = text + pos;
+        const char *nl = memchr(line, '\n', limit - pos);
+        if (nl == NULL && limit < len)
+            return 0; /* header block longer than we are willing to scan */
+        size_t line_len = nl ? (size_t)(nl - line) : limit - pos;
+        if (line_len > 0 && line[line_len - 1] == '\r')
+            line_len--;
+        if (line_len == 0)
+            break; /* the blank line that ends the headers */
+        if (first && line_len >= 5 && memcmp(line, "From ", 5) == 0) {
+            /* mbox separator */
+        } else if (line[0] == ' ' || line[0] == '\t') {
+            if (headers == 0)
+                return 0;
+        } else {
+            size_t n = 0;
+            while (n < line_len && header_name_char((unsigned char)line[n]))
+                n++;
+            if (n == 0 || n >= line_len || line[n] != ':')
+                return 0;
+            headers++;
+            usual |= usual_mail_header(line, n);
+        }
+        first = 0;
+        if (nl == NULL)
+            break;
+        pos += (size_t)(nl - line) + 1;
+    }
+    return headers > 0 && usual;
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+/* Emits the buffered bytes, keeping back an incomplete UTF-8 sequence at
+ * the end unless final. */
+static void flush(text_email_filter *f, int final)
+{
+    if (f->status != 0 || f->out_len == 0)
+        return;
+    size_t keep = 0;
+    if (!final) {
+        /* Walk back over at most 3 continuation bytes to a lead byte. */
+        size_t i = f->out_len;
+        size_t back = 0;
+        while (i > 0 && back < 4) {
+            unsigned char c = (unsigned char)f->out[i - 1];
+            back++;
+            i--;
+            if ((c & 0xC0) != 0x80) {
+                size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+                if (need > back)
+                    keep = back;
+                break;
+            }
+        }
+    }
+    size_t n = f->out_len - keep;
+    if (n > 0)
+        f->status = f->emit(f->sink, f->out, n);
+    memmove(f->out, f->out + n, keep);
+    f->out_len = keep;
+}
+
+static void out_byte(text_email_filter *f, char c)
+{
+    if (f->out_len == sizeof(f->out))
+        flush(f, 0);
+    f->out[f->out_len++] = c;
+}
+
+static void out_bytes(text_email_filter *f, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out_byte(f, s[i]);
+}
+
+static void out_codepoint(text_email_filter *f, uint32_t cp)
+{
+    char b[4];
+    size_t n;
+    if (cp < 0x80) {
+        b[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        b[0] = (char)(0xC0 | (cp >> 6));
+        b[1] = (char)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        b[0] = (char)(0xE0 | (cp >> 12));
+        b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        b[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        b[0] = (char)(0xF0 | (cp >> 18));
+        b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        b[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    out_bytes(f, b, n);
+}
+
+/* ---- HTML ---------------------------------------------------------------- */
+
+static void html_byte(text_email_filter *f, int c);
+
+/* Decodes the entity in f->entity (without '&' and ';'); 0 if unknown. */
+static int decode_entity(text_email_filter *f)
+{
+    static const struct { const char *name; uint32_t cp; } named[] = {
+        { "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' },
+        { "apos", '\'' }, { "nbsp", ' ' },
+    };
+    const char *e = f->entity;
+    size_t n = f->entity_len;
+    for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
+        if (name_is(e, n, named[i].name)) {
+            out_codepoint(f, named[i].cp);
+            return 1;
+        }
+    }
+    if (n < 2 || e[0] != '#')
+        return 0;
+    uint32_t cp = 0;
+    int hex = lower((unsigned char)e[1]) == 'x';
+    size_t start = hex ? 2 : 1;
+    if (start >= n)
+        return 0;
+    for (size_t i = start; i < n; i++) {
+        int v = hex ? hex_value((unsigned char)e[i])
+                    : (e[i] >= '0' && e[i] <= '9' ? e[i] - '0' : -1);
+        if (v < 0)
+            return 0;
+        cp = cp * (hex ? 16u : 10u) + (uint32_t)v;
+        if (cp > 0x10FFFF)
+            return 0;
+    }
+    if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    out_codepoint(f, cp);
+    return 1;
+}
+
+static void end_tag(text_email_filter *f)
+{
+    out_byte(f, ' ');
+    f->html_state = H_TEXT;
+    if (name_is(f->tag, f->tag_len, "script")) {
+        f->skip_pattern = "</script";
+        f->html_state = H_SKIP;
+    } else if (name_is(f->tag, f->tag_len, "style")) {
+        f->skip_pattern = "</style";
+        f->html_state = H_SKIP;
+    }
+    f->skip_match = 0;
+}
+
+static void html_byte(text_email_filter *f, int c)
+{
+    switch (f->html_state) {
+    case H_TEXT:
+        if (c == '<')
+            f->html_state = H_LT;
+        else if (c == '&') {
+            f->entity_len = 0;
+            f->html_state = H_ENTITY;
+        } else
+            out_byte(f, (char)c);
+        return;
+    case H_LT:
+        if (is_alpha(c) || c == '/' || c == '!' || c == '?') {
+            f->tag[0] = (char)lower(c);
+            f->tag_len = 1;
+            f->html_state = H_TAG_NAME;
+        } else {
+            out_byte(f, '<');
+            f->html_state = H_TEXT;
+            html_byte(f, c);
+        }
+        return;
+    case H_TAG_NAME:
+        if (c == '>') {
+            end_tag(f);
+        } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '/') {
+            f->html_state = H_TAG;
+        } else if (f->tag_len < sizeof(f->tag)) {
+            f->tag[f->tag_len++] = (char)lower(c);
+            if (f->tag_len == 3 && memcmp(f->tag, "!--", 3) == 0) {
+                f->comment_dashes = 0;
+                f->html_state = H_COMMENT;
+            }
+        }
+        return;
+    case H_TAG:
+        if (c == '>')
+            end_tag(f);
+        return;
+    case H_COMMENT:
+        if (c == '>' && f->comment_dashes >= 2) {
+            out_byte(f, ' ');
+            f->html_state = H_TEXT;
+        } else
+            f->comment_dashes = c == '-' ? f->comment_dashes + 1 : 0;
+        return;
+    case H_SKIP:
+        if (lower(c) == f->skip_pattern[f->skip_match]) {
+            if (f->skip_pattern[++f->skip_match] == '\0') {
+                f->tag_len = 0; /* the closing tag ends the skip */
+                f->html_state = H_TAG;
+            }
+        } else
+            f->skip_match = c == '<' ? 1 : 0;
+        return;
+    case H_ENTITY:
+        if (c == ';') {
+            f->html_state = H_TEXT;
+            if (!decode_entity(f)) {
+                out_byte(f, '&');
+                out_bytes(f, f->entity, f->entity_len);
+                out_byte(f, ';');
+            }
+        } else if ((is_alpha(c) || (c >= '0' && c <= '9') || c == '#') &&
+                   f->entity_len < sizeof(f->entity)) {
+            f->entity[f->entity_len++] = (char)c;
+        } else {
+            out_byte(f, '&');
+            out_bytes(f, f->entity, f->entity_len);
+            f->html_state = H_TEXT;
+            html_byte(f, c);
+        }
+        return;
+    }
+}
+
+/* ---- transfer decoding: quoted-printable, base64 ---------------------------- */
+
+enum { QP_TEXT, QP_EQUALS, QP_HEX, QP_CR };
+
+static int base64_value(int c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Base64: four sextets give three bytes; "=" padding flushes a partial
+ * group; anything outside the alphabet (line breaks) is ignored. */
+static void base64_byte(text_email_filter *f, int c)
+{
+    if (c == '=') {
+        if (f->b64_count == 2)
+            html_byte(f, (int)((f->b64_acc >> 4) & 0xFF));
+        else if (f->b64_count == 3) {
+            html_byte(f, (int)((f->b64_acc >> 10) & 0xFF));
+            html_byte(f, (int)((f->b64_acc >> 2) & 0xFF));
+        }
+        f->b64_count = 0;
+        f->b64_acc = 0;
+        return;
+    }
+    int v = base64_value(c);
+    if (v < 0)
+        return;
+    f->b64_acc = (f->b64_acc << 6) | (unsigned long)v;
+    if (++f->b64_count == 4) {
+        html_byte(f, (int)((f->b64_acc >> 16) & 0xFF));
+        html_byte(f, (int)((f->b64_acc >> 8) & 0xFF));
+        html_byte(f, (int)(f->b64_acc & 0xFF));
+        f->b64_count = 0;
+        f->b64_acc = 0;
+    }
+}
+
+static void decode_byte(text_email_filter *f, int c)
+{
+    if (f->skip_part)
+        return;
+    if (f->base64) {
+        base64_byte(f, c);
+        return;
+    }
+    if (!f->qp) {
+        html_byte(f, c);
+        return;
+    }
+    switch (f->qp_state) {
+    case QP_TEXT:
+        if (c == '=')
+            f->qp_state = QP_EQUALS;
+        else
+            html_byte(f, c);
+        return;
+    case QP_EQUALS:
+        f->qp_state = QP_TEXT;
+        if (c == '\n')
+            return; /* soft line break */
+        if (c == '\r') {
+            f->qp_state = QP_CR;
+        } else if (hex_value(c) >= 0) {
+            f->qp_hex = (char)c;
+            f->qp_state = QP_HEX;
+        } else {
+            html_byte(f, '=');
+            decode_byte(f, c);
+        }
+        return;
+    case QP_HEX:
+        f->qp_state = QP_TEXT;
+        if (hex_value(c) >= 0) {
+            html_byte(f, hex_value((unsigned char)f->qp_hex) * 16 + hex_value(c));
+        } else {
+            html_byte(f, '=');
+            html_byte(f, (unsigned char)f->qp_hex);
+            decode_byte(f, c);
+        }
+        return;
+    case QP_CR:
+        f->qp_state = QP_TEXT;
+        if (c != '\n')
+            decode_byte(f, c);
+        return;
+    }
+}
+
+/* ---- headers and body framing ------------------------------------------ */
+
+/* Applies a Content-Transfer-Encoding or Content-Type value just read
+ * (lowercase in f->value). */
+static void apply_content_header(text_email_filter *f)
+{
+    if (f->header_kind == K_CTE) {
+        f->qp = contains(f->value, f->value_len, "quoted-printable");
+        f->base64 = contains(f->value, f->value_len, "base64");
+        f->qp_state = 0;
+        f->b64_count = 0;
+        f->b64_acc = 0;
+    } else if (f->header_kind == K_CT) {
+        size_t i = 0;
+        while (i < f->value_len && (f->value[i] == ' ' || f->value[i] == '\t'))
+            i++;
+        const char *v = f->value + i;
+        size_t n = f->value_len - i;
+        f->skip_part = !((n >= 5 && memcmp(v, "text/", 5) == 0) ||
+                         (n >= 10 && memcmp(v, "multipart/", 10) == 0) ||
+                         (n >= 8 && memcmp(v, "message/", 8) == 0));
+    }
+}
+
+static void end_header_line(text_email_filter *f)
+{
+    apply_content_header(f);
+    if (f->header_kind == K_SUBJECT)
+        out_byte(f, ' ');
+}
+
+/* A MIME boundary: the next part starts plain and visible. */
+static void new_part(text_email_filter *f)
+{
+    f->qp = 0;
+    f->base64 = 0;
+    f->skip_part = 0;
+    f->qp_state = 0;
+    f->b64_count = 0;
+    f->b64_acc = 0;
+}
+
+static void start_body_line(text_email_filter *f)
+{
+    f->body_line_start = 1;
+    f->prefix_len = 0;
+}
+
+/* Sends the held start of a line on as ordinary text. */
+static void release_prefix(text_email_filter *f)
+{
+    f->body_line_start = 0;
+    f->after_part_header = 0;
+    for (size_t i = 0; i < f->prefix_len; i++)
+        decode_byte(f, (unsigned char)f->prefix[i]);
+    f->prefix_len = 0;
+}
+
+static int is_boundary_prefix(const text_email_filter *f)
+{
+    if (f->prefix_len < 2 || f->prefix[0] != '-' || f->prefix[1] != '-')
+        return 0;
+    for (size_t i = 2; i < f->prefix_len; i++)
+        if (f->prefix[i] == ' ' || f->prefix[i] == '\t')
+            return 0;
+    return 1;
+}
+
+/* Could the held bytes still become "content-..."? */
+static int is_part_header_prefix(const text_email_filter *f)
+{
+    static const char part_prefix[] = "content-";
+    for (size_t i = 0; i < f->prefix_len; i++)
+        if (i >= sizeof(part_prefix) - 1 || lower((unsigned char)f->prefix[i]) != part_prefix[i])
+            return 0;
+    return 1;
+}
+
+static void begin_part_header(text_email_filter *f, int collect_name)
+{
+    f->part_header = 1;
+    f->body_line_start = 0;
+    f->prefix_len = 0;
+    f->header_kind = K_OTHER;
+    f->name_len = collect_name ? 0 : sizeof(f->name);
+}
+
+/* The first bytes of a body line are held until the line is known to be
+ * text, a MIME part header (or its continuation) or a boundary. */
+static void body_line_start_byte(text_email_filter *f, int c)
+{
+    if (c == '\n' || c == '\r') {
+        if (c == '\r' && f->prefix_len < sizeof(f->prefix)) {
+            f->prefix[f->prefix_len++] = (char)c;
+            return;
+        }
+        if (c == '\n' && is_boundary_prefix(f)) {
+            f->after_part_header = 0;
+            new_part(f);
+            start_body_line(f); /* boundary line dropped */
+            return;
+        }
+        release_prefix(f);
+        decode_byte(f, c);
+        if (c == '\n')
+            start_body_line(f);
+        return;
+    }
+    if (f->prefix_len == 0 && (c == ' ' || c == '\t') && f->after_part_header) {
+        begin_part_header(f, 0); /* folded continuation of a part header */
+        return;
+    }
+    if (f->prefix_len == sizeof(f->prefix)) {
+        release_prefix(f);
+        decode_byte(f, c);
+        return;
+    }
+    f->prefix[f->prefix_len++] = (char)c;
+    if (is_part_header_prefix(f)) {
+        if (f->prefix_len == 8)
+            begin_part_header(f, 1);
+        return;
+    }
+    if (is_boundary_prefix(f) || (f->prefix_len == 1 && c == '-'))
+        return;
+    release_prefix(f);
+}
+
+static void body_byte(text_email_filter *f, int c)
+{
+    if (f->part_header) {
+        if (c == '\n') {
+            f->part_header = 0;
+            apply_content_header(f);
+            f->after_part_header = 1;
+            decode_byte(f, '\n');
+            start_body_line(f);
+        } else if ((f->header_kind == K_CTE || f->header_kind == K_CT) &&
+                   f->value_len < sizeof(f->value)) {
+            f->value[f->value_len++] = (char)lower(c);
+        } else if (f->name_len < sizeof(f->name) && c != ':' && f->header_kind == K_OTHER) {
+            /* still reading the part header's name */
+            f->name[f->name_len++] = (char)lower(c);
+        } else if (c == ':' && f->header_kind == K_OTHER) {
+            f->header_kind = name_is(f->name, f->name_len, "transfer-encoding") ? K_CTE
+                : name_is(f->name, f->name_len, "type") ? K_CT : K_OTHER;
+            f->value_len = 0;
+            if (f->header_kind == K_OTHER)
+                f->name_len = sizeof(f->name); /* stop collecting */
+        }
+        return;
+    }
+    if (f->body_line_start) {
+        body_line_start_byte(f, c);
+        return;
+    }
+    decode_byte(f, c);
+    if (c == '\n')
+        start_body_line(f);
+}
+
+static void mail_byte(text_email_filter *f, int c)
+{
+    switch (f->state) {
+    case S_HDR_START:
+        if (c == '\r')
+            return;
+        if (c == '\n') {
+            f->state = S_BODY;
+            start_body_line(f);
+        } else if (c == ' ' || c == '\t') {
+            f->state = S_HDR_VALUE; /* folded continuation of the last header */
+            if (f->header_kind == K_SUBJECT)
+                out_byte(f, ' ');
+        } else {
+            f->name[0] = (char)c;
+            f->name_len = 1;
+            f->state = S_HDR_NAME;
+        }
+        return;
+    case S_HDR_NAME:
+        if (c == ':') {
+            f->header_kind = name_is(f->name, f->name_len, "subject") ? K_SUBJECT
+                : name_is(f->name, f->name_len, "content-transfer-encoding") ? K_CTE
+                : name_is(f->name, f->name_len, "content-type") ? K_CT
+                : K_OTHER;
+            f->value_len = 0;
+            f->state = S_HDR_VALUE;
+        } else if (c == '\n') {
+            f->header_kind = K_OTHER; /* a line without a colon: dropped */
+            f->state = S_HDR_START;
+        } else if (f->name_len < sizeof(f->name)) {
+            f->name[f->name_len++] = (char)c;
+        }
+        return;
+    case S_HDR_VALUE:
+        if (c == '\n') {
+            end_header_line(f);
+            f->state = S_HDR_START;
+        } else if (f->header_kind == K_SUBJECT) {
+            if (c != '\r')
+                out_byte(f, (char)c);
+        } else if ((f->header_kind == K_CTE || f->header_kind == K_CT) &&
+                   f->value_len < sizeof(f->value)) {
+            f->value[f->value_len++] = (char)lower(c);
+        }
+        return;
+    default:
+        body_byte(f, c);
+        return;
+    }
+}
+
+void text_email_begin(text_email_filter *f, text_emit_fn emit, void *sink)
+{
+    memset(f, 0, sizeof(*f));
+    f->state = S_HDR_START;
+    f->html_state = H_TEXT;
+    f->emit = emit;
+    f->sink = sink;
+}
+
+int text_email_feed(text_email_filter *f, const char *bytes, size_t n)
+{
+    for (size_t i = 0; i < n && f->status == 0; i++)
+        mail_byte(f, (unsigned char)bytes[i]);
+    return f->status;
+}
+
+int text_email_end(text_email_filter *f)
+{
+    if (f->state == S_HDR_VALUE)
+        end_header_line(f);
+    /* Text held back by an unfinished construct is emitted as it was,
+     * except a final boundary line. */
+    if (f->state == S_BODY && f->body_line_start && !is_boundary_prefix(f))
+        release_prefix(f);
+    f->prefix_len = 0;
+    if (f->qp && f->qp_state == QP_HEX) {
+        html_byte(f, '=');
+        html_byte(f, (unsigned char)f->qp_hex);
+    } else if (f->qp && f->qp_state == QP_EQUALS) {
+        html_byte(f, '=');
+    }
+    f->qp_state = QP_TEXT;
+    if (f->html_state == H_LT)
+        out_byte(f, '<');
+    else if (f->html_state == H_ENTITY) {
+        out_byte(f, '&');
+        out_bytes(f, f->entity, f->entity_len);
+    }
+    f->html_state = H_TEXT;
+    flush(f, 1);
+    return f->status;
+}
+
+/* ---- whole-text convenience --------------------------------------------- */
+
+typedef struct {
+    char *buf;
+    size_t len, cap;
+} grow_buf;
+
+static int append_to_buf(void *sink, const char *bytes, size_t n)
+{
+    grow_buf *g = sink;
+    if (g->len + n + 1 > g->cap) {
+        size_t cap = g->cap ? g->cap : 256;
+        while (cap < g->len + n + 1)
+            cap *= 2;
+        char *b = realloc(g->buf, cap);
+        if (b == NULL)
+            return SH_ENOMEM;
+        g->buf = b;
+        g->cap = cap;
+    }
+    memcpy(g->buf + g->len, bytes, n);
+    g->len += n;
+    g->buf[g->len] = '\0';
+    return 0;
+}
+
+int text_email_to_plain(const char *text, size_t len, char **out, size_t *out_len)
+{
+    grow_buf g = { NULL, 0, 0 };
+    text_email_filter f;
+    int rc = append_to_buf(&g, "", 0);
+    if (rc != 0)
+        goto fail;
+    text_email_begin(&f, append_to_buf, &g);
+    rc = text_email_feed(&f, text, len);
+    if (rc == 0)
+        rc = text_email_end(&f);
+    if (rc != 0)
+        goto fail;
+    *out = g.buf;
+    *out_len = g.len;
+    return 0;
+fail:
+    free(g.buf);
+    return rc;
+}

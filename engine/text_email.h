@@ -1,0 +1,92 @@
+/* text_email.h — turn a raw e-mail into the text worth tokenising.
+ *
+ * When the tokenizer's `email` option is on and a document looks like a
+ * mail (text_email_looks_like_mail), the tokenizer feeds it through this
+ * filter instead of reading it directly. The filter is a byte-at-a-time
+ * state machine with small fixed buffers, so a mail of any size passes
+ * through in bounded memory. It:
+ *
+ *  - keeps the text of the Subject header (and its folded continuation
+ *    lines) and drops every other header line, including an mbox
+ *    "From " separator line;
+ *  - decodes quoted-printable ("=XX" escapes, "=" line-end soft breaks)
+ *    and base64 when the Content-Transfer-Encoding says so, and skips
+ *    content whose Content-Type is not text, multipart or message
+ *    (images, attachments). The mail's headers set this for the body; in
+ *    the body, a line of at most 79 bytes that starts with "--" and holds
+ *    no blank (a MIME boundary) is dropped and starts a new part (plain,
+ *    not skipped), and a line starting with "Content-" (a part header) is
+ *    dropped with its folded continuation lines after applying what it
+ *    says. A simple line-based rule, not a full MIME parser;
+ *  - strips HTML tags (a tag is "<" followed by a letter, "/", "!" or "?",
+ *    up to the next ">"; a lone "<" stays text), skips <!-- comments -->
+ *    and the contents of <script> and <style> elements, replaces each tag
+ *    by a space, and decodes the entities &amp; &lt; &gt; &quot; &apos;
+ *    &nbsp; and numeric &#NNN; / &#xHH; (unknown entities stay as typed).
+ *
+ * It does not decode RFC 2047 encoded words ("=?utf-8?...")
+ * or character sets other than UTF-8, and it does not handle ">" inside
+ * quoted attribute values. The filter only transforms bytes; it never
+ * fails except by passing on an error returned by the output callback.
+ */
+#ifndef SH_TEXT_EMAIL_H
+#define SH_TEXT_EMAIL_H
+
+#include <stddef.h>
+
+/* Receives filtered bytes. Pieces always end on a UTF-8 character
+ * boundary, except possibly the last one. Returns 0 to continue, anything
+ * else to stop the filter (that value is passed back to the caller). */
+typedef int (*text_emit_fn)(void *sink, const char *bytes, size_t n);
+
+/* Filter state. Fields are private; the struct is public only so that it
+ * can live inside other structs without an allocation. */
+typedef struct {
+    int state, html_state, qp, qp_state, header_kind;
+    int base64, skip_part, b64_count;
+    unsigned long b64_acc;
+    int body_line_start, part_header, after_part_header;
+    char name[32];
+    size_t name_len;
+    char value[64];
+    size_t value_len;
+    char prefix[80];      /* the start of a body line, until it is classified */
+    size_t prefix_len;
+    char qp_hex;
+    char tag[12];
+    size_t tag_len;
+    char entity[12];
+    size_t entity_len;
+    const char *skip_pattern;
+    size_t skip_match, comment_dashes;
+    char out[1024];
+    size_t out_len;
+    text_emit_fn emit;
+    void *sink;
+    int status;
+} text_email_filter;
+
+/* 1 if text starts with a mail header block: every line up to the first
+ * blank line (or the end) is a header "Name: value", a folded
+ * continuation, or (first line only) an mbox "From " line; at least one
+ * header has a usual mail name (From, To, Subject, Date, Received,
+ * Message-ID, ...). Looks at most at the first 64 KiB. Cannot fail. */
+int text_email_looks_like_mail(const char *text, size_t len);
+
+/* Starts filtering a new mail; filtered bytes go to emit(sink, ...).
+ * Cannot fail. */
+void text_email_begin(text_email_filter *f, text_emit_fn emit, void *sink);
+
+/* Filters n more bytes. Returns 0, or the first nonzero value returned
+ * by emit (after which the filter ignores further input). */
+int text_email_feed(text_email_filter *f, const char *bytes, size_t n);
+
+/* Flushes what is buffered. Returns 0 or emit's nonzero value. */
+int text_email_end(text_email_filter *f);
+
+/* Convenience for tests and debugging: the whole filtered text of a mail
+ * as a new NUL-terminated malloc'd string (*out, free with free()) of
+ * *out_len bytes. Returns 0 or SH_ENOMEM (*out unchanged). */
+int text_email_to_plain(const char *text, size_t len, char **out, size_t *out_len);
+
+#endif
