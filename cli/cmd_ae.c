@@ -195,6 +195,9 @@ int ae_parse(ae_args *a, int argc, char **argv, const char *task, const char *us
                                : cli_error("ae %s: unexpected argument '%s'", task, o);
         if (strcmp(o, "--train") == 0) a->train = v;
         else if (strcmp(o, "--train-labels") == 0) a->train_labels = v;
+        else if (strcmp(o, "--text") == 0) a->text = v;
+        else if (strcmp(o, "--normal-label") == 0) a->normal_label = v;
+        else if (strcmp(o, "--vocab") == 0) rc = parse_int(o, v, &a->vocab);
         else if (strcmp(o, "--test") == 0) a->test = v;
         else if (strcmp(o, "--test-labels") == 0) a->test_labels = v;
         else if (strcmp(o, "--label") == 0) a->label_name = v;
@@ -262,7 +265,7 @@ int ae_parse(ae_args *a, int argc, char **argv, const char *task, const char *us
             return CLI_EXIT_ERROR;
         i += used;
     }
-    if (a->train == NULL && a->score == NULL)
+    if (a->train == NULL && a->score == NULL && a->text == NULL)
         return cli_error("ae %s: --train PATH is required (see --help)", task);
     if (a->epochs < 1 || a->batch < 1 || a->batch > NN_MAX_BATCH || !(a->lr > 0))
         return cli_error("ae %s: need --epochs >= 1, --batch in 1..%d, --lr > 0", task,
@@ -430,7 +433,8 @@ static int on_batch(int epoch, size_t batch, size_t batches, double loss, void *
     return 0;
 }
 
-int ae_fit(const ae_args *a, nn_net *net, const nn_data *train, const nn_data *valid,
+int ae_fit(const ae_args *a, nn_net *net, const nn_data *train, const nn_data *target,
+           const nn_data *valid,
            const ae_noise *noise, const char *label, int epochs, nn_train_summary *s)
 {
     char err[AE_ERR_LEN] = "";
@@ -453,7 +457,7 @@ int ae_fit(const ae_args *a, nn_net *net, const nn_data *train, const nn_data *v
         p.noise = *noise;
         o.corrupt = on_corrupt;
     }
-    int rc = nn_train(net, train, NULL, valid, NULL, &o, s, err, sizeof(err));
+    int rc = nn_train(net, train, target, valid, NULL, &o, s, err, sizeof(err));
     char extra[64];
     snprintf(extra, sizeof(extra), "loss %.4g", s->train_loss);
     progress_finish(&p.bar, p.bar.total, extra);
@@ -492,7 +496,7 @@ int ae_get_net(const ae_args *a, const ae_data *d, ae_blade blade, nn_loss_kind 
         return rc;
     nn_data tr = ae_view(&d->train);
     nn_train_summary s;
-    if ((rc = ae_fit(a, *net, &tr, NULL, noise, ae_blade_name(blade), a->epochs, &s)) != 0)
+    if ((rc = ae_fit(a, *net, &tr, NULL, NULL, noise, ae_blade_name(blade), a->epochs, &s)) != 0)
         goto fail;
     ae_report_training(a, obj, *net, &s);
     if (save && a->model_out != NULL) {

@@ -46,6 +46,9 @@ typedef struct {
     ae_noise noise;
     int noise_set;
     /* task-specific values, parsed by the generic loop */
+    const char *text;              /* --text CORPUS (anomaly) */
+    const char *normal_label;      /* --normal-label NAME (text anomaly) */
+    int vocab;                     /* --vocab N */
     const char *png1, *png2;       /* --grid / --plot / --samples, --interp */
     int normal_class;              /* --normal-class, -1 = none */
     int all_classes;               /* --all-classes */
@@ -90,9 +93,10 @@ int ae_data_in_unit(const ae_data *d);
 void ae_make_config(const ae_args *a, nn_config *cfg, uint32_t D, nn_loss_kind default_loss);
 
 /* Trains net with the options, a progress bar labelled label, and an
- * optional corruption; valid may be NULL. Prints the error and returns
+ * optional corruption; target NULL = the input rows; valid may be NULL. Prints the error and returns
  * CLI_EXIT_ERROR, or 0 with *s filled. */
-int ae_fit(const ae_args *a, nn_net *net, const nn_data *train, const nn_data *valid,
+int ae_fit(const ae_args *a, nn_net *net, const nn_data *train, const nn_data *target,
+           const nn_data *valid,
            const ae_noise *noise, const char *label, int epochs, nn_train_summary *s);
 
 /* Creates the network for cfg (seeded), printing errors; returns 0 or
@@ -125,5 +129,8 @@ int cmd_ae_anomaly(int argc, char **argv);
 int cmd_ae_generate(int argc, char **argv);
 int cmd_ae_cluster(int argc, char **argv);
 int cmd_ae_classify(int argc, char **argv);
+
+/* `ae anomaly --text CORPUS`: the text variant (cmd_ae_text.c). */
+int ae_anomaly_text(const ae_args *a);
 
 #endif

@@ -219,6 +219,10 @@ static const char anomaly_usage[] =
     "                        (without labels: every training row is normal)\n"
     "  --fpr F | --percentile Q   threshold rule (default --fpr 0.05)\n"
     "  (data in [0, 1] train with --loss bce by default; the score is the MSE)\n"
+    "  --text CORPUS --normal-label NAME   text variant: tf-idf rows in, bag-of-words\n"
+    "                        softmax out; score = NLL per token; train on the train\n"
+    "                        split's NAME documents, test on the test split\n"
+    "                        (--vocab N terms, 5000)\n"
     "  --score FILE -m MODEL score FILE's rows with a saved detector; writes TSV\n"
     "                        (id, score, flag) to --out or stdout\n";
 
@@ -386,6 +390,8 @@ int cmd_ae_anomaly(int argc, char **argv)
         return rc < 0 ? CLI_EXIT_OK : rc;
     if (a.score != NULL)
         return anomaly_score(&a);
+    if (a.text != NULL)
+        return ae_anomaly_text(&a);
     ae_threshold rule = { AE_THRESH_FPR, 0.05, 0 };
     if (!isnan(a.percentile)) {
         rule.rule = AE_THRESH_PERCENTILE;

@@ -197,7 +197,7 @@ int cmd_ae_classify(int argc, char **argv)
             nn_data tr = ae_view(&cd.train);
             rc = ae_new_net(&a, &cfg, &nets[c]);
             if (rc == 0)
-                rc = ae_fit(&a, nets[c], &tr, NULL, NULL, label, a.epochs, &s);
+                rc = ae_fit(&a, nets[c], &tr, NULL, NULL, NULL, label, a.epochs, &s);
             dataset_free(&cd.train);
             if (rc != 0)
                 goto done;
