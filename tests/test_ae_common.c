@@ -11,6 +11,7 @@
 
 #include "ae_anomaly.h"
 #include "ae_common.h"
+#include "ae_text.h"
 #include "sh_error.h"
 #include "test_nn_util.h"
 
@@ -245,6 +246,50 @@ START_TEST(model_framing)
 }
 END_TEST
 
+START_TEST(row_nll_matches_the_loss)
+{
+    const size_t N = 70, V = 30;
+    sh_rng rng;
+    rng_seed(&rng, 4);
+    sh_csr x, c;
+    tu_random_csr(&rng, &x, N, V, 0.2, 0);
+    tu_random_csr(&rng, &c, N, V, 0.2, 1);
+    nn_config cfg;
+    nn_config_defaults(&cfg, V, 4);
+    cfg.input_kind = NN_INPUT_CSR;
+    cfg.loss = NN_LOSS_SOFTMAX;
+    cfg.max_batch = 32; /* scored in three chunks */
+    nn_net *net = NULL, *whole = NULL;
+    ck_assert_int_eq(nn_new(&cfg, &rng, &net, NULL, 0), 0);
+    cfg.max_batch = 128;
+    ck_assert_int_eq(nn_new(&cfg, NULL, &whole, NULL, 0), 0);
+    memcpy(whole->params, net->params, net->n_params * sizeof(float));
+    float *scores = malloc(N * sizeof(float));
+    nn_data in = { N, V, NULL, &x }, target = { N, V, NULL, &c };
+    ck_assert_int_eq(ae_row_nll(net, &in, &c, scores), 0);
+    nn_loss_parts parts;
+    ck_assert_int_eq(nn_forward(whole, &in, NN_MODE_INFER, NULL), 0);
+    ck_assert_int_eq(nn_loss(whole, &target, &parts), 0);
+    double sum = 0;
+    for (size_t r = 0; r < N; r++) {
+        double tokens = 0;
+        for (size_t e = c.row_ptr[r]; e < c.row_ptr[r + 1]; e++)
+            tokens += c.values[e];
+        ck_assert(tokens == 0 ? scores[r] == 0 : scores[r] > 0);
+        sum += scores[r] * tokens;
+    }
+    ck_assert_double_eq_tol(sum / N, parts.recon, 1e-3 * parts.recon);
+    ck_assert_int_eq(ae_row_nll(net, &in, &x, scores), 0); /* any count rows of the shape */
+    nn_data dense = { N, V, scores, NULL };
+    ck_assert_int_eq(ae_row_nll(net, &dense, &c, scores), SH_EINVAL);
+    free(scores);
+    csr_free(&x);
+    csr_free(&c);
+    nn_free(net);
+    nn_free(whole);
+}
+END_TEST
+
 /* ---- the program -------------------------------------------------------------------- */
 
 static const char *semhash_bin(void)
@@ -468,6 +513,49 @@ START_TEST(cli_every_blade_on_tiny_images)
 }
 END_TEST
 
+START_TEST(cli_text_anomaly)
+{
+    make_tmpdir();
+    char corpus[256], args[1024], out[8192], err[2048];
+    path_in(corpus, sizeof(corpus), "mail.jsonl");
+    static const char *const ham[] = { "meeting", "project", "schedule", "report", "team",
+                                       "review", "agenda", "budget" };
+    static const char *const spam[] = { "free", "money", "offer", "click", "winner", "prize",
+                                        "cheap", "credit" };
+    FILE *f = fopen(corpus, "w");
+    ck_assert_ptr_nonnull(f);
+    sh_rng rng;
+    rng_seed(&rng, 8);
+    for (int i = 0; i < 140; i++) {
+        /* train: 60 ham, 20 spam (in the vocabulary, not in training); test: 40 + 20 */
+        int is_spam = (i >= 60 && i < 80) || i >= 120, test = i >= 80;
+        const char *const *w = is_spam ? spam : ham;
+        fprintf(f, "{\"id\":\"d%d\",\"text\":\"", i);
+        for (int k = 0; k < 6; k++)
+            fprintf(f, "%s ", rng_below(&rng, 5) == 0 ? (is_spam ? ham : spam)[rng_below(&rng, 8)]
+                                                     : w[rng_below(&rng, 8)]);
+        fprintf(f, "\",\"labels\":[\"%s\"],\"split\":\"%s\"}\n", is_spam ? "spam" : "ham",
+                test ? "test" : "train");
+    }
+    ck_assert_int_eq(fclose(f), 0);
+    snprintf(args, sizeof(args),
+             "ae anomaly --text '%s' --normal-label ham --hidden 16 --code 4 --epochs 30 "
+             "--batch 8 --threads 1 --no-progress --json",
+             corpus);
+    ck_assert_msg(run(args, out, sizeof(out), err, sizeof(err)) == 0, "%s", err);
+    const char *at = strstr(out, "\"auroc\":");
+    ck_assert_msg(at != NULL, "%s", out);
+    double auroc = strtod(at + 8, NULL);
+    ck_assert_msg(auroc > 0.8, "AUROC %.3f: %s", auroc, out);
+    ck_assert_msg(strstr(out, "\"test_docs\":60") != NULL, "%s", out);
+    snprintf(args, sizeof(args), "ae anomaly --text '%s' --normal-label nosuch", corpus);
+    ck_assert_int_eq(run(args, NULL, 0, err, sizeof(err)), 2);
+    ck_assert_msg(strstr(err, corpus) && strstr(err, "nosuch") && count_lines(err) == 1, "%s",
+                  err);
+    remove_tmpdir();
+}
+END_TEST
+
 Suite *ae_common_suite(void)
 {
     Suite *s = suite_create("ae_common");
@@ -477,6 +565,7 @@ Suite *ae_common_suite(void)
     tcase_add_test(core, corruption_statistics);
     tcase_add_test(core, corruption_batch_dropout_on_csr);
     tcase_add_test(core, model_framing);
+    tcase_add_test(core, row_nll_matches_the_loss);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_add_test(limits, load_errors_name_the_file);
@@ -486,6 +575,7 @@ Suite *ae_common_suite(void)
     tcase_add_test(cli, cli_bad_input);
     tcase_add_test(cli, cli_runs_and_reuses_models);
     tcase_add_test(cli, cli_every_blade_on_tiny_images);
+    tcase_add_test(cli, cli_text_anomaly);
     suite_add_tcase(s, cli);
     return s;
 }
