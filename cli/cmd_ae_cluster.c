@@ -90,7 +90,7 @@ int cmd_ae_cluster(int argc, char **argv)
                          "--tol >= 0, --gamma >= 0");
     if ((rc = ae_load_data(&a, &d, 0, "ae cluster")) != 0)
         return rc;
-    size_t N = d.train.x.rows, C = a.k, K;
+    size_t N = d.train.x.rows, C = a.k;
     obj = json_object();
     json_object_set_new(obj, "task", json_string("cluster"));
     json_object_set_new(obj, "clusters", json_integer((json_int_t)C));
@@ -181,8 +181,6 @@ int cmd_ae_cluster(int argc, char **argv)
             json_object_set_new(obj, "saved", json_string(a.model_out));
         }
     }
-    K = net->cfg.code_dim;
-    (void)K;
     nn_data te = ae_view(&d.test);
     if ((rc = ae_dec_predict(net, &te, mu, C, alpha, test_pred)) != 0) {
         rc = cli_error("ae cluster: prediction failed: %s", sh_strerror(rc));

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <zlib.h>
 
 #include "nn_io.h"
 #include "sh_error.h"
@@ -27,6 +28,28 @@ int ae_path_is_delimited(const char *path)
            ends_with(path, len, ".tab") || ends_with(path, len, ".txt");
 }
 
+/* The image shape from the header of an IDX file that data_idx_load has
+ * just read (it returns only the flattened width): rows and columns are
+ * the big-endian u32s at offsets 8 and 12. Leaves 0 x 0 if the header
+ * cannot be read again or disagrees with the width. */
+static void idx_shape(const char *path, size_t cols, size_t *height, size_t *width)
+{
+    unsigned char h[16];
+    gzFile gz = gzopen(path, "rb");
+    if (gz == NULL)
+        return;
+    int got = gzread(gz, h, sizeof(h));
+    gzclose(gz);
+    if (got != (int)sizeof(h))
+        return;
+    size_t rows = (size_t)h[8] << 24 | (size_t)h[9] << 16 | (size_t)h[10] << 8 | h[11];
+    size_t cs = (size_t)h[12] << 24 | (size_t)h[13] << 16 | (size_t)h[14] << 8 | h[15];
+    if (rows * cs == cols) {
+        *height = rows;
+        *width = cs;
+    }
+}
+
 int ae_load(const char *path, const char *labels_path, const data_csv_opts *csv, sh_dataset *out,
             size_t *height, size_t *width, char *err, size_t err_len)
 {
@@ -37,15 +60,8 @@ int ae_load(const char *path, const char *labels_path, const data_csv_opts *csv,
         *width = 0;
     if (!ae_path_is_delimited(path)) {
         int rc = data_idx_load(path, labels_path, out, err, err_len);
-        if (rc == 0 && height != NULL && width != NULL) {
-            /* data_idx_load does not return the shape: square images are
-             * the IDX sets this toolkit reads (28 x 28). */
-            size_t side = (size_t)(sqrt((double)out->x.cols) + 0.5);
-            if (side * side == out->x.cols) {
-                *height = side;
-                *width = side;
-            }
-        }
+        if (rc == 0 && height != NULL && width != NULL)
+            idx_shape(path, out->x.cols, height, width);
         return rc;
     }
     if (labels_path != NULL)

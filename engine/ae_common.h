@@ -5,9 +5,15 @@
  * and the model-file framing that records which blade wrote a model.
  *
  * Every blade (ae_reduce.h, ae_denoise.h, ae_anomaly.h, ae_vae.h,
- * ae_dec.h, ae_classify.h) is a CONFIGURATION of the nn core (nn_net.h,
- * nn_train.h): it sets the code kind, loss, regulariser, corruption or
- * head, and adds only what the core does not do. Nothing here prints.
+ * ae_dec.h, ae_classify.h; text corpora through ae_text.h) is a
+ * CONFIGURATION of the nn core (nn_net.h, nn_train.h): it sets the code
+ * kind, loss, regulariser, corruption or head, and adds only what the core
+ * does not do. The `semhash ae <task>` commands (cli/cmd_ae*.c) drive
+ * them. Nothing here prints.
+ *
+ * What it does not do: dense evaluation helpers (ae_reconstruct,
+ * ae_row_errors) take dense rows only; text rows are scored by
+ * ae_row_nll (ae_text.h).
  *
  * Legend: N = rows, D = input width, K = code units.
  * Errors: 0 or an sh_error.h code, with one line in err (may be NULL)
