@@ -197,6 +197,7 @@ int ae_parse(ae_args *a, int argc, char **argv, const char *task, const char *us
         else if (strcmp(o, "--train-labels") == 0) a->train_labels = v;
         else if (strcmp(o, "--text") == 0) a->text = v;
         else if (strcmp(o, "--normal-label") == 0) a->normal_label = v;
+        else if (strcmp(o, "--classes") == 0) a->classes = v;
         else if (strcmp(o, "--vocab") == 0) rc = parse_int(o, v, &a->vocab);
         else if (strcmp(o, "--test") == 0) a->test = v;
         else if (strcmp(o, "--test-labels") == 0) a->test_labels = v;

@@ -48,6 +48,7 @@ typedef struct {
     /* task-specific values, parsed by the generic loop */
     const char *text;              /* --text CORPUS (anomaly) */
     const char *normal_label;      /* --normal-label NAME (text anomaly) */
+    const char *classes;           /* --classes A,B,... (text classify) */
     int vocab;                     /* --vocab N */
     const char *png1, *png2;       /* --grid / --plot / --samples, --interp */
     int normal_class;              /* --normal-class, -1 = none */
@@ -132,5 +133,8 @@ int cmd_ae_classify(int argc, char **argv);
 
 /* `ae anomaly --text CORPUS`: the text variant (cmd_ae_text.c). */
 int ae_anomaly_text(const ae_args *a);
+
+/* `ae classify --text CORPUS --classes A,B`: the text variant. */
+int ae_classify_text(const ae_args *a);
 
 #endif

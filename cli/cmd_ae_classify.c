@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ae_classify.h"
+#include "ae_text.h"
 #include "cli.h"
 #include "cmd_ae.h"
 #include "evalstats.h"
@@ -20,6 +21,9 @@ static const char classify_usage[] =
     "reconstruction errors to the class. Printed beside\n"
     "softmax regression on the raw features. Needs labels.\n"
     "  --softmax-epochs N    epochs of both softmax regressions (20)\n"
+    "  --text CORPUS --classes A,B[,...]   text variant: one bag-of-words autoencoder\n"
+    "                        per label (tf-idf in, softmax out), NLL per token as the\n"
+    "                        features; train split to train, test split to test\n"
     "  --overcomplete        instead: one overcomplete autoencoder (--code > input\n"
     "                        width, e.g. --code 1024 --hidden none) with --sparsity B\n"
     "                        and/or --noise; softmax on its codes vs raw features\n";
@@ -130,6 +134,8 @@ int cmd_ae_classify(int argc, char **argv)
         return rc < 0 ? CLI_EXIT_OK : rc;
     if (a.softmax_epochs < 1)
         return cli_error("ae classify: --softmax-epochs must be >= 1");
+    if (a.text != NULL)
+        return ae_classify_text(&a);
     if ((rc = ae_load_data(&a, &d, 1, "ae classify")) != 0)
         return rc;
     obj = json_object();
@@ -302,5 +308,222 @@ done:
     free(ftr);
     free(fte);
     ae_data_free(&d);
+    return rc;
+}
+
+/* ---- text ---------------------------------------------------------------------- */
+
+#define TEXT_MAX_CLASSES 32
+
+/* Splits "a,b,c" into at most TEXT_MAX_CLASSES names (pointers into buf). */
+static size_t split_names(char *buf, const char **names)
+{
+    size_t n = 0;
+    for (char *tok = strtok(buf, ","); tok != NULL && n < TEXT_MAX_CLASSES;
+         tok = strtok(NULL, ","))
+        if (*tok)
+            names[n++] = tok;
+    return n;
+}
+
+/* Rows idx[0..n) of t's tf-idf and count matrices. */
+static int select_text(const ae_text_data *t, const uint32_t *idx, size_t n, sh_csr *x, sh_csr *c)
+{
+    size_t V = t->m.tfidf.cols;
+    if (csr_init(x, V) != 0 || csr_init(c, V) != 0 ||
+        csr_select_rows(x, &t->m.tfidf, idx, n) != 0 || csr_select_rows(c, &t->m.counts, idx, n) != 0)
+        return cli_error("ae classify: out of memory");
+    return 0;
+}
+
+int ae_classify_text(const ae_args *a)
+{
+    char err[AE_ERR_LEN] = "", names_buf[512];
+    const char *names[TEXT_MAX_CLASSES];
+    ae_text_data t;
+    nn_net *nets[TEXT_MAX_CLASSES] = { 0 };
+    sh_csr xh, ch, xt, ct;
+    uint32_t *idx = NULL, *head_idx = NULL, *test_idx = NULL, *train_idx = NULL;
+    int *cls = NULL, *yh = NULL, *yt = NULL, *ytr = NULL;
+    float *fh = NULL, *ft = NULL, *col = NULL, *dtr = NULL, *dte = NULL;
+    json_t *obj = NULL;
+    memset(&xh, 0, sizeof(xh));
+    memset(&ch, 0, sizeof(ch));
+    memset(&xt, 0, sizeof(xt));
+    memset(&ct, 0, sizeof(ct));
+    memset(&t, 0, sizeof(t));
+    if (a->classes == NULL)
+        return cli_error("ae classify: --text needs --classes A,B[,...] (label names)");
+    snprintf(names_buf, sizeof(names_buf), "%s", a->classes);
+    size_t C = split_names(names_buf, names);
+    if (C < 2)
+        return cli_error("ae classify: --classes needs at least two label names");
+    int rc = ae_text_load(a->text, a->vocab > 0 ? a->vocab : 5000, &t, err, sizeof(err));
+    if (rc != 0) {
+        rc = cli_error("%s", err[0] ? err : sh_strerror(rc));
+        goto done;
+    }
+    size_t N = t.m.rows, V = t.m.tfidf.cols, has_test = 0, nh = 0, nt = 0, ntr = 0;
+    for (size_t i = 0; i < N; i++)
+        has_test += t.m.split[i] == CORPUS_SPLIT_TEST;
+    cls = malloc(N * sizeof(int));
+    idx = malloc(N * sizeof(uint32_t));
+    head_idx = malloc(N * sizeof(uint32_t));
+    test_idx = malloc(N * sizeof(uint32_t));
+    train_idx = malloc(N * sizeof(uint32_t));
+    yh = malloc(N * sizeof(int));
+    yt = malloc(N * sizeof(int));
+    ytr = malloc(N * sizeof(int));
+    if (!cls || !idx || !head_idx || !test_idx || !train_idx || !yh || !yt || !ytr) {
+        rc = cli_error("ae classify: out of memory");
+        goto done;
+    }
+    size_t seen[TEXT_MAX_CLASSES] = { 0 };
+    for (size_t i = 0; i < N; i++) {
+        cls[i] = -1;
+        for (size_t c = 0; c < C && cls[i] < 0; c++)
+            if (ae_text_has_label(&t, i, names[c]))
+                cls[i] = (int)c;
+        if (cls[i] < 0)
+            continue;
+        int is_test = has_test ? t.m.split[i] == CORPUS_SPLIT_TEST : i % 5 == 4;
+        if (is_test) {
+            yt[nt] = cls[i];
+            test_idx[nt++] = (uint32_t)i;
+            continue;
+        }
+        ytr[ntr] = cls[i];
+        train_idx[ntr++] = (uint32_t)i;
+        if (seen[cls[i]]++ % 5 == 4) { /* held out for the stacked head */
+            yh[nh] = cls[i];
+            head_idx[nh++] = (uint32_t)i;
+            cls[i] = -2;
+        }
+    }
+    if (nt == 0 || nh < 2) {
+        rc = cli_error("%s: too few documents with the labels %s (%zu train, %zu test)", a->text,
+                       a->classes, ntr, nt);
+        goto done;
+    }
+    obj = json_object();
+    json_object_set_new(obj, "task", json_string("classify"));
+    json_object_set_new(obj, "corpus", json_string(a->text));
+    json_object_set_new(obj, "vocabulary", json_integer((json_int_t)V));
+    double seconds = 0;
+    for (size_t c = 0; c < C; c++) {
+        size_t n = 0;
+        for (size_t i = 0; i < N; i++)
+            if (cls[i] == (int)c && (has_test ? t.m.split[i] != CORPUS_SPLIT_TEST : i % 5 != 4))
+                idx[n++] = (uint32_t)i;
+        if (n < 2) {
+            rc = cli_error("%s: label '%s' has %zu training documents; need at least 2", a->text,
+                           names[c], n);
+            goto done;
+        }
+        sh_csr x, cn;
+        memset(&x, 0, sizeof(x));
+        memset(&cn, 0, sizeof(cn));
+        rc = select_text(&t, idx, n, &x, &cn);
+        nn_config cfg;
+        ae_make_config(a, &cfg, (uint32_t)V, NN_LOSS_SOFTMAX);
+        cfg.input_kind = NN_INPUT_CSR;
+        cfg.loss = NN_LOSS_SOFTMAX;
+        nn_train_summary s;
+        nn_data in = { n, V, NULL, &x }, target = { n, V, NULL, &cn };
+        if (rc == 0)
+            rc = ae_new_net(a, &cfg, &nets[c]);
+        if (rc == 0)
+            rc = ae_fit(a, nets[c], &in, &target, NULL, NULL, names[c], a->epochs, &s);
+        csr_free(&x);
+        csr_free(&cn);
+        if (rc != 0)
+            goto done;
+        seconds += s.seconds;
+    }
+    ae_json_real(obj, "train_seconds", seconds);
+    fh = malloc(nh * C * sizeof(float));
+    ft = malloc(nt * C * sizeof(float));
+    col = malloc((nh > nt ? nh : nt) * sizeof(float));
+    if (!fh || !ft || !col || select_text(&t, head_idx, nh, &xh, &ch) != 0 ||
+        select_text(&t, test_idx, nt, &xt, &ct) != 0) {
+        rc = cli_error("ae classify: out of memory");
+        goto done;
+    }
+    nn_data hin = { nh, V, NULL, &xh }, tin = { nt, V, NULL, &xt };
+    for (size_t c = 0; c < C; c++) {
+        if (ae_row_nll(nets[c], &hin, &ch, col) != 0) {
+            rc = cli_error("ae classify: scoring failed");
+            goto done;
+        }
+        for (size_t i = 0; i < nh; i++)
+            fh[i * C + c] = col[i];
+        if (ae_row_nll(nets[c], &tin, &ct, col) != 0) {
+            rc = cli_error("ae classify: scoring failed");
+            goto done;
+        }
+        for (size_t i = 0; i < nt; i++)
+            ft[i * C + c] = col[i];
+    }
+    cls_score stacked, argmin, raw;
+    if ((rc = fit_eval(a, fh, yh, nh, ft, yt, nt, C, C, NULL, &stacked)) != 0)
+        goto done;
+    int *pred = (int *)idx; /* reuse: N >= nt ints of room */
+    for (size_t i = 0; i < nt; i++) {
+        size_t best = 0;
+        for (size_t c = 1; c < C; c++)
+            if (ft[i * C + c] < ft[i * C + best])
+                best = c;
+        pred[i] = (int)best;
+    }
+    eval_accuracy(yt, pred, nt, &argmin.acc);
+    eval_macro_f1(yt, pred, nt, C, &argmin.f1);
+    /* baseline: softmax regression on the tf-idf rows, densified */
+    sh_csr xtr;
+    memset(&xtr, 0, sizeof(xtr));
+    dtr = malloc(ntr * V * sizeof(float));
+    dte = malloc(nt * V * sizeof(float));
+    if (!dtr || !dte || csr_init(&xtr, V) != 0 ||
+        csr_select_rows(&xtr, &t.m.tfidf, train_idx, ntr) != 0) {
+        csr_free(&xtr);
+        rc = cli_error("ae classify: out of memory for the tf-idf baseline (%zu x %zu)", ntr, V);
+        goto done;
+    }
+    csr_to_dense(dtr, &xtr);
+    csr_to_dense(dte, &xt);
+    csr_free(&xtr);
+    if ((rc = fit_eval(a, dtr, ytr, ntr, dte, yt, nt, V, C, NULL, &raw)) != 0)
+        goto done;
+    if (!a->json)
+        printf("%zu test documents, %zu classes (%s), vocabulary %zu:\n", nt, C, a->classes, V);
+    print_score(a, obj, "stacked", "per-class AEs + stacked softmax", &stacked);
+    print_score(a, obj, "min_error", "per-class AEs, smallest NLL", &argmin);
+    print_score(a, obj, "raw_softmax", "softmax regression, tf-idf", &raw);
+    if (a->json) {
+        ae_print_json(obj);
+        obj = NULL;
+    }
+    rc = 0;
+done:
+    json_decref(obj);
+    for (size_t c = 0; c < TEXT_MAX_CLASSES; c++)
+        nn_free(nets[c]);
+    csr_free(&xh);
+    csr_free(&ch);
+    csr_free(&xt);
+    csr_free(&ct);
+    free(idx);
+    free(head_idx);
+    free(test_idx);
+    free(train_idx);
+    free(cls);
+    free(yh);
+    free(yt);
+    free(ytr);
+    free(fh);
+    free(ft);
+    free(col);
+    free(dtr);
+    free(dte);
+    ae_text_free(&t);
     return rc;
 }

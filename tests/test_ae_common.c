@@ -513,7 +513,7 @@ START_TEST(cli_every_blade_on_tiny_images)
 }
 END_TEST
 
-START_TEST(cli_text_anomaly)
+START_TEST(cli_text_variants)
 {
     make_tmpdir();
     char corpus[256], args[1024], out[8192], err[2048];
@@ -548,6 +548,16 @@ START_TEST(cli_text_anomaly)
     double auroc = strtod(at + 8, NULL);
     ck_assert_msg(auroc > 0.8, "AUROC %.3f: %s", auroc, out);
     ck_assert_msg(strstr(out, "\"test_docs\":60") != NULL, "%s", out);
+    snprintf(args, sizeof(args),
+             "ae classify --text '%s' --classes ham,spam --hidden 16 --code 4 --epochs 30 "
+             "--batch 8 --threads 1 --no-progress --json",
+             corpus);
+    ck_assert_msg(run(args, out, sizeof(out), err, sizeof(err)) == 0, "%s", err);
+    at = strstr(out, "\"min_error_accuracy\":");
+    ck_assert_msg(at != NULL, "%s", out);
+    double acc = strtod(at + 21, NULL);
+    ck_assert_msg(acc > 0.8, "accuracy %.3f: %s", acc, out);
+    ck_assert_msg(strstr(out, "\"raw_softmax_accuracy\":") != NULL, "%s", out);
     snprintf(args, sizeof(args), "ae anomaly --text '%s' --normal-label nosuch", corpus);
     ck_assert_int_eq(run(args, NULL, 0, err, sizeof(err)), 2);
     ck_assert_msg(strstr(err, corpus) && strstr(err, "nosuch") && count_lines(err) == 1, "%s",
@@ -575,7 +585,7 @@ Suite *ae_common_suite(void)
     tcase_add_test(cli, cli_bad_input);
     tcase_add_test(cli, cli_runs_and_reuses_models);
     tcase_add_test(cli, cli_every_blade_on_tiny_images);
-    tcase_add_test(cli, cli_text_anomaly);
+    tcase_add_test(cli, cli_text_variants);
     suite_add_tcase(s, cli);
     return s;
 }
