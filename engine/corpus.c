@@ -154,7 +154,8 @@ static int list_dir(corpus_reader *r, const char *rel, char *err, size_t err_len
         }
         n++;
     }
-    qsort(names, n, sizeof(char *), compare_names);
+    if (n > 1)
+        qsort(names, n, sizeof(char *), compare_names);
     for (size_t i = 0; i < n && rc == 0; i++) {
         char child_rel[SH_PATH_MAX], child_path[2 * SH_PATH_MAX + 2];
         int w = snprintf(child_rel, sizeof child_rel, "%s%s%s", rel, *rel ? "/" : "", names[i]);

@@ -3,9 +3,10 @@
  * matrices, a TSV writer for embeddings and scores, and a seeded,
  * stratified train/test split.
  *
- * What it does not do: text corpora (that is the tokenizer's job), any
- * normalisation beyond scaling IDX bytes to [0, 1], or memory mapping.
- * Everything is read into memory at once.
+ * What it does not do: text corpora (that is the tokenizer's job) or
+ * memory mapping: everything is read into memory at once. Feature scaling
+ * is limited to per-column affine maps (min-max, standardisation) fitted
+ * on training data (data_scale.c).
  *
  * Data model: features live in an sh_mat (N x D, row-major floats);
  * labels are an int array of N entries in 0 .. n_classes-1, with -1 for a
@@ -106,13 +107,16 @@ data_csv_opts data_csv_default_opts(void);
  * appearance, with the strings kept in class_names. An empty label cell
  * gives -1.
  *
- * Fails with errno, SH_EEMPTY (no data rows; a header alone counts as
- * empty), SH_EINPUT (a row with a different number of cells than the
- * first, a non-numeric, empty or non-finite feature cell, an unknown label
- * column name or an index beyond the columns; the message says
- * "path:line: column c: ..."), SH_EINVAL (opts NULL fields that make no
- * sense, e.g. label_name given with header = 0), SH_ENOMEM. On failure
- * *out is zeroed. opts may be NULL for the defaults. */
+ * Columns in messages count from 1, lines from 1 (blank lines included).
+ * Fails with errno (open/read), SH_EFORMAT (corrupt gzip data),
+ * SH_EEMPTY (no data rows; a header alone counts as empty), SH_EINPUT (a
+ * row with a different number of cells than the first, a non-numeric,
+ * empty or non-finite feature cell, an unterminated quote, an unknown
+ * label column name or a label index beyond the columns, no feature
+ * column; the message says "path:line: column c: ..." where it applies),
+ * SH_EINVAL (NULL path; label_name given with header = 0), SH_ENOMEM. On
+ * failure *out is zeroed. opts may be NULL for the defaults. A header
+ * row with a different cell count than the data is reported as ragged. */
 int data_csv_read(const char *path, const data_csv_opts *opts, sh_dataset *out,
                   char *err, size_t err_len);
 
@@ -144,5 +148,33 @@ int data_split(const sh_dataset *d, double test_fraction, sh_rng *rng,
  * names copied too). Fails with SH_EINVAL (a row index out of range) or
  * SH_ENOMEM; on failure *out is zeroed. */
 int dataset_take_rows(const sh_dataset *d, const size_t *rows, size_t n, sh_dataset *out);
+
+/* ---- per-column scaling (data_scale.c) --------------------------------- */
+
+typedef enum {
+    DATA_SCALE_MINMAX,   /* the fitted data's columns onto [0, 1] */
+    DATA_SCALE_STANDARD  /* mean 0, standard deviation 1 (population, divide by N) */
+} data_scale_kind;
+
+/* x' = (x - offset[j]) * factor[j] for column j. A column that is
+ * constant in the fitted data gets factor 0 (it maps to 0). */
+typedef struct {
+    size_t cols;
+    float *offset; /* cols entries, owned */
+    float *factor; /* cols entries, owned */
+} data_scaler;
+
+/* Fits a scaler of the given kind on the columns of x (statistics in
+ * double). Returns 0, SH_EINVAL (NULL, no rows or columns, a non-finite
+ * value, an unknown kind) or SH_ENOMEM; on failure *out is zeroed. */
+int data_scaler_fit(const sh_mat *x, data_scale_kind kind, data_scaler *out);
+
+/* Applies s to every row of x in place (data outside the fitted range
+ * maps outside [0, 1] / beyond the fitted spread; nothing is clipped).
+ * Returns 0 or SH_EINVAL (NULL, or x->cols != s->cols: x unchanged). */
+int data_scaler_apply(const data_scaler *s, sh_mat *x);
+
+/* Frees the scaler's arrays and zeroes it. Accepts NULL. */
+void data_scaler_free(data_scaler *s);
 
 #endif

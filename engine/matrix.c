@@ -10,10 +10,14 @@
 
 /* LAPACK's single-precision symmetric eigen solver (divide and conquer),
  * exported by libopenblas; declared here since no LAPACK header is
- * required. Fortran calling convention: everything by pointer. */
+ * required. Fortran calling convention: everything by pointer, plus the
+ * hidden lengths of the two CHARACTER arguments at the end (gfortran
+ * passes them as size_t; leaving them out is an ABI mismatch that newer
+ * compilers can turn into a crash). */
 extern void ssyevd_(const char *jobz, const char *uplo, const int *n, float *a,
                     const int *lda, float *w, float *work, const int *lwork,
-                    int *iwork, const int *liwork, int *info);
+                    int *iwork, const int *liwork, int *info, size_t jobz_len,
+                    size_t uplo_len);
 
 int mat_alloc(sh_mat *m, size_t rows, size_t cols)
 {
@@ -277,7 +281,7 @@ int mat_sym_eigen(float *A, float *w, size_t n)
      * column-major eigenvector columns LAPACK returns are our rows. */
     int N = (int)n, lwork = -1, liwork = -1, info = 0, iwork_query = 0;
     float work_query = 0.0f;
-    ssyevd_("V", "U", &N, A, &N, w, &work_query, &lwork, &iwork_query, &liwork, &info);
+    ssyevd_("V", "U", &N, A, &N, w, &work_query, &lwork, &iwork_query, &liwork, &info, 1, 1);
     if (info != 0)
         return SH_EINVAL;
     lwork = (int)work_query + 1;
@@ -287,7 +291,7 @@ int mat_sym_eigen(float *A, float *w, size_t n)
     int rc = SH_ENOMEM;
     if (work == NULL || iwork == NULL)
         goto fail;
-    ssyevd_("V", "U", &N, A, &N, w, work, &lwork, iwork, &liwork, &info);
+    ssyevd_("V", "U", &N, A, &N, w, work, &lwork, iwork, &liwork, &info, 1, 1);
     rc = info == 0 ? 0 : SH_EINVAL;
 fail:
     free(work);

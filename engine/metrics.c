@@ -52,14 +52,15 @@ int metrics_labels_append(metrics_labels *l, const uint32_t *ids, size_t n)
         l->ids = p;
         l->ids_cap = cap;
     }
-    uint32_t *dst = l->ids + start;
-    if (n > 0)
-        memcpy(dst, ids, n * sizeof(uint32_t));
-    qsort(dst, n, sizeof(uint32_t), compare_u32);
     size_t kept = 0;
-    for (size_t i = 0; i < n; i++)
-        if (kept == 0 || dst[kept - 1] != dst[i])
-            dst[kept++] = dst[i];
+    if (n > 0) { /* (ids may be NULL when n is 0, and so may l->ids) */
+        uint32_t *dst = l->ids + start;
+        memcpy(dst, ids, n * sizeof(uint32_t));
+        qsort(dst, n, sizeof(uint32_t), compare_u32);
+        for (size_t i = 0; i < n; i++)
+            if (kept == 0 || dst[kept - 1] != dst[i])
+                dst[kept++] = dst[i];
+    }
     l->ptr[l->n + 1] = start + kept;
     l->n++;
     return 0;
@@ -288,42 +289,71 @@ static void hamming_select(void *ctx, size_t q, const uint32_t *perm, const uint
 
 /* Cosine by an inverted index: the database transposed into postings
  * (per column: the rows that have it, with their values), so a query
- * touches only the rows sharing one of its terms. */
+ * touches only the rows sharing one of its terms; every other row scores
+ * exactly 0. */
 typedef struct {
     const sh_csr *queries;
     size_t n_db;
     size_t *col_ptr;     /* cols + 2 entries */
     uint32_t *post_row;  /* nnz entries */
     float *post_val;     /* nnz entries */
-    double *score;       /* n_db entries */
+    double *score;       /* n_db entries, zero between queries */
+    uint32_t *touched;   /* n_db entries: the rows scored for this query */
+    unsigned char *touched_mark; /* n_db entries, zero between queries */
     ranked *heap;        /* k entries */
 } cosine_ctx;
 
-/* Scores through the postings, then keeps the k best in a heap. */
+static void heap_offer(ranked *heap, size_t *size, size_t k, ranked cand)
+{
+    if (*size < k) {
+        heap[*size] = cand;
+        sift_up(heap, (*size)++);
+    } else if (ranked_before(&cand, &heap[0])) {
+        heap[0] = cand;
+        sift_down(heap, *size, 0);
+    }
+}
+
+/* Scores the touched rows, keeps the k best of them in a heap, then adds
+ * untouched rows (score 0) in permutation order for as long as they still
+ * beat the worst kept one. */
 static void cosine_select(void *ctx, size_t q, const uint32_t *perm, const uint32_t *tie,
                           size_t k, uint32_t *top)
 {
-    (void)perm;
     cosine_ctx *c = ctx;
     const sh_csr *Q = c->queries;
-    memset(c->score, 0, c->n_db * sizeof(double));
+    size_t n_touched = 0;
     for (size_t e = Q->row_ptr[q]; e < Q->row_ptr[q + 1]; e++) {
         uint32_t col = Q->col_idx[e];
         double qv = Q->values[e];
-        for (size_t p = c->col_ptr[col]; p < c->col_ptr[col + 1]; p++)
-            c->score[c->post_row[p]] += qv * c->post_val[p];
+        for (size_t p = c->col_ptr[col]; p < c->col_ptr[col + 1]; p++) {
+            uint32_t row = c->post_row[p];
+            if (!c->touched_mark[row]) {
+                c->touched_mark[row] = 1;
+                c->touched[n_touched++] = row;
+            }
+            c->score[row] += qv * c->post_val[p];
+        }
     }
     ranked *heap = c->heap;
     size_t size = 0;
-    for (size_t j = 0; j < c->n_db; j++) {
-        ranked cand = { (float)-c->score[j], tie[j], (uint32_t)j }; /* larger cosine first */
-        if (size < k) {
-            heap[size] = cand;
-            sift_up(heap, size++);
-        } else if (ranked_before(&cand, &heap[0])) {
-            heap[0] = cand;
-            sift_down(heap, size, 0);
-        }
+    for (size_t i = 0; i < n_touched; i++) {
+        uint32_t j = c->touched[i];
+        ranked cand = { (float)-c->score[j], tie[j], j }; /* larger cosine first */
+        heap_offer(heap, &size, k, cand);
+    }
+    for (size_t i = 0; i < c->n_db; i++) {
+        uint32_t j = perm[i];
+        if (c->touched_mark[j])
+            continue;
+        ranked cand = { 0.0f, tie[j], j };
+        if (size == k && !ranked_before(&cand, &heap[0]))
+            break; /* later untouched rows have larger ties: none can enter */
+        heap_offer(heap, &size, k, cand);
+    }
+    for (size_t i = 0; i < n_touched; i++) {
+        c->score[c->touched[i]] = 0.0;
+        c->touched_mark[c->touched[i]] = 0;
     }
     qsort(heap, size, sizeof(ranked), compare_ranked);
     for (size_t i = 0; i < size; i++)
@@ -337,8 +367,11 @@ static int build_postings(cosine_ctx *c, const sh_csr *db)
     c->col_ptr = calloc(db->cols + 2, sizeof(size_t));
     c->post_row = malloc((db->nnz ? db->nnz : 1) * sizeof(uint32_t));
     c->post_val = malloc((db->nnz ? db->nnz : 1) * sizeof(float));
-    c->score = malloc((db->rows ? db->rows : 1) * sizeof(double));
-    if (!c->col_ptr || !c->post_row || !c->post_val || !c->score)
+    c->score = calloc(db->rows ? db->rows : 1, sizeof(double));
+    c->touched = malloc((db->rows ? db->rows : 1) * sizeof(uint32_t));
+    c->touched_mark = calloc(db->rows ? db->rows : 1, 1);
+    if (!c->col_ptr || !c->post_row || !c->post_val || !c->score || !c->touched ||
+        !c->touched_mark)
         return SH_ENOMEM;
     for (size_t e = 0; e < db->nnz; e++)
         c->col_ptr[db->col_idx[e] + 2]++;
@@ -457,7 +490,9 @@ int metrics_cosine_rank(const sh_csr *queries, const metrics_labels *query_label
     if (queries->cols != db->cols ||
         !rank_args_ok(query_labels, queries->rows, db_labels, db->rows, ks, n_k))
         return SH_EINVAL;
-    cosine_ctx ctx = { queries, 0, NULL, NULL, NULL, NULL, NULL };
+    cosine_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.queries = queries;
     int rc = build_postings(&ctx, db);
     if (rc == 0) {
         ctx.heap = malloc(largest_k(ks, n_k, db->rows) * sizeof(ranked));
@@ -470,6 +505,8 @@ int metrics_cosine_rank(const sh_csr *queries, const metrics_labels *query_label
     free(ctx.post_row);
     free(ctx.post_val);
     free(ctx.score);
+    free(ctx.touched);
+    free(ctx.touched_mark);
     free(ctx.heap);
     return rc;
 }

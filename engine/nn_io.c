@@ -92,8 +92,8 @@ int nn_save_sections(const nn_net *net, mf_writer *w, char slot)
     return io.rc;
 }
 
-int nn_load_sections(const mf_model *m, char slot, uint32_t max_batch, nn_net **out, char *err,
-                     size_t err_len)
+int nn_load_sections(const mf_model *m, char slot, uint32_t max_batch, int inference_only,
+                     nn_net **out, char *err, size_t err_len)
 {
     const char *label = mf_model_label(m);
     const void *cdata, *pdata;
@@ -123,7 +123,8 @@ int nn_load_sections(const mf_model *m, char slot, uint32_t max_batch, nn_net **
                        "%s: parameter section holds %zu bytes, the stored config needs %zu", label,
                        plen, nn_config_param_count(&cfg) * sizeof(float));
     nn_net *net = NULL;
-    int rc = nn_new(&cfg, NULL, &net, why, sizeof why);
+    int rc = inference_only ? nn_new_inference(&cfg, &net, why, sizeof why)
+                            : nn_new(&cfg, NULL, &net, why, sizeof why);
     if (rc != 0)
         return sh_fail(err, err_len, rc == SH_ENOMEM ? SH_ENOMEM : SH_EMODEL, "%s: %s", label,
                        rc == SH_ENOMEM ? "out of memory building the network" : why);
@@ -175,7 +176,8 @@ done:
     return rc;
 }
 
-int nn_load_file(const char *path, uint32_t max_batch, nn_net **out, char *err, size_t err_len)
+int nn_load_file(const char *path, uint32_t max_batch, int inference_only, nn_net **out,
+                 char *err, size_t err_len)
 {
     mf_model *m = NULL;
     int rc = mf_read_file(path, &m, err, err_len);
@@ -185,7 +187,7 @@ int nn_load_file(const char *path, uint32_t max_batch, nn_net **out, char *err, 
         rc = sh_fail(err, err_len, SH_EMODEL, "%s: model kind %u is not a plain autoencoder (%u)",
                      path, mf_model_kind(m), (unsigned)MF_KIND_AUTOENCODER);
     else
-        rc = nn_load_sections(m, '0', max_batch, out, err, err_len);
+        rc = nn_load_sections(m, '0', max_batch, inference_only, out, err, err_len);
     mf_model_free(m);
     return rc;
 }

@@ -32,11 +32,13 @@
 int nn_save_sections(const nn_net *net, mf_writer *w, char slot);
 
 /* Rebuilds the network stored under slot in m. max_batch 0 keeps the
- * stored activation size, otherwise overrides it. Returns 0 and *out (free
- * with nn_free); SH_EMODEL (sections missing, malformed or disagreeing
- * shapes; message in err); SH_ENOMEM. *out is unchanged on failure. */
-int nn_load_sections(const mf_model *m, char slot, uint32_t max_batch, nn_net **out, char *err,
-                     size_t err_len);
+ * stored activation size, otherwise overrides it. inference_only builds
+ * the net without gradient and Adam arenas (see nn_clone): what an index
+ * or a query needs. Returns 0 and *out (free with nn_free); SH_EMODEL
+ * (sections missing, malformed or disagreeing shapes; message in err);
+ * SH_ENOMEM. *out is unchanged on failure. */
+int nn_load_sections(const mf_model *m, char slot, uint32_t max_batch, int inference_only,
+                     nn_net **out, char *err, size_t err_len);
 
 /* A model file of kind MF_KIND_AUTOENCODER holding net in slot '0',
  * written atomically. Returns 0, SH_ENOMEM or an errno value / code from
@@ -47,6 +49,7 @@ int nn_save_file(const nn_net *net, const char *path, char *err, size_t err_len)
  * container's errors (SH_EFORMAT, SH_EVERSION, SH_ETRUNC, SH_ECHECKSUM,
  * errno), SH_EMODEL (another model kind, or as nn_load_sections) or
  * SH_ENOMEM, with the path in err. */
-int nn_load_file(const char *path, uint32_t max_batch, nn_net **out, char *err, size_t err_len);
+int nn_load_file(const char *path, uint32_t max_batch, int inference_only, nn_net **out,
+                 char *err, size_t err_len);
 
 #endif

@@ -29,6 +29,22 @@ void nn_config_defaults(nn_config *cfg, uint32_t input_dim, uint32_t code_dim)
     cfg->max_batch = 256;
 }
 
+void nn_config_for_hashing(nn_config *cfg, const sh_config *conf, uint32_t vocab)
+{
+    nn_config_defaults(cfg, vocab, (uint32_t)conf->model.code_bits);
+    cfg->input_kind = NN_INPUT_CSR;
+    cfg->n_enc = conf->model.n_hidden < 0 ? 0 : (uint32_t)conf->model.n_hidden;
+    if (cfg->n_enc > NN_MAX_HIDDEN)
+        cfg->n_enc = NN_MAX_HIDDEN + 1; /* let nn_config_check say so */
+    for (uint32_t i = 0; i < cfg->n_enc && i < NN_MAX_HIDDEN; i++)
+        cfg->enc_hidden[i] = conf->model.hidden[i] < 0 ? 0 : (uint32_t)conf->model.hidden[i];
+    cfg->enc_act = conf->model.activation;
+    cfg->code_kind = NN_CODE_BINARY;
+    cfg->loss = NN_LOSS_SOFTMAX;
+    cfg->weight_decay = (float)conf->train.weight_decay;
+    cfg->max_batch = conf->train.batch_size < 1 ? 0 : (uint32_t)conf->train.batch_size;
+}
+
 static int act_valid(sh_activation a)
 {
     return a == SH_ACT_LINEAR || a == SH_ACT_RELU || a == SH_ACT_SIGMOID || a == SH_ACT_TANH;
@@ -154,11 +170,10 @@ static size_t carve_acts(float *arena, float **pre, float **post, float **code, 
     return off + 3 * B * K;
 }
 
-int nn_new(const nn_config *cfg, sh_rng *rng, nn_net **out, char *err, size_t err_len)
+/* Allocates a zeroed network for cfg (already checked): parameters and
+ * activations always, gradients and Adam moments only for training. */
+static int net_create(const nn_config *cfg, int training, nn_net **out)
 {
-    int rc = nn_config_check(cfg, err, err_len);
-    if (rc != 0)
-        return rc;
     nn_net *net = calloc(1, sizeof(*net));
     if (net == NULL)
         return SH_ENOMEM;
@@ -167,19 +182,39 @@ int nn_new(const nn_config *cfg, sh_rng *rng, nn_net **out, char *err, size_t er
     net->n_params = nn_config_param_count(cfg);
     net->max_batch = cfg->max_batch;
     size_t n_acts = carve_acts(NULL, NULL, NULL, NULL, NULL, NULL, net);
-    rc = SH_ENOMEM;
     net->params = calloc(net->n_params, sizeof(float));
-    net->grads = calloc(net->n_params, sizeof(float));
-    net->adam_m = calloc(net->n_params, sizeof(float));
-    net->adam_v = calloc(net->n_params, sizeof(float));
     net->acts = calloc(n_acts, sizeof(float));
-    net->dacts = calloc(n_acts, sizeof(float));
-    if (!net->params || !net->grads || !net->adam_m || !net->adam_v || !net->acts || !net->dacts)
+    if (net->params == NULL || net->acts == NULL)
         goto fail;
     carve(net->params, net->W, net->b, net);
-    carve(net->grads, net->dW, net->db, net);
     carve_acts(net->acts, net->pre, net->post, &net->code, &net->code_p, &net->eps, net);
-    carve_acts(net->dacts, net->dpre, net->dpost, &net->dcode, NULL, NULL, net);
+    if (training) {
+        net->grads = calloc(net->n_params, sizeof(float));
+        net->adam_m = calloc(net->n_params, sizeof(float));
+        net->adam_v = calloc(net->n_params, sizeof(float));
+        net->dacts = calloc(n_acts, sizeof(float));
+        if (!net->grads || !net->adam_m || !net->adam_v || !net->dacts)
+            goto fail;
+        carve(net->grads, net->dW, net->db, net);
+        carve_acts(net->dacts, net->dpre, net->dpost, &net->dcode, NULL, NULL, net);
+    }
+    *out = net;
+    return 0;
+fail:
+    nn_free(net);
+    return SH_ENOMEM;
+}
+
+int nn_new(const nn_config *cfg, sh_rng *rng, nn_net **out, char *err, size_t err_len)
+{
+    int rc = nn_config_check(cfg, err, err_len);
+    if (rc != 0)
+        return rc;
+    nn_net *net = NULL;
+    rc = net_create(cfg, 1, &net);
+    if (rc != 0)
+        return sh_fail(err, err_len, rc, "nn: out of memory for %zu parameters",
+                       nn_config_param_count(cfg));
     if (rng != NULL) {
         for (size_t l = 0; l < net->n_layers; l++) {
             size_t n = net->in_dim[l] * net->out_dim[l];
@@ -190,9 +225,37 @@ int nn_new(const nn_config *cfg, sh_rng *rng, nn_net **out, char *err, size_t er
     }
     *out = net;
     return 0;
-fail:
-    nn_free(net);
+}
+
+int nn_new_inference(const nn_config *cfg, nn_net **out, char *err, size_t err_len)
+{
+    int rc = nn_config_check(cfg, err, err_len);
+    if (rc == 0 && (rc = net_create(cfg, 0, out)) != 0)
+        sh_fail(err, err_len, rc, "nn: out of memory for %zu parameters",
+                nn_config_param_count(cfg));
     return rc;
+}
+
+int nn_clone(const nn_net *src, uint32_t max_batch, int inference_only, nn_net **out)
+{
+    nn_config cfg = src->cfg;
+    if (max_batch > 0)
+        cfg.max_batch = max_batch;
+    if (nn_config_check(&cfg, NULL, 0) != 0)
+        return SH_EINVAL;
+    nn_net *net = NULL;
+    int training = !inference_only && src->grads != NULL;
+    int rc = net_create(&cfg, training, &net);
+    if (rc != 0)
+        return rc;
+    memcpy(net->params, src->params, src->n_params * sizeof(float));
+    if (training) {
+        memcpy(net->adam_m, src->adam_m, src->n_params * sizeof(float));
+        memcpy(net->adam_v, src->adam_v, src->n_params * sizeof(float));
+        net->adam_t = src->adam_t;
+    }
+    *out = net;
+    return 0;
 }
 
 void nn_free(nn_net *net)
@@ -210,7 +273,8 @@ void nn_free(nn_net *net)
 
 void nn_zero_grad(nn_net *net)
 {
-    memset(net->grads, 0, net->n_params * sizeof(float));
+    if (net->grads != NULL)
+        memset(net->grads, 0, net->n_params * sizeof(float));
 }
 
 /* ---- forward ------------------------------------------------------------- */
@@ -354,9 +418,12 @@ int nn_loss(nn_net *net, const nn_data *target, nn_loss_parts *parts)
     if (want_csr ? (target->csr == NULL || target->csr->rows != B || target->csr->cols != D)
                  : target->dense == NULL)
         return SH_EINVAL;
-    memset(net->dacts, 0, carve_acts(NULL, NULL, NULL, NULL, NULL, NULL, net) * sizeof(float));
+    int grads = net->dacts != NULL; /* inference-only nets compute values only */
+    if (grads)
+        memset(net->dacts, 0, carve_acts(NULL, NULL, NULL, NULL, NULL, NULL, net) * sizeof(float));
     nn_loss_parts p = { 0, 0, 0, 0 };
-    float *dlogits = net->dpre[last];
+    float *dlogits = grads ? net->dpre[last] : NULL, *dcode = grads ? net->dcode : NULL;
+    float *dcode_pre = grads ? net->dpre[net->code_layer] : NULL;
     switch (c->loss) {
     case NN_LOSS_BCE:
         p.recon = loss_bce_logits(dlogits, net->post[last], net->pre[last], target->dense, B, D);
@@ -371,13 +438,12 @@ int nn_loss(nn_net *net, const nn_data *target, nn_loss_parts *parts)
     }
     if (c->sparsity_beta > 0) {
         const float *h = c->code_kind == NN_CODE_BINARY ? net->code_p : net->code;
-        p.code_reg += reg_kl_sparsity(net->dcode, h, B, K, c->sparsity_rho, c->sparsity_beta);
+        p.code_reg += reg_kl_sparsity(dcode, h, B, K, c->sparsity_rho, c->sparsity_beta);
     }
     if (c->bernoulli_kl > 0 && c->code_kind == NN_CODE_BINARY)
-        p.code_reg += reg_bernoulli_kl(net->dcode, net->code_p, B, K, c->bernoulli_kl);
+        p.code_reg += reg_bernoulli_kl(dcode, net->code_p, B, K, c->bernoulli_kl);
     if (c->vae_kl > 0 && c->code_kind == NN_CODE_GAUSSIAN)
-        p.code_reg += code_gauss_kl(net->dpre[net->code_layer], net->pre[net->code_layer], B, K,
-                                    c->vae_kl);
+        p.code_reg += code_gauss_kl(dcode_pre, net->pre[net->code_layer], B, K, c->vae_kl);
     if (c->weight_decay > 0)
         for (size_t l = 0; l < net->n_layers; l++)
             p.weight_decay += reg_weight_decay(NULL, net->W[l], net->in_dim[l] * net->out_dim[l],
@@ -391,6 +457,8 @@ int nn_loss(nn_net *net, const nn_data *target, nn_loss_parts *parts)
 void nn_backward(nn_net *net, const nn_data *in, const float *dcode_extra)
 {
     size_t B = net->batch, K = net->cfg.code_dim;
+    if (net->grads == NULL)
+        return; /* inference-only */
     for (size_t l = net->n_layers; l-- > 0;) {
         size_t I = net->in_dim[l], O = net->out_dim[l];
         if (l == net->code_layer) {

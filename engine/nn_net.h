@@ -31,8 +31,9 @@
  * Weight decay is a loss term: nn_loss adds its value (over weight
  * matrices, not biases) and nn_backward adds lambda * W to dW.
  *
- * Threads: a net is not thread-safe (it holds the activations). BLAS
- * threads are set process-wide with mat_set_threads.
+ * Threads: a net is not thread-safe (it holds the activations): give
+ * each thread its own nn_clone (inference-only clones are a quarter of
+ * the memory). BLAS threads are set process-wide with mat_set_threads.
  */
 #ifndef SH_NN_NET_H
 #define SH_NN_NET_H
@@ -109,8 +110,8 @@ typedef struct {
 
     size_t n_params;                  /* floats in each of the four arenas */
     float *params;                    /* the parameter arena, owned */
-    float *grads;                     /* same layout, owned */
-    float *adam_m, *adam_v;           /* same layout, owned */
+    float *grads;                     /* same layout, owned; NULL if inference-only */
+    float *adam_m, *adam_v;           /* same layout, owned; NULL if inference-only */
     float *W[NN_MAX_LAYERS];          /* [in_dim, out_dim] views into params */
     float *b[NN_MAX_LAYERS];          /* [out_dim] */
     float *dW[NN_MAX_LAYERS];         /* views into grads */
@@ -126,7 +127,8 @@ typedef struct {
     float *code;                      /* [B, K] code values fed to the decoder */
     float *code_p;                    /* [B, K] binary: bit probabilities */
     float *eps;                       /* [B, K] Gaussian: the noise of the last sample */
-    float *dpre[NN_MAX_LAYERS];       /* gradients of the above */
+    float *dpre[NN_MAX_LAYERS];       /* gradients of the above (dacts NULL and these
+                                         unset if inference-only) */
     float *dpost[NN_MAX_LAYERS];
     float *dcode;                     /* [B, K] */
 
@@ -138,6 +140,14 @@ typedef struct {
  * hidden activations, MSE, no regularisers (vae_kl = 1, rho = 0.05 for
  * when they are switched on), max_batch 256. Cannot fail. */
 void nn_config_defaults(nn_config *cfg, uint32_t input_dim, uint32_t code_dim);
+
+/* The semantic-hashing network of a semhash configuration: CSR input of
+ * width vocab, encoder hidden layers model.hidden[0..n_hidden) with
+ * model.activation, a binary code of model.code_bits bits, mirrored
+ * decoder, softmax output over the vocabulary, weight decay
+ * train.weight_decay, max_batch train.batch_size. Other fields as
+ * nn_config_defaults. Cannot fail (nn_new checks the result). */
+void nn_config_for_hashing(nn_config *cfg, const sh_config *conf, uint32_t vocab);
 
 /* Checks every field. Returns 0 or SH_EINVAL with the first bad field
  * named in err. */
@@ -154,10 +164,23 @@ size_t nn_config_param_count(const nn_config *cfg);
  * loader fills them). */
 int nn_new(const nn_config *cfg, sh_rng *rng, nn_net **out, char *err, size_t err_len);
 
+/* As nn_new with all-zero weights and no gradient or Adam arenas (an
+ * inference-only net, see nn_clone), for loaders that fill the weights. */
+int nn_new_inference(const nn_config *cfg, nn_net **out, char *err, size_t err_len);
+
+/* A copy of src with its own arenas and activation buffers for max_batch
+ * rows (0 = src's). inference_only (or an inference-only src) leaves out
+ * the gradient, Adam and activation-gradient arenas (a quarter of the
+ * parameter memory): such a net forwards, encodes, decodes and evaluates;
+ * nn_backward and optimiser steps do nothing on it and nn_train refuses
+ * it. Otherwise the Adam state is copied too. Clones serve one thread
+ * each. Returns 0 and *out, SH_EINVAL (max_batch too big) or SH_ENOMEM. */
+int nn_clone(const nn_net *src, uint32_t max_batch, int inference_only, nn_net **out);
+
 /* Frees the network. Accepts NULL. */
 void nn_free(nn_net *net);
 
-/* Zeroes the gradient arena (one memset). */
+/* Zeroes the gradient arena (one memset; nothing for inference-only). */
 void nn_zero_grad(nn_net *net);
 
 /* Runs the whole network on in (rows <= max_batch, width input_dim, the
@@ -176,7 +199,7 @@ int nn_forward(nn_net *net, const nn_data *in, nn_mode mode, sh_rng *rng);
 int nn_loss(nn_net *net, const nn_data *target, nn_loss_parts *parts);
 
 /* Back-propagates the last nn_loss into the gradient arena (accumulates)
- * and adds weight decay to dW. dcode_extra[B,K] (may be NULL) is an extra
+ * and adds weight decay to dW (nothing for an inference-only net). dcode_extra[B,K] (may be NULL) is an extra
  * gradient on the code, added to what flows back from the decoder: the hook
  * for clustering, neighbour or bit-balance terms. in must be the input of
  * the last forward. Cannot fail. */

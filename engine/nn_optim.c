@@ -34,6 +34,8 @@ void sgd_update(float *params, const float *grads, size_t n, float lr)
 
 void nn_optim_step(nn_net *net, const nn_optim *o)
 {
+    if (net->grads == NULL)
+        return; /* inference-only */
     net->adam_t++;
     if (o->kind == SH_OPT_SGD)
         sgd_update(net->params, net->grads, net->n_params, o->lr);

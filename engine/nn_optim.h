@@ -32,7 +32,8 @@ void adam_update(float *params, const float *grads, float *m, float *v, size_t n
 /* param -= lr * grad over n parameters. */
 void sgd_update(float *params, const float *grads, size_t n, float lr);
 
-/* Advances net->adam_t and applies o to the whole arena of net. */
+/* Advances net->adam_t and applies o to the whole arena of net (nothing
+ * for an inference-only net). */
 void nn_optim_step(nn_net *net, const nn_optim *o);
 
 #endif

@@ -19,6 +19,17 @@ void nn_train_defaults(nn_train_opts *o)
     o->patience = 5;
 }
 
+void nn_train_opts_from_config(nn_train_opts *o, const sh_train_config *t)
+{
+    nn_train_defaults(o);
+    o->epochs = t->epochs;
+    o->batch_size = t->batch_size < 1 ? 0 : (size_t)t->batch_size;
+    nn_optim_defaults(&o->optim, t->optimizer, (float)t->learning_rate);
+    o->seed = t->seed;
+    o->patience = t->patience;
+    o->max_seconds = t->max_seconds;
+}
+
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -135,6 +146,8 @@ int nn_train(nn_net *net, const nn_data *train_in, const nn_data *train_target,
         return sh_fail(err, err_len, SH_EINVAL,
                        "nn_train: need epochs >= 1, 1 <= batch_size <= max_batch (%zu), lr > 0",
                        net->max_batch);
+    if (net->grads == NULL)
+        return sh_fail(err, err_len, SH_EINVAL, "nn_train: the network is inference-only");
     if ((rc = check_data(net, train_in, 0, "training input", err, err_len)) != 0 ||
         (rc = check_data(net, target, 1, "training target", err, err_len)) != 0)
         return rc;

@@ -60,6 +60,12 @@ typedef struct {
 /* epochs 10, batch 128, Adam lr 1e-3, seed 1, patience 5, nothing else. */
 void nn_train_defaults(nn_train_opts *o);
 
+/* The options of a semhash configuration's train section: epochs,
+ * batch_size, learning_rate, optimizer, seed, patience, max_seconds
+ * (weight_decay belongs to the network: nn_config_for_hashing; threads to
+ * mat_set_threads). Callbacks are left NULL. Cannot fail. */
+void nn_train_opts_from_config(nn_train_opts *o, const sh_train_config *t);
+
 /* Trains net on train_in against train_target (NULL = train_in itself,
  * the clean rows when corrupting). valid_in / valid_target (both may be
  * NULL; valid_target NULL = valid_in) enable validation after every epoch,

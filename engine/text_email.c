@@ -326,6 +326,17 @@ static void html_byte(text_email_filter *f, int c)
 
 enum { QP_TEXT, QP_EQUALS, QP_HEX, QP_CR };
 
+/* A byte produced by transfer decoding. In a part declared ISO-8859-1 or
+ * windows-1252, a byte >= 0x80 is that charset's character (8-bit text
+ * that arrives undecoded is taken as UTF-8, as everywhere else). */
+static void decoded_byte(text_email_filter *f, int b)
+{
+    if (f->latin1 && b >= 0x80 && f->html_state == H_TEXT)
+        out_codepoint(f, (uint32_t)b);
+    else
+        html_byte(f, b);
+}
+
 static int base64_value(int c)
 {
     if (c >= 'A' && c <= 'Z')
@@ -343,10 +354,10 @@ static void base64_byte(text_email_filter *f, int c)
 {
     if (c == '=') {
         if (f->b64_count == 2)
-            html_byte(f, (int)((f->b64_acc >> 4) & 0xFF));
+            decoded_byte(f, (int)((f->b64_acc >> 4) & 0xFF));
         else if (f->b64_count == 3) {
-            html_byte(f, (int)((f->b64_acc >> 10) & 0xFF));
-            html_byte(f, (int)((f->b64_acc >> 2) & 0xFF));
+            decoded_byte(f, (int)((f->b64_acc >> 10) & 0xFF));
+            decoded_byte(f, (int)((f->b64_acc >> 2) & 0xFF));
         }
         f->b64_count = 0;
         f->b64_acc = 0;
@@ -357,9 +368,9 @@ static void base64_byte(text_email_filter *f, int c)
         return;
     f->b64_acc = (f->b64_acc << 6) | (unsigned long)v;
     if (++f->b64_count == 4) {
-        html_byte(f, (int)((f->b64_acc >> 16) & 0xFF));
-        html_byte(f, (int)((f->b64_acc >> 8) & 0xFF));
-        html_byte(f, (int)(f->b64_acc & 0xFF));
+        decoded_byte(f, (int)((f->b64_acc >> 16) & 0xFF));
+        decoded_byte(f, (int)((f->b64_acc >> 8) & 0xFF));
+        decoded_byte(f, (int)(f->b64_acc & 0xFF));
         f->b64_count = 0;
         f->b64_acc = 0;
     }
@@ -401,7 +412,7 @@ static void decode_byte(text_email_filter *f, int c)
     case QP_HEX:
         f->qp_state = QP_TEXT;
         if (hex_value(c) >= 0) {
-            html_byte(f, hex_value((unsigned char)f->qp_hex) * 16 + hex_value(c));
+            decoded_byte(f, hex_value((unsigned char)f->qp_hex) * 16 + hex_value(c));
         } else {
             html_byte(f, '=');
             html_byte(f, (unsigned char)f->qp_hex);
@@ -418,16 +429,24 @@ static void decode_byte(text_email_filter *f, int c)
 
 /* ---- headers and body framing ------------------------------------------ */
 
+/* No transfer decoding, nothing half decoded. */
+static void reset_decoders(text_email_filter *f)
+{
+    f->qp = 0;
+    f->base64 = 0;
+    f->qp_state = 0;
+    f->b64_count = 0;
+    f->b64_acc = 0;
+}
+
 /* Applies a Content-Transfer-Encoding or Content-Type value just read
  * (lowercase in f->value). */
 static void apply_content_header(text_email_filter *f)
 {
     if (f->header_kind == K_CTE) {
+        reset_decoders(f);
         f->qp = contains(f->value, f->value_len, "quoted-printable");
         f->base64 = contains(f->value, f->value_len, "base64");
-        f->qp_state = 0;
-        f->b64_count = 0;
-        f->b64_acc = 0;
     } else if (f->header_kind == K_CT) {
         size_t i = 0;
         while (i < f->value_len && (f->value[i] == ' ' || f->value[i] == '\t'))
@@ -437,25 +456,126 @@ static void apply_content_header(text_email_filter *f)
         f->skip_part = !((n >= 5 && memcmp(v, "text/", 5) == 0) ||
                          (n >= 10 && memcmp(v, "multipart/", 10) == 0) ||
                          (n >= 8 && memcmp(v, "message/", 8) == 0));
+        f->latin1 = contains(v, n, "iso-8859-1") || contains(v, n, "windows-1252") ||
+                    contains(v, n, "latin1");
+    }
+}
+
+/* ---- Subject: RFC 2047 encoded words ("=?charset?Q|B?text?=") ------------ */
+
+/* Sends decoded bytes of an encoded word on, mapping ISO-8859-1 and
+ * windows-1252 bytes to their characters (UTF-8 passes as it is). */
+static void out_charset_byte(text_email_filter *f, int latin1, int byte)
+{
+    if (latin1 && byte >= 0x80)
+        out_codepoint(f, (uint32_t)byte);
+    else
+        out_byte(f, (char)byte);
+}
+
+/* Decodes the encoded word held in f->prefix. Returns 0 if it is not a
+ * well-formed encoded word in UTF-8, US-ASCII or ISO-8859-1 /
+ * windows-1252 (the caller then emits it as typed). */
+static int decode_encoded_word(text_email_filter *f)
+{
+    const char *w = f->prefix;
+    size_t n = f->prefix_len;
+    if (n < 8 || w[0] != '=' || w[1] != '?' || w[n - 2] != '?' || w[n - 1] != '=')
+        return 0;
+    const char *charset = w + 2;
+    const char *q1 = memchr(charset, '?', n - 2);
+    if (q1 == NULL || q1 + 3 > w + n - 2 || q1[2] != '?')
+        return 0;
+    size_t charset_len = (size_t)(q1 - charset);
+    int latin1 = name_is(charset, charset_len, "iso-8859-1") ||
+                 name_is(charset, charset_len, "windows-1252") ||
+                 name_is(charset, charset_len, "latin1");
+    int utf8 = name_is(charset, charset_len, "utf-8") || name_is(charset, charset_len, "us-ascii");
+    int encoding = lower((unsigned char)q1[1]);
+    if ((encoding != 'q' && encoding != 'b') || !(utf8 || latin1))
+        return 0; /* a charset we cannot map: keep the word as typed */
+    const char *text = q1 + 3, *end = w + n - 2;
+    if (encoding == 'q') {
+        for (const char *p = text; p < end; p++) {
+            if (*p == '_')
+                out_byte(f, ' ');
+            else if (*p == '=' && p + 2 < end && hex_value((unsigned char)p[1]) >= 0 &&
+                     hex_value((unsigned char)p[2]) >= 0) {
+                out_charset_byte(f, latin1, hex_value((unsigned char)p[1]) * 16 +
+                                            hex_value((unsigned char)p[2]));
+                p += 2;
+            } else
+                out_charset_byte(f, latin1, (unsigned char)*p);
+        }
+        return 1;
+    }
+    unsigned long acc = 0;
+    int bits = 0;
+    for (const char *p = text; p < end; p++) {
+        int v = base64_value((unsigned char)*p);
+        if (v < 0)
+            continue;
+        acc = ((acc << 6) | (unsigned long)v) & 0xFFFFFF;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out_charset_byte(f, latin1, (int)((acc >> bits) & 0xFF));
+        }
+    }
+    return 1;
+}
+
+static void flush_encoded_word(text_email_filter *f)
+{
+    if (f->prefix_len > 0 && !decode_encoded_word(f))
+        out_bytes(f, f->prefix, f->prefix_len);
+    f->prefix_len = 0;
+}
+
+/* Subject text goes out as typed, except encoded words, which are held
+ * (at most 75 bytes, their RFC limit) and decoded. */
+static void subject_byte(text_email_filter *f, int c)
+{
+    if (c == '\r')
+        return;
+    if (f->prefix_len == 0) {
+        if (c == '=')
+            f->prefix[f->prefix_len++] = (char)c;
+        else
+            out_byte(f, (char)c);
+        return;
+    }
+    if (c == ' ' || c == '\t' || f->prefix_len == 75 || (f->prefix_len == 1 && c != '?')) {
+        flush_encoded_word(f);
+        subject_byte(f, c);
+        return;
+    }
+    f->prefix[f->prefix_len++] = (char)c;
+    /* "?=" ends the word once charset and encoding are behind us */
+    if (c == '=' && f->prefix[f->prefix_len - 2] == '?') {
+        size_t marks = 0;
+        for (size_t i = 0; i < f->prefix_len; i++)
+            marks += f->prefix[i] == '?';
+        if (marks >= 4)
+            flush_encoded_word(f);
     }
 }
 
 static void end_header_line(text_email_filter *f)
 {
     apply_content_header(f);
-    if (f->header_kind == K_SUBJECT)
+    if (f->header_kind == K_SUBJECT) {
+        flush_encoded_word(f);
         out_byte(f, ' ');
+    }
 }
 
 /* A MIME boundary: the next part starts plain and visible. */
 static void new_part(text_email_filter *f)
 {
-    f->qp = 0;
-    f->base64 = 0;
+    reset_decoders(f);
     f->skip_part = 0;
-    f->qp_state = 0;
-    f->b64_count = 0;
-    f->b64_acc = 0;
+    f->latin1 = 0;
 }
 
 static void start_body_line(text_email_filter *f)
@@ -494,13 +614,18 @@ static int is_part_header_prefix(const text_email_filter *f)
     return 1;
 }
 
-static void begin_part_header(text_email_filter *f, int collect_name)
+/* A part header line starts; a continuation line (new_header 0) goes on
+ * with the header it continues (its kind and the value read so far). */
+static void begin_part_header(text_email_filter *f, int new_header)
 {
     f->part_header = 1;
     f->body_line_start = 0;
     f->prefix_len = 0;
-    f->header_kind = K_OTHER;
-    f->name_len = collect_name ? 0 : sizeof(f->name);
+    if (new_header) {
+        f->header_kind = K_OTHER;
+        f->name_len = 0;
+        f->value_len = 0;
+    }
 }
 
 /* The first bytes of a body line are held until the line is known to be
@@ -616,8 +741,7 @@ static void mail_byte(text_email_filter *f, int c)
             end_header_line(f);
             f->state = S_HDR_START;
         } else if (f->header_kind == K_SUBJECT) {
-            if (c != '\r')
-                out_byte(f, (char)c);
+            subject_byte(f, c);
         } else if ((f->header_kind == K_CTE || f->header_kind == K_CT) &&
                    f->value_len < sizeof(f->value)) {
             f->value[f->value_len++] = (char)lower(c);

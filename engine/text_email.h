@@ -7,10 +7,14 @@
  * through in bounded memory. It:
  *
  *  - keeps the text of the Subject header (and its folded continuation
- *    lines) and drops every other header line, including an mbox
+ *    lines), decoding RFC 2047 encoded words ("=?utf-8?Q?...?=", B or Q,
+ *    in UTF-8, US-ASCII or ISO-8859-1/windows-1252; others stay as
+ *    typed), and drops every other header line, including an mbox
  *    "From " separator line;
  *  - decodes quoted-printable ("=XX" escapes, "=" line-end soft breaks)
- *    and base64 when the Content-Transfer-Encoding says so, and skips
+ *    and base64 when the Content-Transfer-Encoding says so (decoded bytes
+ *    of a part whose Content-Type names charset ISO-8859-1 or
+ *    windows-1252 are read in that charset), and skips
  *    content whose Content-Type is not text, multipart or message
  *    (images, attachments). The mail's headers set this for the body; in
  *    the body, a line of at most 79 bytes that starts with "--" and holds
@@ -24,10 +28,11 @@
  *    by a space, and decodes the entities &amp; &lt; &gt; &quot; &apos;
  *    &nbsp; and numeric &#NNN; / &#xHH; (unknown entities stay as typed).
  *
- * It does not decode RFC 2047 encoded words ("=?utf-8?...")
- * or character sets other than UTF-8, and it does not handle ">" inside
- * quoted attribute values. The filter only transforms bytes; it never
- * fails except by passing on an error returned by the output callback.
+ * It does not convert other character sets, nor 8-bit text that is not
+ * transfer-encoded (that is read as UTF-8),
+ * and it does not handle ">" inside quoted attribute values. The filter
+ * only transforms bytes; it never fails except by passing on an error
+ * returned by the output callback.
  */
 #ifndef SH_TEXT_EMAIL_H
 #define SH_TEXT_EMAIL_H
@@ -43,7 +48,7 @@ typedef int (*text_emit_fn)(void *sink, const char *bytes, size_t n);
  * can live inside other structs without an allocation. */
 typedef struct {
     int state, html_state, qp, qp_state, header_kind;
-    int base64, skip_part, b64_count;
+    int base64, skip_part, latin1, b64_count;
     unsigned long b64_acc;
     int body_line_start, part_header, after_part_header;
     char name[32];

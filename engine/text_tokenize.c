@@ -275,6 +275,16 @@ static void emit_cjk_piece(text_tokenizer *tok)
     }
 }
 
+/* An empty run. */
+static void reset_run(text_tokenizer *tok)
+{
+    tok->run_len = 0;
+    tok->run_cps = 0;
+    tok->run_ascii = 1;
+    tok->run_cjk = 0;
+    tok->cjk_continued = 0;
+}
+
 static void end_run(text_tokenizer *tok)
 {
     if (tok->run_cps == 0)
@@ -294,11 +304,7 @@ static void end_run(text_tokenizer *tok)
             emit_unicode_run(tok);
         }
     }
-    tok->run_len = 0;
-    tok->run_cps = 0;
-    tok->run_ascii = 1;
-    tok->run_cjk = 0;
-    tok->cjk_continued = 0;
+    reset_run(tok);
 }
 
 /* A CJK run reached the buffer's size: emit what it holds and keep its
@@ -366,11 +372,7 @@ int text_tokenize(text_tokenizer *tok, const char *text, size_t len,
     tok->fn = fn;
     tok->user = user;
     tok->status = 0;
-    tok->run_len = 0;
-    tok->run_cps = 0;
-    tok->run_ascii = 1;
-    tok->run_cjk = 0;
-    tok->cjk_continued = 0;
+    reset_run(tok);
     if (tok->cfg.email && text_email_looks_like_mail(text, len)) {
         text_email_begin(&tok->email, scan_sink, tok);
         if (text_email_feed(&tok->email, text, len) == 0)

@@ -19,7 +19,10 @@
  *    overlapping bigrams of characters: "日本語" gives "日本" and "本語";
  *    a lone character is a one-character token (dropped by the default
  *    min_token_len of 2). These runs have no length limit: they are
- *    processed in pieces, without losing the bigram across a cut.
+ *    processed in pieces, without losing the bigram across a cut. Korean
+ *    (Hangul) is written with spaces and tokenised like Latin text. Thai,
+ *    Lao, Khmer and Burmese, also written without spaces, are not
+ *    segmented: their runs are usually longer than max_token_len.
  *  - Each run is normalised with utf8proc: NFKC with full case folding,
  *    default-ignorable code points removed. Composed and decomposed
  *    accents, full-width forms and ligatures therefore give the same

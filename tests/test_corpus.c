@@ -316,6 +316,12 @@ START_TEST(format_detection_and_open_errors)
     int rc;
     ck_assert_str_eq(read_all(r, &rc, err, sizeof err), "notes.md:1|x||0\n");
     corpus_close(r);
+    /* an empty directory is an empty corpus */
+    tt_write(dir, "void/.keep", "", 0);
+    r = open_in("void", NULL, 0);
+    ck_assert_str_eq(read_all(r, &rc, err, sizeof err), "");
+    ck_assert_int_eq(rc, 0);
+    corpus_close(r);
     r = open_in("missing.jsonl", NULL, ENOENT);
     ck_assert_ptr_null(r);
     corpus_close(NULL);

@@ -259,6 +259,22 @@ START_TEST(csv_numeric_labels_by_index_no_header)
     ck_assert_float_eq(d.x.data[3], -3.0f);
     dataset_free(&d);
 
+    /* gzip-compressed TSV: the delimiter still comes from ".tsv". */
+    gzFile gz = gzopen(tmp_path("m.tsv.gz"), "wb");
+    ck_assert_ptr_nonnull(gz);
+    gzputs(gz, "a\tb\n1,5\t2\n3\t4\n");
+    gzclose(gz);
+    ck_assert_int_eq(data_csv_read(tmp_path("m.tsv.gz"), NULL, &d, err, sizeof(err)), SH_EINPUT);
+    ck_assert_ptr_nonnull(strstr(err, "m.tsv.gz:2: column 1: not a number '1,5'"));
+    gz = gzopen(tmp_path("m.tsv.gz"), "wb");
+    gzputs(gz, "a\tb\n1.5\t2\n3\t4\n");
+    gzclose(gz);
+    ck_assert_int_eq(data_csv_read(tmp_path("m.tsv.gz"), NULL, &d, err, sizeof(err)), 0);
+    ck_assert_uint_eq(d.x.rows, 2);
+    ck_assert_float_eq(d.x.data[0], 1.5f);
+    ck_assert_str_eq(d.col_names[1], "b");
+    dataset_free(&d);
+
     ck_assert_int_eq(data_csv_read(tmp_path("m.txt"), NULL, &d, err, sizeof(err)), 0);
     ck_assert_uint_eq(d.x.rows, 2);
     ck_assert_uint_eq(d.x.cols, 3);
@@ -352,6 +368,20 @@ START_TEST(tsv_write_read_back)
     ck_assert_int_eq(d.labels[2], 2);
     ck_assert_str_eq(d.col_names[0], "x");
     dataset_free(&d);
+    /* Lines far longer than the reader's first buffer (1000 columns). */
+    sh_mat wide;
+    ck_assert_int_eq(mat_alloc(&wide, 3, 1000), 0);
+    for (size_t i = 0; i < 3000; i++)
+        wide.data[i] = (float)i / 7.0f - 100.0f;
+    ck_assert_int_eq(data_tsv_write(tmp_path("wide.tsv"), &wide, NULL, NULL, err, sizeof(err)), 0);
+    o.label_col = 0;
+    ck_assert_int_eq(data_csv_read(tmp_path("wide.tsv"), &o, &d, err, sizeof(err)), 0);
+    ck_assert_uint_eq(d.x.rows, 3);
+    ck_assert_uint_eq(d.x.cols, 1000);
+    ck_assert_mem_eq(d.x.data, wide.data, 3000 * sizeof(float));
+    ck_assert_str_eq(d.col_names[999], "d999");
+    dataset_free(&d);
+    mat_free(&wide);
     const char *bad_ids[3] = { "a", "b\tc", "d" };
     ck_assert_int_eq(data_tsv_write(tmp_path("bad.tsv"), &m, bad_ids, NULL, err, sizeof(err)),
                      SH_EINVAL);
@@ -420,11 +450,70 @@ START_TEST(split_is_stratified_and_seeded)
     dataset_free(&te2);
 
     ck_assert_int_eq(data_split(&d, 1.5, &rng, &tr2, &te2, NULL, NULL), SH_EINVAL);
+
+    /* Unlabelled data form one stratum; fractions 0 and 1 are allowed. */
+    free(d.labels);
+    d.labels = NULL;
+    d.n_classes = 0;
+    ck_assert_int_eq(data_split(&d, 0.25, &rng, &tr2, &te2, NULL, NULL), 0);
+    ck_assert_uint_eq(te2.x.rows, (size_t)llround(0.25 * n));
+    ck_assert_ptr_null(te2.labels);
+    dataset_free(&tr2);
+    dataset_free(&te2);
+    ck_assert_int_eq(data_split(&d, 1.0, &rng, &tr2, &te2, NULL, NULL), 0);
+    ck_assert_uint_eq(tr2.x.rows, 0);
+    ck_assert_uint_eq(te2.x.rows, n);
+    ck_assert_mem_eq(te2.x.data, d.x.data, n * 2 * sizeof(float));
+    dataset_free(&tr2);
+    dataset_free(&te2);
+    size_t bad_rows[2] = { 3, n };
+    ck_assert_int_eq(dataset_take_rows(&d, bad_rows, 2, &tr2), SH_EINVAL);
+    ck_assert_ptr_null(tr2.x.data);
     free(tr_rows);
     free(te_rows);
     dataset_free(&tr);
     dataset_free(&te);
     dataset_free(&d);
+}
+END_TEST
+
+START_TEST(scalers)
+{
+    /* Columns: 2..6, constant 5, and -1..1. */
+    float vals[3][3] = { { 2, 5, -1 }, { 6, 5, 0 }, { 4, 5, 1 } };
+    sh_mat x = { 3, 3, &vals[0][0] };
+    data_scaler s;
+    ck_assert_int_eq(data_scaler_fit(&x, DATA_SCALE_MINMAX, &s), 0);
+    float other[2][3] = { { 8, 7, 0.5f }, { 2, 5, -1 } };
+    sh_mat y = { 2, 3, &other[0][0] };
+    ck_assert_int_eq(data_scaler_apply(&s, &y), 0);
+    ck_assert_float_eq_tol(other[0][0], 1.5f, 1e-6f); /* (8 - 2) / 4: not clipped */
+    ck_assert_float_eq(other[0][1], 0.0f);            /* constant column */
+    ck_assert_float_eq_tol(other[0][2], 0.75f, 1e-6f);
+    ck_assert_float_eq(other[1][0], 0.0f);
+    ck_assert_float_eq(other[1][2], 0.0f);
+    data_scaler_free(&s);
+
+    ck_assert_int_eq(data_scaler_fit(&x, DATA_SCALE_STANDARD, &s), 0);
+    ck_assert_int_eq(data_scaler_apply(&s, &x), 0);
+    /* Column 0: mean 4, population sd sqrt(8/3). */
+    ck_assert_float_eq_tol(vals[0][0], (float)(-2.0 / sqrt(8.0 / 3.0)), 1e-6f);
+    for (int j = 0; j < 3; j++) {
+        double m = 0, v = 0;
+        for (int i = 0; i < 3; i++)
+            m += vals[i][j] / 3.0;
+        for (int i = 0; i < 3; i++)
+            v += (vals[i][j] - m) * (vals[i][j] - m) / 3.0;
+        ck_assert_double_eq_tol(m, 0.0, 1e-6);
+        ck_assert_double_eq_tol(v, j == 1 ? 0.0 : 1.0, 1e-5);
+    }
+    sh_mat narrow = { 1, 2, &other[0][0] };
+    ck_assert_int_eq(data_scaler_apply(&s, &narrow), SH_EINVAL);
+    data_scaler_free(&s);
+    data_scaler_free(NULL);
+    vals[1][1] = INFINITY;
+    ck_assert_int_eq(data_scaler_fit(&x, DATA_SCALE_MINMAX, &s), SH_EINVAL);
+    ck_assert_ptr_null(s.offset);
 }
 END_TEST
 
@@ -438,6 +527,7 @@ Suite *dataset_suite(void)
     tcase_add_test(core, csv_numeric_labels_by_index_no_header);
     tcase_add_test(core, tsv_write_read_back);
     tcase_add_test(core, split_is_stratified_and_seeded);
+    tcase_add_test(core, scalers);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_add_test(limits, idx_malformed);

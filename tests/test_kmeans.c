@@ -206,6 +206,79 @@ START_TEST(degenerate_and_errors)
 }
 END_TEST
 
+/* Nearest centroid by direct double-precision distances (the naive
+ * reference for the dot-product kernel); *gap receives the margin to the
+ * second nearest. */
+static int nearest(const float *row, const float *cent, size_t k, size_t d, double *gap)
+{
+    double best = INFINITY, second = INFINITY;
+    int arg = -1;
+    for (size_t c = 0; c < k; c++) {
+        double d2 = 0;
+        for (size_t j = 0; j < d; j++)
+            d2 += pow((double)row[j] - cent[c * d + j], 2);
+        if (d2 < best) {
+            second = best;
+            best = d2;
+            arg = (int)c;
+        } else if (d2 < second) {
+            second = d2;
+        }
+    }
+    *gap = second - best;
+    return arg;
+}
+
+START_TEST(kernel_matches_naive_distances)
+{
+    /* Widths and counts that exercise every path: D not a multiple of 16,
+     * K over 8 (two register blocks), N not a multiple of 4, 3 threads. */
+    enum { N = 203, D = 37, K = 11 };
+    sh_rng rng;
+    rng_seed(&rng, 31);
+    sh_mat x, cent;
+    ck_assert_int_eq(mat_alloc(&x, N, D), 0);
+    ck_assert_int_eq(mat_alloc(&cent, K, D), 0);
+    for (size_t i = 0; i < N * D; i++)
+        x.data[i] = rng_uniform(&rng) < 0.4f ? 0.0f : rng_normal(&rng);
+    for (size_t i = 0; i < K * D; i++)
+        cent.data[i] = rng_normal(&rng);
+    int assign[N];
+    double inertia, want_inertia = 0, gap;
+    ck_assert_int_eq(kmeans_assign(&x, &cent, assign, &inertia), 0);
+    size_t checked = 0;
+    for (size_t i = 0; i < N; i++) {
+        int want = nearest(x.data + i * D, cent.data, K, D, &gap);
+        if (gap > 1e-3) {
+            ck_assert_int_eq(assign[i], want);
+            checked++;
+        }
+        double d2 = 0;
+        for (size_t j = 0; j < D; j++)
+            d2 += pow((double)x.data[i * D + j] - cent.data[assign[i] * D + j], 2);
+        want_inertia += d2;
+    }
+    ck_assert_uint_gt(checked, N - 5);
+    ck_assert_double_eq_tol(inertia, want_inertia, 1e-5 * want_inertia);
+
+    /* A fit on the same data ends at a Lloyd fixed point checked naively. */
+    kmeans_opts o = kmeans_default_opts(K);
+    o.threads = 3;
+    o.max_iter = 1000;
+    kmeans_result r;
+    ck_assert_int_eq(kmeans_fit(&x, &o, &rng, &r), 0);
+    ck_assert(r.converged);
+    for (size_t i = 0; i < N; i++) {
+        int want = nearest(x.data + i * D, r.centroids.data, K, D, &gap);
+        if (gap > 1e-3)
+            ck_assert_int_eq(r.assign[i], want);
+    }
+    kmeans_result_free(&r);
+    mat_free(&x);
+    mat_free(&cent);
+}
+END_TEST
+
 Suite *kmeans_suite(void)
 {
     Suite *s = suite_create("kmeans");
@@ -213,6 +286,7 @@ Suite *kmeans_suite(void)
     tcase_add_test(core, recovers_planted_clusters);
     tcase_add_test(core, fixed_point_and_assign);
     tcase_add_test(core, deterministic_for_seed_and_threads);
+    tcase_add_test(core, kernel_matches_naive_distances);
     suite_add_tcase(s, core);
     TCase *lim = tcase_create("limits");
     tcase_add_test(lim, degenerate_and_errors);

@@ -283,6 +283,7 @@ Suite *matrix_suite(void)
 {
     Suite *s = suite_create("matrix");
     TCase *core = tcase_create("core");
+    tcase_set_timeout(core, 60); /* seconds: stays safe on a loaded machine */
     tcase_add_test(core, gemm_matches_naive);
     tcase_add_test(core, gemm_known_product_and_beta_zero_overwrites_nan);
     tcase_add_test(core, sparse_dense_matches_densified);
@@ -292,6 +293,7 @@ Suite *matrix_suite(void)
     tcase_add_test(core, threads_setter);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
+    tcase_set_timeout(limits, 60); /* seconds: stays safe on a loaded machine */
     tcase_add_test(limits, empty_shapes);
     suite_add_tcase(s, limits);
     return s;

@@ -193,20 +193,54 @@ START_TEST(labels_by_name_and_sharing)
     const char *l1[] = { "sport", "news", "sport" };
     const char *l2[] = { "politics" };
     const char *l3[] = { "news" };
+    /* an unlabelled document first, on an empty list */
+    ck_assert_int_eq(metrics_labels_append(&b, NULL, 0), 0);
     ck_assert_int_eq(metrics_labels_append_names(&a, &names, l1, 3), 0);
     ck_assert_int_eq(metrics_labels_append_names(&a, &names, l2, 1), 0);
     ck_assert_int_eq(metrics_labels_append_names(&a, &names, NULL, 0), 0);
     ck_assert_int_eq(metrics_labels_append_names(&b, &names, l3, 1), 0);
     ck_assert_uint_eq(a.ptr[1] - a.ptr[0], 2); /* duplicates removed */
-    ck_assert_int_eq(metrics_labels_share(&a, 0, &b, 0), 1);
-    ck_assert_int_eq(metrics_labels_share(&a, 1, &b, 0), 0);
-    ck_assert_int_eq(metrics_labels_share(&a, 2, &b, 0), 0);
+    ck_assert_int_eq(metrics_labels_share(&a, 0, &b, 0), 0);
+    ck_assert_int_eq(metrics_labels_share(&a, 0, &b, 1), 1);
+    ck_assert_int_eq(metrics_labels_share(&a, 1, &b, 1), 0);
+    ck_assert_int_eq(metrics_labels_share(&a, 2, &b, 1), 0);
     ck_assert_uint_eq(names.count, 3);
     metrics_labels_free(&a);
     metrics_labels_free(&b);
     text_strtab_free(&names);
 }
 END_TEST
+
+/* tie[j] = position of document j in the seeded permutation of n. */
+static void seeded_ties(uint64_t seed, uint32_t *tie, uint32_t n)
+{
+    sh_rng rng;
+    rng_seed(&rng, seed);
+    uint32_t *perm = malloc(n * sizeof *perm);
+    for (uint32_t i = 0; i < n; i++)
+        perm[i] = i;
+    rng_shuffle_u32(&rng, perm, n);
+    for (uint32_t i = 0; i < n; i++)
+        tie[perm[i]] = i;
+    free(perm);
+}
+
+/* Adds query q's P@k and AP@k, for a full ranking order[], divided by
+ * n_q, to p[] and m[]. */
+static void add_reference_scores(const uint32_t *order, const metrics_labels *ql, size_t q,
+                                 const metrics_labels *dl, const size_t *ks, int n_k,
+                                 size_t n_q, double *p, double *m)
+{
+    for (int i = 0; i < n_k; i++) {
+        size_t hits = 0;
+        double ap = 0;
+        for (size_t r = 0; r < ks[i]; r++)
+            if (metrics_labels_share(ql, q, dl, order[r]))
+                ap += (double)++hits / (double)(r + 1);
+        p[i] += (double)hits / (double)ks[i] / (double)n_q;
+        m[i] += (hits ? ap / (double)hits : 0) / (double)n_q;
+    }
+}
 
 /* Reference: full sort of the whole database for one query. */
 static int full_cmp_keys[1000];
@@ -242,14 +276,7 @@ START_TEST(top_k_selection_matches_a_full_sort)
         ck_assert_int_eq(metrics_labels_append(&ql, &lab, 1), 0);
     }
     uint64_t seed = 7;
-    sh_rng perm_rng;
-    rng_seed(&perm_rng, seed);
-    uint32_t perm[NDB];
-    for (uint32_t i = 0; i < NDB; i++)
-        perm[i] = i;
-    rng_shuffle_u32(&perm_rng, perm, NDB);
-    for (uint32_t i = 0; i < NDB; i++)
-        full_cmp_tie[perm[i]] = i;
+    seeded_ties(seed, full_cmp_tie, NDB);
     size_t ks[] = { 1, 10, 100, 1000 };
     double exp_p[4] = { 0 }, exp_m[4] = { 0 };
     for (int qi = 0; qi < NQ; qi++) {
@@ -259,15 +286,7 @@ START_TEST(top_k_selection_matches_a_full_sort)
             full_cmp_keys[j] = code_hamming(&q[qi], &d[j]);
         }
         qsort(order, NDB, sizeof order[0], full_cmp);
-        for (int m = 0; m < 4; m++) {
-            size_t hits = 0;
-            double ap = 0;
-            for (size_t i = 0; i < ks[m]; i++)
-                if (metrics_labels_share(&ql, (size_t)qi, &dl, order[i]))
-                    ap += (double)++hits / (double)(i + 1);
-            exp_p[m] += (double)hits / (double)ks[m] / NQ;
-            exp_m[m] += (hits ? ap / (double)hits : 0) / NQ;
-        }
+        add_reference_scores(order, &ql, (size_t)qi, &dl, ks, 4, NQ, exp_p, exp_m);
     }
     double p[4], m[4];
     ck_assert_int_eq(metrics_hamming_rank(q, &ql, NQ, d, &dl, NDB, ks, 4, seed, p, m), 0);
@@ -295,7 +314,9 @@ static int ref_cmp(const void *pa, const void *pb)
     return ref_tie[a] < ref_tie[b] ? -1 : 1;
 }
 
-static void random_rows(sh_rng *rng, sh_csr *m, size_t rows, size_t cols, metrics_labels *l)
+/* Random rows with about one entry in one_in columns. */
+static void random_rows(sh_rng *rng, sh_csr *m, size_t rows, size_t cols, uint64_t one_in,
+                        metrics_labels *l)
 {
     ck_assert_int_eq(csr_init(m, cols), 0);
     ck_assert_int_eq(metrics_labels_init(l), 0);
@@ -304,7 +325,7 @@ static void random_rows(sh_rng *rng, sh_csr *m, size_t rows, size_t cols, metric
         float val[40];
         size_t n = 0;
         for (uint32_t c = 0; c < cols; c++) {
-            if (rng_below(rng, 6) == 0 && n < 40) {
+            if (rng_below(rng, one_in) == 0 && n < 40) {
                 idx[n] = c;
                 val[n++] = (float)(1 + rng_below(rng, 3)) / 4; /* coarse: ties happen */
             }
@@ -322,17 +343,23 @@ START_TEST(cosine_postings_match_brute_force)
     rng_seed(&rng, 3);
     sh_csr D, Q;
     metrics_labels dl, ql;
-    random_rows(&rng, &D, NDB, COLS, &dl);
-    random_rows(&rng, &Q, NQ, COLS, &ql);
+    /* dense-ish database rows; half the queries have a single term or
+     * two, so most rows score 0 and their order is the seeded one */
+    random_rows(&rng, &D, NDB, COLS, 6, &dl);
+    random_rows(&rng, &Q, NQ / 2, COLS, 6, &ql);
+    sh_csr sparse;
+    metrics_labels sparse_labels;
+    random_rows(&rng, &sparse, NQ - NQ / 2, COLS, 40, &sparse_labels);
+    for (size_t r = 0; r < sparse.rows; r++) {
+        size_t a = sparse.row_ptr[r], b = sparse.row_ptr[r + 1];
+        ck_assert_int_eq(csr_append_row(&Q, b - a, sparse.col_idx + a, sparse.values + a), 0);
+        ck_assert_int_eq(metrics_labels_append(&ql, sparse_labels.ids + sparse_labels.ptr[r],
+                                               sparse_labels.ptr[r + 1] - sparse_labels.ptr[r]), 0);
+    }
+    csr_free(&sparse);
+    metrics_labels_free(&sparse_labels);
     uint64_t seed = 11;
-    sh_rng perm_rng;
-    rng_seed(&perm_rng, seed);
-    uint32_t perm[NDB];
-    for (uint32_t i = 0; i < NDB; i++)
-        perm[i] = i;
-    rng_shuffle_u32(&perm_rng, perm, NDB);
-    for (uint32_t i = 0; i < NDB; i++)
-        ref_tie[perm[i]] = i;
+    seeded_ties(seed, ref_tie, NDB);
     size_t ks[] = { 1, 5, 50, 300 };
     double exp_p[4] = { 0 }, exp_m[4] = { 0 };
     for (size_t q = 0; q < NQ; q++) {
@@ -352,15 +379,7 @@ START_TEST(cosine_postings_match_brute_force)
             order[j] = j;
         }
         qsort(order, NDB, sizeof order[0], ref_cmp);
-        for (int m = 0; m < 4; m++) {
-            size_t hits = 0;
-            double ap = 0;
-            for (size_t i = 0; i < ks[m]; i++)
-                if (metrics_labels_share(&ql, q, &dl, order[i]))
-                    ap += (double)++hits / (double)(i + 1);
-            exp_p[m] += (double)hits / (double)ks[m] / NQ;
-            exp_m[m] += (hits ? ap / (double)hits : 0) / NQ;
-        }
+        add_reference_scores(order, &ql, q, &dl, ks, 4, NQ, exp_p, exp_m);
     }
     double p[4], m[4];
     ck_assert_int_eq(metrics_cosine_rank(&Q, &ql, &D, &dl, ks, 4, seed, p, m), 0);

@@ -47,6 +47,18 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
+/* Finishes w (and frees it) and reads the bytes back as a model labelled
+ * label. The bytes stay in *buf for the caller to free after the model. */
+static mf_model *finish_and_read(mf_writer *w, const char *label, uint8_t **buf)
+{
+    size_t len;
+    ck_assert_int_eq(mf_writer_finish(w, buf, &len), 0);
+    mf_writer_free(w);
+    mf_model *m;
+    ck_assert_int_eq(mf_read_buffer(*buf, len, label, &m, NULL, 0), 0);
+    return m;
+}
+
 static nn_net *make_net(int code_kind, int csr, uint64_t seed)
 {
     nn_config cfg;
@@ -89,7 +101,7 @@ START_TEST(round_trip_is_bit_exact)
         for (int csr = 0; csr < 2; csr++) {
             nn_net *a = make_net(kind, csr, 100 + (uint64_t)kind), *b = NULL;
             ck_assert_msg(nn_save_file(a, path, err, sizeof err) == 0, "%s", err);
-            ck_assert_msg(nn_load_file(path, 0, &b, err, sizeof err) == 0, "%s", err);
+            ck_assert_msg(nn_load_file(path, 0, 0, &b, err, sizeof err) == 0, "%s", err);
             ck_assert_mem_eq(&a->cfg, &b->cfg, sizeof(nn_config));
             ck_assert_uint_eq(a->n_params, b->n_params);
             ck_assert_mem_eq(a->params, b->params, a->n_params * sizeof(float));
@@ -112,8 +124,9 @@ START_TEST(round_trip_is_bit_exact)
             free(f2);
             nn_free(b);
             /* max_batch override */
-            ck_assert_int_eq(nn_load_file(path, 3, &b, err, sizeof err), 0);
+            ck_assert_int_eq(nn_load_file(path, 3, 1, &b, err, sizeof err), 0);
             ck_assert_uint_eq(b->max_batch, 3);
+            ck_assert_ptr_null(b->grads); /* inference-only */
             ck_assert_mem_eq(a->params, b->params, a->n_params * sizeof(float));
             nn_free(b);
             nn_free(a);
@@ -132,21 +145,17 @@ START_TEST(several_networks_in_one_model)
     ck_assert_int_eq(nn_save_sections(a, w, '0'), 0);
     ck_assert_int_eq(nn_save_sections(b, w, '1'), 0);
     uint8_t *buf;
-    size_t len;
-    ck_assert_int_eq(mf_writer_finish(w, &buf, &len), 0);
-    mf_writer_free(w);
-    mf_model *m;
-    ck_assert_int_eq(mf_read_buffer(buf, len, "two nets", &m, NULL, 0), 0);
-    ck_assert_int_eq(nn_load_sections(m, '1', 0, &got, NULL, 0), 0);
+    mf_model *m = finish_and_read(w, "two nets", &buf);
+    ck_assert_int_eq(nn_load_sections(m, '1', 0, 0, &got, NULL, 0), 0);
     ck_assert_uint_eq(got->n_params, b->n_params);
     ck_assert_mem_eq(got->params, b->params, b->n_params * sizeof(float));
     nn_free(got);
-    ck_assert_int_eq(nn_load_sections(m, '0', 0, &got, NULL, 0), 0);
+    ck_assert_int_eq(nn_load_sections(m, '0', 0, 1, &got, NULL, 0), 0);
     ck_assert_mem_eq(got->params, a->params, a->n_params * sizeof(float));
     nn_free(got);
     got = NULL;
     char err[300];
-    ck_assert_int_eq(nn_load_sections(m, '2', 0, &got, err, sizeof err), SH_EMODEL);
+    ck_assert_int_eq(nn_load_sections(m, '2', 0, 0, &got, err, sizeof err), SH_EMODEL);
     ck_assert_ptr_null(got);
     ck_assert(strstr(err, "two nets") != NULL);
     mf_model_free(m);
@@ -166,13 +175,9 @@ static int load_forged(const void *cfg_bytes, size_t cfg_len, const float *param
     ck_assert_int_eq(mf_writer_add(w, NN_TAG_CONFIG('0'), cfg_bytes, cfg_len), 0);
     ck_assert_int_eq(mf_writer_add(w, NN_TAG_PARAMS('0'), params, n * sizeof(float)), 0);
     uint8_t *buf;
-    size_t len;
-    ck_assert_int_eq(mf_writer_finish(w, &buf, &len), 0);
-    mf_writer_free(w);
-    mf_model *m;
-    ck_assert_int_eq(mf_read_buffer(buf, len, "forged", &m, NULL, 0), 0);
+    mf_model *m = finish_and_read(w, "forged", &buf);
     nn_net *net = NULL;
-    int rc = nn_load_sections(m, '0', 0, &net, err, err_len);
+    int rc = nn_load_sections(m, '0', 0, 0, &net, err, err_len);
     if (rc == 0)
         nn_free(net);
     else
@@ -189,11 +194,7 @@ START_TEST(mismatches_are_model_errors)
     ck_assert_int_eq(mf_writer_new(MF_KIND_AUTOENCODER, &w), 0);
     ck_assert_int_eq(nn_save_sections(a, w, '0'), 0);
     uint8_t *buf;
-    size_t len;
-    ck_assert_int_eq(mf_writer_finish(w, &buf, &len), 0);
-    mf_writer_free(w);
-    mf_model *m;
-    ck_assert_int_eq(mf_read_buffer(buf, len, "good", &m, NULL, 0), 0);
+    mf_model *m = finish_and_read(w, "good", &buf);
     const void *cdata;
     size_t clen;
     ck_assert_int_eq(mf_model_section(m, NN_TAG_CONFIG('0'), &cdata, &clen), 0);
@@ -244,7 +245,7 @@ START_TEST(mismatches_are_model_errors)
     ck_assert_int_eq(mf_writer_save(w, path, NULL, 0), 0);
     mf_writer_free(w);
     nn_net *b = NULL;
-    ck_assert_int_eq(nn_load_file(path, 0, &b, err, sizeof err), SH_EMODEL);
+    ck_assert_int_eq(nn_load_file(path, 0, 0, &b, err, sizeof err), SH_EMODEL);
     ck_assert_ptr_null(b);
     remove_tmpdir(files, 1);
     nn_free(a);
@@ -255,10 +256,12 @@ Suite *nn_io_suite(void)
 {
     Suite *s = suite_create("nn_io");
     TCase *core = tcase_create("core");
+    tcase_set_timeout(core, 60); /* seconds: stays safe on a loaded machine */
     tcase_add_test(core, round_trip_is_bit_exact);
     tcase_add_test(core, several_networks_in_one_model);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
+    tcase_set_timeout(limits, 60); /* seconds: stays safe on a loaded machine */
     tcase_add_test(limits, mismatches_are_model_errors);
     suite_add_tcase(s, limits);
     return s;

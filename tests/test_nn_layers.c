@@ -377,6 +377,7 @@ Suite *nn_layers_suite(void)
 {
     Suite *s = suite_create("nn_layers");
     TCase *core = tcase_create("core");
+    tcase_set_timeout(core, 60); /* seconds: stays safe on a loaded machine */
     tcase_add_test(core, dense_layer_gradients);
     tcase_add_test(core, dense_csr_layer_gradients);
     tcase_add_test(core, activation_gradients);
@@ -388,6 +389,7 @@ Suite *nn_layers_suite(void)
     tcase_add_test(core, regulariser_gradients);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
+    tcase_set_timeout(limits, 60); /* seconds: stays safe on a loaded machine */
     tcase_add_test(limits, empty_batches);
     suite_add_tcase(s, limits);
     return s;

@@ -148,6 +148,52 @@ START_TEST(gradcheck_gaussian_bce)
 }
 END_TEST
 
+START_TEST(csr_input_equals_its_dense_copy)
+{
+    sh_rng rng;
+    rng_seed(&rng, 35);
+    size_t B = 7, V = 40, K = 5;
+    sh_csr xs;
+    tu_random_csr(&rng, &xs, B, V, 0.2, 1);
+    float *xd = malloc(B * V * sizeof(float));
+    csr_to_dense(xd, &xs);
+    nn_config cfg;
+    nn_config_defaults(&cfg, (uint32_t)V, (uint32_t)K);
+    cfg.n_enc = 1;
+    cfg.enc_hidden[0] = 9;
+    cfg.code_kind = NN_CODE_BINARY;
+    cfg.loss = NN_LOSS_SOFTMAX;
+    cfg.max_batch = 8;
+    cfg.input_kind = NN_INPUT_CSR;
+    nn_net *sparse, *dense;
+    rng_seed(&rng, 1);
+    ck_assert_int_eq(nn_new(&cfg, &rng, &sparse, NULL, 0), 0);
+    cfg.input_kind = NN_INPUT_DENSE;
+    rng_seed(&rng, 1);
+    ck_assert_int_eq(nn_new(&cfg, &rng, &dense, NULL, 0), 0);
+    ck_assert_mem_eq(sparse->params, dense->params, sparse->n_params * sizeof(float));
+    ck_assert_int_eq(sparse->cfg.input_kind, NN_INPUT_CSR);
+    nn_data in_s = { B, V, NULL, &xs }, in_d = { B, V, xd, NULL };
+    nn_loss_parts ps, pd;
+    nn_zero_grad(sparse);
+    nn_zero_grad(dense);
+    ck_assert_int_eq(nn_forward(sparse, &in_s, NN_MODE_DETERMINISTIC, NULL), 0);
+    ck_assert_int_eq(nn_forward(dense, &in_d, NN_MODE_DETERMINISTIC, NULL), 0);
+    ck_assert_int_eq(nn_loss(sparse, &in_s, &ps), 0);
+    ck_assert_int_eq(nn_loss(dense, &in_s, &pd), 0); /* the target is CSR for both */
+    ck_assert_double_eq_tol(ps.total, pd.total, 1e-5 * (1 + pd.total));
+    nn_backward(sparse, &in_s, NULL);
+    nn_backward(dense, &in_d, NULL);
+    ck_assert(tu_max_rel_diff(sparse->grads, dense->grads, sparse->n_params) < 1e-4);
+    /* flops: the sparse first layer costs 2 nnz H, not 2 B V H */
+    ck_assert(nn_step_flops(sparse, &in_s) < nn_step_flops(dense, &in_d));
+    nn_free(sparse);
+    nn_free(dense);
+    free(xd);
+    csr_free(&xs);
+}
+END_TEST
+
 START_TEST(encode_decode_match_forward)
 {
     sh_rng rng;
@@ -189,6 +235,65 @@ START_TEST(encode_decode_match_forward)
         free(x);
         nn_free(net);
     }
+}
+END_TEST
+
+START_TEST(clones_compute_the_same)
+{
+    sh_rng rng;
+    rng_seed(&rng, 36);
+    size_t B = 5, D = 12, K = 3;
+    float *x = malloc(B * D * sizeof(float));
+    tu_fill_uniform(&rng, x, B * D, -1, 1);
+    nn_config cfg;
+    nn_config_defaults(&cfg, (uint32_t)D, (uint32_t)K);
+    cfg.n_enc = 1;
+    cfg.enc_hidden[0] = 7;
+    cfg.code_kind = NN_CODE_BINARY;
+    cfg.bernoulli_kl = 0.1f;
+    cfg.max_batch = 5;
+    nn_net *net, *infer, *full;
+    ck_assert_int_eq(nn_new(&cfg, &rng, &net, NULL, 0), 0);
+    ck_assert_int_eq(nn_clone(net, 2, 1, &infer), 0);
+    ck_assert_int_eq(nn_clone(net, 0, 0, &full), 0);
+    ck_assert_ptr_null(infer->grads);
+    ck_assert_ptr_null(infer->adam_m);
+    ck_assert_ptr_nonnull(full->grads);
+    ck_assert_uint_eq(infer->max_batch, 2);
+    ck_assert_uint_eq(full->max_batch, 5);
+    nn_data in = { B, D, x, NULL };
+    float *c1 = malloc(B * K * sizeof(float)), *c2 = malloc(B * K * sizeof(float));
+    ck_assert_int_eq(nn_encode_all(net, &in, c1), 0);
+    ck_assert_int_eq(nn_encode_all(infer, &in, c2), 0); /* chunks of 2 rows */
+    for (size_t i = 0; i < B * K; i++)
+        ck_assert_float_eq(c1[i], c2[i]);
+    nn_loss_parts p1, p2;
+    ck_assert_int_eq(nn_evaluate(net, &in, NULL, &p1), 0);
+    ck_assert_int_eq(nn_evaluate(infer, &in, NULL, &p2), 0); /* values only */
+    ck_assert_double_eq_tol(p1.total, p2.total, 1e-6 * (1 + p1.total));
+    ck_assert(p2.code_reg > 0);
+    /* training steps: nothing on the inference clone, the same on the full clone */
+    nn_data two = { 2, D, x, NULL };
+    float before = infer->params[0];
+    for (int k = 0; k < 2; k++) {
+        nn_net *n = k == 0 ? net : full;
+        nn_zero_grad(n);
+        ck_assert_int_eq(nn_forward(n, &in, NN_MODE_DETERMINISTIC, NULL), 0);
+        ck_assert_int_eq(nn_loss(n, &in, NULL), 0);
+        nn_backward(n, &in, NULL);
+    }
+    ck_assert_mem_eq(net->grads, full->grads, net->n_params * sizeof(float));
+    nn_zero_grad(infer);
+    ck_assert_int_eq(nn_forward(infer, &two, NN_MODE_DETERMINISTIC, NULL), 0);
+    ck_assert_int_eq(nn_loss(infer, &two, NULL), 0);
+    nn_backward(infer, &two, NULL);
+    ck_assert_float_eq(infer->params[0], before);
+    nn_free(net);
+    nn_free(infer);
+    nn_free(full);
+    free(x);
+    free(c1);
+    free(c2);
 }
 END_TEST
 
@@ -252,12 +357,16 @@ Suite *nn_net_suite(void)
 {
     Suite *s = suite_create("nn_net");
     TCase *core = tcase_create("core");
+    tcase_set_timeout(core, 60); /* seconds: stays safe on a loaded machine */
     tcase_add_test(core, gradcheck_dense_real_sparse_mse);
     tcase_add_test(core, gradcheck_csr_binary_softmax);
     tcase_add_test(core, gradcheck_gaussian_bce);
+    tcase_add_test(core, csr_input_equals_its_dense_copy);
     tcase_add_test(core, encode_decode_match_forward);
+    tcase_add_test(core, clones_compute_the_same);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
+    tcase_set_timeout(limits, 60); /* seconds: stays safe on a loaded machine */
     tcase_add_test(limits, rejects_bad_configs_and_inputs);
     suite_add_tcase(s, limits);
     return s;

@@ -79,7 +79,7 @@ static void small_text_init(small_text *s, uint64_t seed)
     s->cfg.max_batch = 32;
 }
 
-static nn_net *train_small(small_text *s, uint64_t seed, nn_train_summary *sum)
+static nn_net *train_small(small_text *s, uint64_t seed, nn_train_summary *sum, int explicit_target)
 {
     sh_rng init;
     rng_seed(&init, 5);
@@ -92,7 +92,8 @@ static nn_net *train_small(small_text *s, uint64_t seed, nn_train_summary *sum)
     o.seed = seed;
     nn_data d = { s->x.rows, s->x.cols, NULL, &s->x };
     char err[200];
-    ck_assert_msg(nn_train(net, &d, NULL, NULL, NULL, &o, sum, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(nn_train(net, &d, explicit_target ? &d : NULL, NULL, NULL, &o, sum, err,
+                           sizeof err) == 0, "%s", err);
     return net;
 }
 
@@ -101,10 +102,14 @@ START_TEST(same_seed_same_bytes)
     small_text s;
     small_text_init(&s, 42);
     nn_train_summary s1, s2, s3;
-    nn_net *a = train_small(&s, 9, &s1), *b = train_small(&s, 9, &s2), *c = train_small(&s, 10, &s3);
+    nn_net *a = train_small(&s, 9, &s1, 0), *b = train_small(&s, 9, &s2, 0);
+    nn_net *c = train_small(&s, 10, &s3, 0), *t = train_small(&s, 9, &s3, 1);
     ck_assert_uint_eq(a->n_params, b->n_params);
     ck_assert_mem_eq(a->params, b->params, a->n_params * sizeof(float));
     ck_assert(memcmp(a->params, c->params, a->n_params * sizeof(float)) != 0);
+    /* the same rows passed explicitly as the target: the same training */
+    ck_assert_mem_eq(a->params, t->params, a->n_params * sizeof(float));
+    nn_free(t);
     ck_assert_int_eq(s1.epochs_run, 3);
     ck_assert(s1.gflops > 0 && s1.seconds_per_epoch > 0 && isfinite(s1.train_loss));
     ck_assert(isnan(s1.valid_loss));
@@ -211,6 +216,11 @@ START_TEST(validation_early_stopping_and_callbacks)
     ck_assert_int_eq(nn_train(net, &tr, &narrow, NULL, NULL, &o, NULL, NULL, 0), SH_EINVAL);
     nn_data short_target = { N - 1, D, x, NULL };
     ck_assert_int_eq(nn_train(net, &tr, &short_target, NULL, NULL, &o, NULL, NULL, 0), SH_EINVAL);
+    nn_net *infer;
+    ck_assert_int_eq(nn_clone(net, 0, 1, &infer), 0);
+    ck_assert_int_eq(nn_train(infer, &tr, NULL, NULL, NULL, &o, NULL, err, sizeof err), SH_EINVAL);
+    ck_assert(strstr(err, "inference-only") != NULL);
+    nn_free(infer);
     nn_free(net);
     free(x);
     free(xv);
@@ -244,6 +254,131 @@ START_TEST(autoencoder_beats_pca_on_factor_data)
 }
 END_TEST
 
+/* A synthetic corpus of `topics` topics over V words: each topic favours
+ * its own band of words; documents draw 40 words, 80% from their topic's
+ * band. Row r has topic r % topics. */
+static void topic_corpus(sh_csr *x, size_t N, size_t V, size_t topics, uint64_t seed)
+{
+    sh_rng rng;
+    rng_seed(&rng, seed);
+    ck_assert_int_eq(csr_init(x, V), 0);
+    float *counts = calloc(V, sizeof(float));
+    uint32_t *idx = malloc(V * sizeof(uint32_t));
+    float *val = malloc(V * sizeof(float));
+    size_t band = V / topics;
+    for (size_t r = 0; r < N; r++) {
+        memset(counts, 0, V * sizeof(float));
+        size_t t = r % topics;
+        for (int w = 0; w < 40; w++) {
+            size_t word = rng_uniform(&rng) < 0.8f ? t * band + rng_below(&rng, band)
+                                                    : rng_below(&rng, V);
+            counts[word] += 1;
+        }
+        size_t n = 0;
+        for (size_t v = 0; v < V; v++)
+            if (counts[v] > 0) {
+                idx[n] = (uint32_t)v;
+                val[n++] = counts[v];
+            }
+        ck_assert_int_eq(csr_append_row(x, n, idx, val), 0);
+    }
+    free(counts);
+    free(idx);
+    free(val);
+}
+
+START_TEST(binary_codes_group_documents_by_topic)
+{
+    const size_t N = 800, V = 240, topics = 4, K = 16;
+    sh_csr x;
+    topic_corpus(&x, N, V, topics, 71);
+    nn_config cfg;
+    nn_config_defaults(&cfg, (uint32_t)V, (uint32_t)K);
+    cfg.input_kind = NN_INPUT_CSR;
+    cfg.n_enc = 1;
+    cfg.enc_hidden[0] = 64;
+    cfg.code_kind = NN_CODE_BINARY;
+    cfg.loss = NN_LOSS_SOFTMAX;
+    cfg.max_batch = 64;
+    sh_rng init;
+    rng_seed(&init, 2);
+    nn_net *net;
+    ck_assert_int_eq(nn_new(&cfg, &init, &net, NULL, 0), 0);
+    nn_train_opts o;
+    nn_train_defaults(&o);
+    o.epochs = 15;
+    o.batch_size = 64;
+    o.optim.lr = 3e-3f;
+    nn_data d = { N, V, NULL, &x };
+    nn_train_summary sum;
+    ck_assert_int_eq(nn_train(net, &d, NULL, NULL, NULL, &o, &sum, NULL, 0), 0);
+    float *codes = malloc(N * K * sizeof(float));
+    ck_assert_int_eq(nn_encode_all(net, &d, codes), 0);
+    /* mean Hamming distance within a topic vs across topics */
+    double within = 0, across = 0;
+    size_t n_within = 0, n_across = 0;
+    for (size_t i = 0; i < N; i += 3)
+        for (size_t j = i + 1; j < N; j += 5) {
+            int dist = 0;
+            for (size_t k = 0; k < K; k++) {
+                ck_assert(codes[i * K + k] == 0.0f || codes[i * K + k] == 1.0f);
+                dist += codes[i * K + k] != codes[j * K + k];
+            }
+            if (i % topics == j % topics) {
+                within += dist;
+                n_within++;
+            } else {
+                across += dist;
+                n_across++;
+            }
+        }
+    within /= (double)n_within;
+    across /= (double)n_across;
+    /* seeded run: about 2 bits within, 9 across, of 16 */
+    ck_assert_msg(within + 3.0 < across && 2.0 * within < across, "within %g, across %g bits",
+                  within, across);
+    free(codes);
+    nn_free(net);
+    csr_free(&x);
+}
+END_TEST
+
+START_TEST(networks_and_options_from_a_semhash_config)
+{
+    sh_config conf;
+    config_defaults(&conf);
+    nn_config cfg;
+    nn_config_for_hashing(&cfg, &conf, 1000);
+    nn_net *net;
+    char err[200];
+    ck_assert_msg(nn_new(&cfg, NULL, &net, err, sizeof err) == 0, "%s", err);
+    ck_assert_uint_eq(net->n_layers, 2 * (size_t)conf.model.n_hidden + 2);
+    ck_assert_uint_eq(net->cfg.code_dim, (uint32_t)conf.model.code_bits);
+    ck_assert_uint_eq(net->in_dim[0], 1000);
+    ck_assert_uint_eq(net->out_dim[0], (size_t)conf.model.hidden[0]);
+    ck_assert_uint_eq(net->out_dim[net->n_layers - 1], 1000);
+    ck_assert_int_eq(net->cfg.code_kind, NN_CODE_BINARY);
+    ck_assert_int_eq(net->cfg.input_kind, NN_INPUT_CSR);
+    ck_assert_uint_eq(net->max_batch, (size_t)conf.train.batch_size);
+    nn_free(net);
+    conf.model.n_hidden = NN_MAX_HIDDEN + 1;
+    nn_config_for_hashing(&cfg, &conf, 1000);
+    ck_assert_int_eq(nn_new(&cfg, NULL, &net, err, sizeof err), SH_EINVAL);
+
+    nn_train_opts o;
+    conf.train.epochs = 7;
+    conf.train.learning_rate = 0.25;
+    conf.train.optimizer = SH_OPT_SGD;
+    nn_train_opts_from_config(&o, &conf.train);
+    ck_assert_int_eq(o.epochs, 7);
+    ck_assert_uint_eq(o.batch_size, (size_t)conf.train.batch_size);
+    ck_assert_float_eq(o.optim.lr, 0.25f);
+    ck_assert_int_eq(o.optim.kind, SH_OPT_SGD);
+    ck_assert_uint_eq(o.seed, conf.train.seed);
+    ck_assert_int_eq(o.patience, conf.train.patience);
+}
+END_TEST
+
 Suite *nn_train_suite(void)
 {
     Suite *s = suite_create("nn_train");
@@ -253,6 +388,8 @@ Suite *nn_train_suite(void)
     tcase_add_test(core, same_seed_same_bytes);
     tcase_add_test(core, validation_early_stopping_and_callbacks);
     tcase_add_test(core, autoencoder_beats_pca_on_factor_data);
+    tcase_add_test(core, binary_codes_group_documents_by_topic);
+    tcase_add_test(core, networks_and_options_from_a_semhash_config);
     suite_add_tcase(s, core);
     return s;
 }

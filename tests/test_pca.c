@@ -138,9 +138,11 @@ Suite *pca_suite(void)
 {
     Suite *s = suite_create("pca");
     TCase *core = tcase_create("core");
+    tcase_set_timeout(core, 60); /* seconds: stays safe on a loaded machine */
     tcase_add_test(core, recovers_a_low_rank_subspace);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
+    tcase_set_timeout(limits, 60); /* seconds: stays safe on a loaded machine */
     tcase_add_test(limits, transform_inverse_and_limits);
     suite_add_tcase(s, limits);
     return s;

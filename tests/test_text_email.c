@@ -95,8 +95,9 @@ static int to_sink(void *sink, const char *bytes, size_t n)
 
 START_TEST(byte_at_a_time_feeding_gives_the_same_text)
 {
-    const char *mails[] = { mail, multipart, with_base64 };
-    for (int m = 0; m < 3; m++) {
+    const char *mails[] = { mail, multipart, with_base64,
+                            "Subject: =?utf-8?Q?Caf=C3=A9?= x =?utf-8?B?w6k=?=\n\nb" };
+    for (int m = 0; m < 4; m++) {
         char *whole = filtered(mails[m]);
         size_t whole_len = strlen(whole);
         static sink_buf s;
@@ -185,6 +186,49 @@ START_TEST(base64_text_parts_decoded_and_attachments_skipped)
 }
 END_TEST
 
+START_TEST(encoded_words_in_the_subject)
+{
+    char *plain = filtered("Subject: =?utf-8?Q?Caf=C3=A9_cr=C3=A8me?= and\n"
+                           " =?UTF-8?B?R3LDvMOfZSBhdXMgS8O2bG4=?= =?iso-8859-1?q?na=EFve?=\n"
+                           "\nbody");
+    ck_assert_str_eq(plain, " Caf\xc3\xa9 cr\xc3\xa8me and  Gr\xc3\xbc\xc3\x9f" "e aus "
+                            "K\xc3\xb6ln na\xc3\xafve body");
+    free(plain);
+    /* not encoded words: kept as typed */
+    plain = filtered("Subject: a=b =?x =?utf-8?X?abc?= =?broken =?gb2312?B?1tA=?=\n\nz");
+    ck_assert_str_eq(plain, " a=b =?x =?utf-8?X?abc?= =?broken =?gb2312?B?1tA=?= z");
+    free(plain);
+}
+END_TEST
+
+START_TEST(latin1_parts_decode_to_their_characters)
+{
+    /* "café" quoted-printable and "naïve" base64 in ISO-8859-1, the charset
+     * on a folded continuation line; literal UTF-8 stays UTF-8; the next
+     * part is read as UTF-8 again */
+    char *plain = filtered(
+        "From: x@y\nContent-Type: multipart/mixed; boundary=zz\n\n"
+        "--zz\n"
+        "Content-Type: text/plain;\n"
+        "\tcharset=\"ISO-8859-1\"\n"
+        "Content-Transfer-Encoding: quoted-printable\n\n"
+        "caf=E9 cr\xc3\xa8me\n"
+        "--zz\n"
+        "Content-Type: text/plain; charset=windows-1252\n"
+        "Content-Transfer-Encoding: base64\n\n"
+        "bmHvdmU=\n"
+        "--zz\n"
+        "Content-Type: text/plain; charset=utf-8\n"
+        "Content-Transfer-Encoding: quoted-printable\n\n"
+        "=C3=BCber =E9\n"
+        "--zz--\n");
+    ck_assert_ptr_nonnull(strstr(plain, "caf\xc3\xa9 cr\xc3\xa8me"));
+    ck_assert_ptr_nonnull(strstr(plain, "na\xc3\xafve"));
+    ck_assert_ptr_nonnull(strstr(plain, "\xc3\xbc" "ber \xe9"));
+    free(plain);
+}
+END_TEST
+
 START_TEST(mail_detection)
 {
     const char *yes[] = {
@@ -229,6 +273,8 @@ Suite *text_email_suite(void)
     tcase_add_test(core, mail_detection);
     tcase_add_test(core, mime_boundaries_and_folded_part_headers_are_dropped);
     tcase_add_test(core, base64_text_parts_decoded_and_attachments_skipped);
+    tcase_add_test(core, encoded_words_in_the_subject);
+    tcase_add_test(core, latin1_parts_decode_to_their_characters);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_add_test(limits, byte_at_a_time_feeding_gives_the_same_text);
