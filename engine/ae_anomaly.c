@@ -76,7 +76,7 @@ int ae_anomaly_load(const char *path, ae_meta *meta, nn_net **net, ae_threshold 
     int rc = ae_model_open(path, meta, &m, err, err_len);
     if (rc != 0)
         return rc;
-    if ((rc = nn_load_sections(m, '0', 0, &loaded, err, err_len)) != 0)
+    if ((rc = nn_load_sections(m, '0', 0, 1, &loaded, err, err_len)) != 0)
         goto fail;
     mf_cursor c;
     uint32_t rule = 0;

@@ -269,7 +269,7 @@ int ae_classify_load(const char *path, ae_meta *meta, nn_net ***nets_out, size_t
     mf_get_f32_array(&cur, head->mean, C);
     mf_get_f32_array(&cur, head->scale, C);
     for (uint32_t c = 0; c < C; c++) {
-        if ((rc = nn_load_sections(m, (char)c, 0, &nets[c], err, err_len)) != 0)
+        if ((rc = nn_load_sections(m, (char)c, 0, 1, &nets[c], err, err_len)) != 0)
             goto fail;
         if (nets[c]->cfg.input_dim != nets[0]->cfg.input_dim) {
             rc = sh_fail(err, err_len, SH_EMODEL, "%s: class networks disagree on the input width",

@@ -370,7 +370,7 @@ int ae_load_net(const char *path, ae_meta *meta, uint32_t max_batch, nn_net **ou
     mf_model *m = NULL;
     int rc = ae_model_open(path, meta, &m, err, err_len);
     if (rc == 0)
-        rc = nn_load_sections(m, '0', max_batch, out, err, err_len);
+        rc = nn_load_sections(m, '0', max_batch, 1, out, err, err_len);
     mf_model_free(m);
     return rc;
 }

@@ -150,8 +150,10 @@ int ae_model_open(const char *path, ae_meta *meta, mf_model **out, char *err, si
 int ae_save_net(const nn_net *net, const ae_meta *meta, const char *path, char *err,
                 size_t err_len);
 
-/* Loads the lone network of a model of meta's blade (see ae_model_open).
- * max_batch as nn_load_sections. */
+/* Loads the lone network of a model of meta's blade (see ae_model_open)
+ * as an inference-only net (no gradient or Adam arenas: for encoding,
+ * scoring and sampling, not for further training). max_batch as
+ * nn_load_sections. Every blade's loader below does the same. */
 int ae_load_net(const char *path, ae_meta *meta, uint32_t max_batch, nn_net **out, char *err,
                 size_t err_len);
 

@@ -321,7 +321,7 @@ int ae_dec_load(const char *path, ae_meta *meta, nn_net **net, float **mu, size_
     int rc = ae_model_open(path, meta, &m, err, err_len);
     if (rc != 0)
         return rc;
-    if ((rc = nn_load_sections(m, '0', 0, &loaded, err, err_len)) != 0)
+    if ((rc = nn_load_sections(m, '0', 0, 1, &loaded, err, err_len)) != 0)
         goto fail;
     uint32_t c = 0, k = 0;
     float a = 0;

@@ -562,6 +562,7 @@ Suite *ae_blades_suite(void)
 {
     Suite *s = suite_create("ae_blades");
     TCase *grad = tcase_create("gradients");
+    tcase_set_timeout(grad, 60);
     tcase_add_test(grad, dec_gradients);
     tcase_add_test(grad, dec_assignments_and_target);
     tcase_add_test(grad, softmax_gradients);

@@ -570,6 +570,7 @@ Suite *ae_common_suite(void)
 {
     Suite *s = suite_create("ae_common");
     TCase *core = tcase_create("core");
+    tcase_set_timeout(core, 60);
     tcase_add_test(core, path_kinds);
     tcase_add_test(core, row_errors_match_the_output);
     tcase_add_test(core, corruption_statistics);
@@ -578,6 +579,7 @@ Suite *ae_common_suite(void)
     tcase_add_test(core, row_nll_matches_the_loss);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
+    tcase_set_timeout(limits, 60);
     tcase_add_test(limits, load_errors_name_the_file);
     suite_add_tcase(s, limits);
     TCase *cli = tcase_create("cli");
