@@ -203,6 +203,15 @@ int ae_classify_features(nn_net *const *nets, size_t C, const nn_data *data, flo
         for (size_t i = 0; i < N && rc == 0; i++)
             feats[i * C + c] = logf(1e-8f + err[i]);
     }
+    /* centre each row: what separates the classes is which autoencoder
+     * fits best, not how much ink the image has (which scales all C) */
+    for (size_t i = 0; i < N && rc == 0; i++) {
+        float mean = 0.0f;
+        for (size_t c = 0; c < C; c++)
+            mean += feats[i * C + c] / (float)C;
+        for (size_t c = 0; c < C; c++)
+            feats[i * C + c] -= mean;
+    }
     free(err);
     return rc;
 }
