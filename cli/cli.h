@@ -93,4 +93,7 @@ int cli_parse_count(const char *s, long max, long *out);
 /* "auto", "ball", "mih", "scan" -> SH_MODE_...; -1 if unknown. cmd_query.c. */
 int cli_parse_mode(const char *s);
 
+/* `semhash ae <task>`: the autoencoder toolkit (cli/cmd_ae.c). */
+int cmd_ae(int argc, char **argv);
+
 #endif

@@ -1,0 +1,241 @@
+/* cmd_ae_cluster.c — `semhash ae cluster`: Deep Embedded Clustering on a
+ * pretrained autoencoder, beside k-means on the raw features and on the
+ * pretrained codes, with clustering accuracy and NMI when labels exist. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ae_dec.h"
+#include "cli.h"
+#include "cmd_ae.h"
+#include "evalstats.h"
+#include "kmeans.h"
+#include "progress.h"
+#include "sh_error.h"
+
+static const char cluster_usage[] =
+    "Deep Embedded Clustering: pretrain an autoencoder, k-means in its code space,\n"
+    "then sharpen Student-t soft assignments by KL(P || Q) until fewer than --tol\n"
+    "of the assignments change. Defaults: --hidden 500,500,2000 --code 10 --k 10.\n"
+    "Clusters the training rows (as DEC does); labels, when present, give ACC and NMI\n"
+    "beside k-means on the raw features and on the pretrained codes.\n"
+    "  --k C                 clusters (10)\n"
+    "  --dec-epochs N        cap on DEC passes over the data (20)\n"
+    "  --tol F               stop when fewer than this share changes (0.001)\n"
+    "  --update-interval N   batches between target refreshes (30)\n"
+    "  --gamma F             clustering weight beside reconstruction (0.1; 0 = pure DEC\n"
+    "                        without the reconstruction term)\n";
+
+typedef struct {
+    cli_progress bar;
+} dec_ui;
+
+static int on_refresh(int epoch, double changed, double loss, void *user)
+{
+    dec_ui *u = user;
+    char extra[64];
+    snprintf(extra, sizeof(extra), "changed %.4f%% kl %.4g", 100.0 * changed, loss);
+    progress_update(&u->bar, (uint64_t)epoch, extra);
+    return 0;
+}
+
+/* ACC and NMI of pred against the labels (NAN without labels). */
+static void score(const sh_dataset *d, const int *pred, double *acc, double *nmi)
+{
+    *acc = *nmi = NAN;
+    if (d->labels == NULL)
+        return;
+    if (eval_cluster_accuracy(d->labels, pred, d->x.rows, acc) != 0)
+        *acc = NAN;
+    if (eval_nmi(d->labels, pred, d->x.rows, nmi) != 0)
+        *nmi = NAN;
+}
+
+static void report(const ae_args *a, json_t *obj, const char *key, const char *what, double acc,
+                   double nmi)
+{
+    char k[64];
+    snprintf(k, sizeof(k), "%s_acc", key);
+    ae_json_real(obj, k, acc);
+    snprintf(k, sizeof(k), "%s_nmi", key);
+    ae_json_real(obj, k, nmi);
+    if (!a->json && !isnan(acc))
+        printf("  %-28s ACC %.4f  NMI %.4f\n", what, acc, nmi);
+}
+
+int cmd_ae_cluster(int argc, char **argv)
+{
+    ae_args a;
+    ae_data d;
+    nn_net *net = NULL;
+    float *mu = NULL;
+    int *assign = NULL, *init = NULL, *test_pred = NULL;
+    json_t *obj = NULL;
+    kmeans_result raw = { 0 };
+    char err[AE_ERR_LEN] = "";
+    int rc = ae_parse(&a, argc, argv, "cluster", cluster_usage);
+    if (rc != 0)
+        return rc < 0 ? CLI_EXIT_OK : rc;
+    if (!a.hidden_set) {
+        a.hidden[0] = 500;
+        a.hidden[1] = 500;
+        a.hidden[2] = 2000;
+        a.n_hidden = 3;
+    }
+    if (!a.code_set)
+        a.code = 10;
+    if (a.k < 1 || a.dec_epochs < 1 || a.update_interval < 1 || !(a.tol >= 0) || a.gamma < 0)
+        return cli_error("ae cluster: need --k >= 1, --dec-epochs >= 1, --update-interval >= 1, "
+                         "--tol >= 0, --gamma >= 0");
+    if ((rc = ae_load_data(&a, &d, 0, "ae cluster")) != 0)
+        return rc;
+    size_t N = d.train.x.rows, C = a.k;
+    obj = json_object();
+    json_object_set_new(obj, "task", json_string("cluster"));
+    json_object_set_new(obj, "clusters", json_integer((json_int_t)C));
+    if (C > N) {
+        rc = cli_error("%s: %zu rows cannot form %zu clusters", d.train_name, N, C);
+        goto done;
+    }
+    assign = malloc(N * sizeof(int));
+    init = malloc(N * sizeof(int));
+    test_pred = malloc(d.test.x.rows * sizeof(int));
+    if (assign == NULL || init == NULL || test_pred == NULL) {
+        rc = cli_error("ae cluster: out of memory");
+        goto done;
+    }
+    float alpha = 1.0f;
+    if (a.model_in != NULL) { /* reuse a DEC model: predict only */
+        ae_meta meta = { AE_BLADE_CLUSTER, 0, 0 };
+        size_t Cm = 0;
+        if ((rc = ae_dec_load(a.model_in, &meta, &net, &mu, &Cm, &alpha, err, sizeof(err))) != 0 ||
+            (rc = ae_require_width(&d.train, net->cfg.input_dim, d.train_name, err,
+                                   sizeof(err))) != 0) {
+            rc = cli_error("%s", err);
+            goto done;
+        }
+        C = Cm;
+        nn_data tr = ae_view(&d.train);
+        if ((rc = ae_dec_predict(net, &tr, mu, C, alpha, assign)) != 0) {
+            rc = cli_error("ae cluster: prediction failed: %s", sh_strerror(rc));
+            goto done;
+        }
+        memcpy(init, assign, N * sizeof(int));
+    } else {
+        nn_config cfg;
+        ae_make_config(&a, &cfg, (uint32_t)d.train.x.cols, NN_LOSS_MSE);
+        if ((rc = ae_get_net(&a, &d, AE_BLADE_CLUSTER, NN_LOSS_MSE, NULL, 0, &cfg, obj, &net)) != 0)
+            goto done;
+        nn_data te = ae_view(&d.test);
+        nn_loss_parts parts;
+        if (nn_evaluate(net, &te, NULL, &parts) == 0)
+            ae_json_real(obj, "pretrain_test_mse", parts.recon / (double)te.cols);
+        if (!a.json)
+            printf("pretrained autoencoder: test MSE %.5f per element\n",
+                   parts.recon / (double)te.cols);
+        if ((mu = malloc(C * net->cfg.code_dim * sizeof(float))) == NULL) {
+            rc = cli_error("ae cluster: out of memory");
+            goto done;
+        }
+        ae_dec_opts o;
+        ae_dec_defaults(&o);
+        o.clusters = C;
+        o.gamma = a.gamma;
+        o.recon = a.gamma > 0;
+        o.batch_size = a.batch;
+        o.lr = a.lr;
+        o.max_epochs = a.dec_epochs;
+        o.update_interval = a.update_interval;
+        o.tol = a.tol;
+        o.seed = a.seed;
+        dec_ui ui;
+        progress_start(&ui.bar, "dec", (uint64_t)a.dec_epochs, a.progress == 1);
+        if (a.progress == 0)
+            ui.bar.enabled = 0;
+        o.progress = on_refresh;
+        o.user = &ui;
+        ae_dec_summary s;
+        nn_data tr = ae_view(&d.train);
+        rc = ae_dec_fit(net, &tr, &o, mu, assign, init, &s, err, sizeof(err));
+        progress_finish(&ui.bar, (uint64_t)ceil(s.epochs), NULL);
+        if (rc != 0) {
+            rc = cli_error("%s", err[0] ? err : sh_strerror(rc));
+            goto done;
+        }
+        json_object_set_new(obj, "dec_refreshes", json_integer(s.refreshes));
+        ae_json_real(obj, "dec_epochs", s.epochs);
+        ae_json_real(obj, "dec_seconds", s.seconds);
+        ae_json_real(obj, "dec_last_changed", s.changed);
+        json_object_set_new(obj, "dec_converged", json_boolean(s.converged));
+        if (!a.json)
+            printf("DEC: %.2f epochs, %d target refreshes, %.1f s, last change %.3f%%%s\n",
+                   s.epochs, s.refreshes, s.seconds, 100.0 * s.changed,
+                   s.converged ? " (converged)" : " (epoch cap)");
+        if (a.model_out != NULL) {
+            ae_meta meta = { AE_BLADE_CLUSTER, (uint32_t)d.height, (uint32_t)d.width };
+            if ((rc = ae_dec_save(net, mu, C, alpha, &meta, a.model_out, err, sizeof(err))) != 0) {
+                rc = cli_error("%s", err);
+                goto done;
+            }
+            json_object_set_new(obj, "saved", json_string(a.model_out));
+        }
+    }
+    nn_data te = ae_view(&d.test);
+    if ((rc = ae_dec_predict(net, &te, mu, C, alpha, test_pred)) != 0) {
+        rc = cli_error("ae cluster: prediction failed: %s", sh_strerror(rc));
+        goto done;
+    }
+    double acc, nmi;
+    if (!a.json && d.train.labels != NULL)
+        printf("clustering the %zu training rows into %zu clusters:\n", N, C);
+    if (d.train.labels != NULL) {
+        kmeans_opts ko = kmeans_default_opts(C);
+        ko.threads = a.threads > 0 ? (size_t)a.threads : 2;
+        sh_rng rng;
+        rng_seed(&rng, a.seed + 3);
+        if ((rc = kmeans_fit(&d.train.x, &ko, &rng, &raw)) != 0) {
+            rc = cli_error("ae cluster: k-means on the raw features failed: %s", sh_strerror(rc));
+            goto done;
+        }
+        score(&d.train, raw.assign, &acc, &nmi);
+        report(&a, obj, "kmeans_raw", "k-means, raw features", acc, nmi);
+        if (a.model_in == NULL) {
+            score(&d.train, init, &acc, &nmi);
+            report(&a, obj, "kmeans_codes", "k-means, pretrained codes", acc, nmi);
+        }
+    }
+    score(&d.train, assign, &acc, &nmi);
+    report(&a, obj, "dec", "DEC", acc, nmi);
+    score(&d.test, test_pred, &acc, &nmi);
+    report(&a, obj, "dec_test", "DEC on the test rows", acc, nmi);
+    if (a.out != NULL) {
+        FILE *f = fopen(a.out, "w");
+        if (f == NULL) {
+            rc = cli_error("%s: cannot write", a.out);
+            goto done;
+        }
+        fprintf(f, "id\tcluster\n");
+        for (size_t i = 0; i < N; i++)
+            fprintf(f, "%zu\t%d\n", i, assign[i]);
+        if (fclose(f) != 0) {
+            rc = cli_error("%s: write failed", a.out);
+            goto done;
+        }
+    }
+    if (a.json) {
+        ae_print_json(obj);
+        obj = NULL;
+    }
+    rc = 0;
+done:
+    json_decref(obj);
+    kmeans_result_free(&raw);
+    free(mu);
+    free(assign);
+    free(init);
+    free(test_pred);
+    nn_free(net);
+    ae_data_free(&d);
+    return rc;
+}

@@ -1,0 +1,108 @@
+/* ae_dec.h — the clustering blade: Deep Embedded Clustering (Xie,
+ * Girshick and Farhadi 2016) on the nn core.
+ *
+ * 1. pretrain an autoencoder (the caller, with nn_train);
+ * 2. k-means in the code space (kmeans.h) gives the initial centroids;
+ * 3. soft assignments by a Student-t kernel
+ *      q_ij = (1 + |z_i - mu_j|^2 / alpha)^(-(alpha+1)/2), rows normalised;
+ * 4. a sharpened target p_ij = (q_ij^2 / f_j) normalised per row, with
+ *    f_j = sum_i q_ij over all rows, refreshed every update_interval
+ *    batches;
+ * 5. minimise KL(P || Q) over encoder weights and centroids: its gradient
+ *    with respect to the code enters the core through nn_backward's
+ *    dcode_extra hook; the centroids get their own Adam moments;
+ * 6. stop when fewer than tol (0.1%) of the hard assignments change
+ *    between two target refreshes, or after max_epochs.
+ * With recon = 1 the reconstruction loss is kept beside the clustering
+ * loss (the "improved DEC" of Guo et al. 2017); with recon = 0 the
+ * decoder gets no gradient (plain DEC).
+ *
+ * Legend: N = rows, B = batch rows, K = code units, C = clusters.
+ */
+#ifndef SH_AE_DEC_H
+#define SH_AE_DEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ae_common.h"
+
+/* q[B,C] = Student-t soft assignments of codes z[B,K] to centroids
+ * mu[C,K] with alpha > 0 degrees of freedom. Cannot fail. */
+void dec_soft_assign(float *q, const float *z, const float *mu, size_t B, size_t K, size_t C,
+                     float alpha);
+
+/* p[N,C] = target distribution of q[N,C]: q^2 / f (f = column sums of q),
+ * rows normalised. Returns 0 or SH_ENOMEM (p unspecified). */
+int dec_target(float *p, const float *q, size_t N, size_t C);
+
+/* weight / B * sum_ij p_ij log(p_ij / q_ij) for codes z[B,K], centroids
+ * mu[C,K], target rows p[B,C] and q = dec_soft_assign(z, mu). Adds the
+ * gradients with respect to z into dz[B,K] and to mu into dmu[C,K] (each
+ * may be NULL). q[B,C] is scratch filled by this call. Returns the value. */
+double dec_kl_loss(float *dz, float *dmu, float *q, const float *p, const float *z,
+                   const float *mu, size_t B, size_t K, size_t C, float alpha, float weight);
+
+/* Hard assignment: argmax of each row of q[N,C] into assign[N]. */
+void dec_hard_assign(int *assign, const float *q, size_t N, size_t C);
+
+/* Called after every target refresh with the epoch, the fraction of
+ * assignments that changed, and the last batch's clustering loss. Nonzero
+ * stops (SH_ECANCEL). */
+typedef int (*dec_progress_fn)(int epoch, double changed, double loss, void *user);
+
+typedef struct {
+    size_t clusters;       /* C >= 1 */
+    float alpha;           /* Student-t degrees of freedom (1) */
+    float gamma;           /* clustering loss weight per row, relative to the per-element
+                              reconstruction error when recon = 1 (0.1) */
+    int recon;             /* 1: keep the reconstruction loss (IDEC) */
+    size_t batch_size;     /* rows per step (256) */
+    float lr;              /* Adam learning rate (1e-3) */
+    int max_epochs;        /* cap on passes over the data (20) */
+    int update_interval;   /* batches between target refreshes (30) */
+    double tol;            /* stop when fewer than this share of assignments change (0.001) */
+    int kmeans_restarts;   /* (10) */
+    uint64_t seed;
+    dec_progress_fn progress;
+    void *user;
+} ae_dec_opts;
+
+void ae_dec_defaults(ae_dec_opts *o);
+
+typedef struct {
+    int refreshes;         /* target refreshes done */
+    double epochs;         /* passes over the data, fractional */
+    double changed;        /* share of assignments changed at the last refresh */
+    int converged;         /* 1 if it stopped by tol */
+    double seconds;
+    double kmeans_inertia; /* of the initial k-means in code space */
+} ae_dec_summary;
+
+/* Runs steps 2-6 on a pretrained net (real code) and the rows of data
+ * (dense). mu[C,K] receives the centroids, assign[N] the final hard
+ * assignments, init_assign[N] (may be NULL) the k-means assignments in
+ * the pretrained code space. Returns 0, SH_EINVAL (options, shapes, a
+ * non-real code), SH_ENOMEM or SH_ECANCEL, with a message in err. */
+int ae_dec_fit(nn_net *net, const nn_data *data, const ae_dec_opts *o, float *mu, int *assign,
+               int *init_assign, ae_dec_summary *s, char *err, size_t err_len);
+
+/* Assigns each row of data to the cluster of largest soft assignment
+ * under centroids mu[C,K] (the model's prediction). Returns 0, SH_EINVAL
+ * or SH_ENOMEM. */
+int ae_dec_predict(nn_net *net, const nn_data *data, const float *mu, size_t C, float alpha,
+                   int *assign);
+
+#define AE_TAG_CENTROIDS MF_TAG('D', 'E', 'C', '1')
+
+/* Saves net with the centroids (section 'D','E','C','1': C u32, K u32,
+ * alpha f32, mu C*K f32) as a model of kind MF_KIND_DEC. */
+int ae_dec_save(const nn_net *net, const float *mu, size_t C, float alpha, const ae_meta *meta,
+                const char *path, char *err, size_t err_len);
+
+/* Loads it back: *mu is malloc'd (free()), *C and *alpha filled. Fails as
+ * ae_load_net, or SH_EMODEL for a missing/damaged centroid section. */
+int ae_dec_load(const char *path, ae_meta *meta, nn_net **net, float **mu, size_t *C,
+                float *alpha, char *err, size_t err_len);
+
+#endif
