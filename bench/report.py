@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""bench/report.py RESULTS_DIR OUT.md OUT.json — assembles BENCHMARKS.md.
+
+Reads RESULTS_DIR/machine.json and, for each benchmark part that has run,
+RESULTS_DIR/PART.md (its section, written by bench/PART.sh) and
+RESULTS_DIR/PART.json (its figures). Writes OUT.md (the sections in a
+fixed order under a common header) and OUT.json (every part's figures
+under its name, and the machine). A part that has not run is listed as missing.
+"""
+import json
+import os
+import sys
+
+PARTS = [
+    ("search", "Search and index size: semhash beside FAISS and a popcount scan"),
+    ("index", "Indexing throughput, end to end"),
+    ("train", "Training speed: semhash beside OpenBLAS sgemm and PyTorch"),
+    ("quality", "Retrieval and near-duplicate quality"),
+    ("blades", "The toolkit blades beside PyTorch and scikit-learn"),
+]
+
+
+def main():
+    if len(sys.argv) != 4:
+        sys.exit("usage: report.py RESULTS_DIR OUT.md OUT.json")
+    results, out_path, json_path = sys.argv[1], sys.argv[2], sys.argv[3]
+    machine = {}
+    machine_path = os.path.join(results, "machine.json")
+    if os.path.exists(machine_path):
+        with open(machine_path) as f:
+            machine = json.load(f)
+    everything = {"machine": machine}
+    lines = [
+        "# semhash benchmarks",
+        "",
+        "Written by `make bench` (bench/report.py) from the figures in",
+        "`bench/results/`; every section names the command that reproduces it.",
+        "Times are wall-clock on a shared 2-core machine, so each comparison is",
+        "a ratio measured in one run, side by side, not a lone absolute time.",
+        "",
+    ]
+    if machine:
+        lines += [
+            "Machine of the last run: %s, %s cores, %s GiB, %s, %s, OpenBLAS %s (%s)."
+            % (machine.get("cpu"), machine.get("cores"), machine.get("memory_gib"),
+               machine.get("os"), machine.get("compiler"), machine.get("openblas"),
+               machine.get("date")),
+            "",
+        ]
+    missing = []
+    for part, title in PARTS:
+        md = os.path.join(results, part + ".md")
+        js = os.path.join(results, part + ".json")
+        if not os.path.exists(md):
+            missing.append(part)
+            continue
+        lines.append("## " + title)
+        lines.append("")
+        with open(md) as f:
+            lines.append(f.read().rstrip("\n"))
+        lines.append("")
+        if os.path.exists(js):
+            with open(js) as f:
+                everything[part] = json.load(f)
+    if missing:
+        lines += ["## Not measured in this run", "",
+                  "These parts have no results yet: " +
+                  ", ".join("`make bench-%s`" % p for p in missing) + ".", ""]
+    with open(out_path, "w") as f:
+        f.write("\n".join(lines))
+    with open(json_path, "w") as f:
+        json.dump(everything, f, indent=1, sort_keys=True)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
