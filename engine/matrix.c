@@ -385,3 +385,13 @@ int mat_get_threads(void)
 {
     return openblas_get_num_threads();
 }
+
+const char *mat_blas_config(void)
+{
+    return openblas_get_config();
+}
+
+const char *mat_blas_core(void)
+{
+    return openblas_get_corename();
+}

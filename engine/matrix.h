@@ -127,4 +127,12 @@ void mat_set_threads(int threads);
 /* The number of threads BLAS currently uses. */
 int mat_get_threads(void);
 
+/* What BLAS is linked: its build description (OpenBLAS: version, build
+ * options, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen
+ * MAX_THREADS=64") and the name of the CPU kernel it chose at run time
+ * ("Zen", "Haswell"; "Prescott" is OpenBLAS's generic x86-64 kernel).
+ * Static strings owned by the library. Cannot fail. */
+const char *mat_blas_config(void);
+const char *mat_blas_core(void);
+
 #endif

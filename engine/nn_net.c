@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nn_layers.h"
 #include "nn_loss.h"
@@ -302,6 +303,26 @@ static float *layer_dinput(const nn_net *net, size_t l)
     return l == net->code_layer + 1 ? net->dcode : net->dpost[l - 1];
 }
 
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Adds one layer product (forward or backward) to net->timing. */
+static void count_product(nn_net *net, int sparse, double seconds, double flops)
+{
+    net->flops += flops;
+    if (sparse) {
+        net->timing.sparse_seconds += seconds;
+        net->timing.sparse_flops += flops;
+    } else {
+        net->timing.dense_seconds += seconds;
+        net->timing.dense_flops += flops;
+    }
+}
+
 static double layer_flops(const nn_net *net, size_t l, const nn_data *in, int backward)
 {
     double io = (double)net->in_dim[l] * net->out_dim[l];
@@ -316,12 +337,14 @@ static double layer_flops(const nn_net *net, size_t l, const nn_data *in, int ba
 static void forward_layer(nn_net *net, size_t l, const nn_data *in, nn_mode mode, sh_rng *rng)
 {
     size_t B = net->batch, I = net->in_dim[l], O = net->out_dim[l], K = net->cfg.code_dim;
-    if (l == 0 && in->csr != NULL)
+    int sparse = l == 0 && in->csr != NULL;
+    double t0 = now_seconds();
+    if (sparse)
         dense_forward_csr(net->pre[0], in->csr, net->W[0], net->b[0], O);
     else
         dense_forward(net->pre[l], l == 0 ? in->dense : layer_input(net, l), net->W[l],
                       net->b[l], B, I, O);
-    net->flops += layer_flops(net, l, in, 0);
+    count_product(net, sparse, now_seconds() - t0, layer_flops(net, l, in, 0));
     if (l == net->n_layers - 1)
         return; /* logits: the loss or nn_output applies the activation */
     if (l != net->code_layer) {
@@ -418,6 +441,7 @@ int nn_loss(nn_net *net, const nn_data *target, nn_loss_parts *parts)
     if (want_csr ? (target->csr == NULL || target->csr->rows != B || target->csr->cols != D)
                  : target->dense == NULL)
         return SH_EINVAL;
+    double t0 = now_seconds();
     int grads = net->dacts != NULL; /* inference-only nets compute values only */
     if (grads)
         memset(net->dacts, 0, carve_acts(NULL, NULL, NULL, NULL, NULL, NULL, net) * sizeof(float));
@@ -451,6 +475,7 @@ int nn_loss(nn_net *net, const nn_data *target, nn_loss_parts *parts)
     p.total = p.recon + p.code_reg + p.weight_decay;
     if (parts != NULL)
         *parts = p;
+    net->timing.loss_seconds += now_seconds() - t0;
     return 0;
 }
 
@@ -480,7 +505,9 @@ void nn_backward(nn_net *net, const nn_data *in, const float *dcode_extra)
         } else if (l != net->n_layers - 1) {
             act_backward(net->dpre[l], net->post[l], net->dpost[l], B * O, hidden_act(net, l));
         }
-        if (l == 0 && in->csr != NULL)
+        int sparse = l == 0 && in->csr != NULL;
+        double t0 = now_seconds();
+        if (sparse)
             dense_backward_csr(net->dW[0], net->db[0], net->dpre[0], in->csr, O);
         else if (l == 0)
             dense_backward(NULL, net->dW[0], net->db[0], net->dpre[0], in->dense, net->W[0], B,
@@ -488,7 +515,7 @@ void nn_backward(nn_net *net, const nn_data *in, const float *dcode_extra)
         else
             dense_backward(layer_dinput(net, l), net->dW[l], net->db[l], net->dpre[l],
                            layer_input(net, l), net->W[l], B, I, O);
-        net->flops += layer_flops(net, l, in, 1);
+        count_product(net, sparse, now_seconds() - t0, layer_flops(net, l, in, 1));
         if (net->cfg.weight_decay > 0)
             reg_weight_decay(net->dW[l], net->W[l], I * O, net->cfg.weight_decay);
     }

@@ -101,6 +101,20 @@ typedef struct {
     const sh_csr *csr;
 } nn_data;
 
+/* Where the time of forward / loss / backward / optimiser steps went,
+ * summed since the net was created (for benchmarks; zeroed by nn_new and
+ * nn_clone). dense = the layers fed by a dense input (BLAS products, bias,
+ * in forward and backward); sparse = the first layer's sparse x dense
+ * products; loss = nn_loss (output softmax or sigmoid, loss, gradient,
+ * code regularisers); optim = nn_optim_step. Activations, code sampling
+ * and the rest are in none of them. */
+typedef struct {
+    double dense_seconds, dense_flops;
+    double sparse_seconds, sparse_flops;
+    double loss_seconds;
+    double optim_seconds;
+} nn_timing;
+
 typedef struct {
     nn_config cfg;
     size_t n_layers;                  /* L */
@@ -133,6 +147,7 @@ typedef struct {
     float *dcode;                     /* [B, K] */
 
     double flops;                     /* forward + backward flops counted so far */
+    nn_timing timing;                 /* the same work by phase, with its time */
 } nn_net;
 
 /* Fills cfg with defaults: dense input of width input_dim, no hidden

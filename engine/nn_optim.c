@@ -2,6 +2,14 @@
 #include "nn_optim.h"
 
 #include <math.h>
+#include <time.h>
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 void nn_optim_defaults(nn_optim *o, sh_optimizer_kind kind, float lr)
 {
@@ -36,10 +44,12 @@ void nn_optim_step(nn_net *net, const nn_optim *o)
 {
     if (net->grads == NULL)
         return; /* inference-only */
+    double t0 = now_seconds();
     net->adam_t++;
     if (o->kind == SH_OPT_SGD)
         sgd_update(net->params, net->grads, net->n_params, o->lr);
     else
         adam_update(net->params, net->grads, net->adam_m, net->adam_v, net->n_params, o->lr,
                     o->beta1, o->beta2, o->eps, net->adam_t);
+    net->timing.optim_seconds += now_seconds() - t0;
 }

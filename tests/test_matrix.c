@@ -252,6 +252,8 @@ START_TEST(threads_setter)
     mat_set_threads(0);
     ck_assert_int_ge(mat_get_threads(), 1);
     mat_set_threads(before);
+    ck_assert_ptr_nonnull(mat_blas_config());
+    ck_assert_uint_gt(strlen(mat_blas_core()), 0);
 }
 END_TEST
 
