@@ -23,7 +23,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: semhash eval [-c CONFIG] [--set KEY=VALUE]... [--bits 16,32,64,128]\n"
-            "                    [--encoders ae,simhash,lsh] [--label N] [--json]\n"
+            "                    [--encoders ae,simhash,lsh,itq] [--label N] [--json]\n"
             "                    [--dups FILE [--rates 5,10,20,30]] [--ae NAME=VALUE]...\n"
             "                    CORPUS.jsonl\n"
             "\n"
@@ -34,7 +34,7 @@ static void usage(FILE *out)
             "A result is relevant when it shares a label with the query.\n"
             "\n"
             "  --bits LIST       code widths (default model.code_bits)\n"
-            "  --encoders LIST   ae, simhash, lsh (default all three)\n"
+            "  --encoders LIST   ae, simhash, lsh, itq (default all four)\n"
             "  --label N         judge relevance by the N-th label of each document only\n"
             "                    (1-based; default 0 = any shared label)\n"
             "  --dups FILE       edited copies (JSON lines with \"source\" and \"edit_rate\"):\n"
@@ -64,6 +64,8 @@ static int parse_encoders(const char *s, sh_encoder_kind *out, int cap)
             k = SH_ENCODER_SIMHASH;
         else if (len == 3 && strncmp(s, "lsh", 3) == 0)
             k = SH_ENCODER_LSH;
+        else if (len == 3 && strncmp(s, "itq", 3) == 0)
+            k = SH_ENCODER_ITQ;
         else
             return -1;
         if (n == cap)
@@ -211,10 +213,11 @@ int cmd_eval(int argc, char **argv)
     size_t n_sets = 0, n_recipe = 0;
     eval_args a;
     memset(&a, 0, sizeof a);
-    a.n_enc = 3;
+    a.n_enc = 4;
     a.enc[0] = SH_ENCODER_LSH;
     a.enc[1] = SH_ENCODER_SIMHASH;
-    a.enc[2] = SH_ENCODER_AE;
+    a.enc[2] = SH_ENCODER_ITQ;
+    a.enc[3] = SH_ENCODER_AE;
     a.n_rates = 4;
     a.rates[0] = 5, a.rates[1] = 10, a.rates[2] = 20, a.rates[3] = 30;
     int opt;
@@ -244,7 +247,7 @@ int cmd_eval(int argc, char **argv)
             break;
         case 'e':
             if ((a.n_enc = parse_encoders(optarg, a.enc, MAX_LIST)) <= 0)
-                return cli_error("eval: --encoders %s: expected a list of ae, simhash, lsh",
+                return cli_error("eval: --encoders %s: expected a list of ae, simhash, lsh, itq",
                                  optarg);
             break;
         case 'l':

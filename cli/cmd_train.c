@@ -1,5 +1,5 @@
 /* cmd_train.c — `semhash train`: fit a vocabulary and a hashing model
- * (model.encoder: ae, simhash or lsh) on document collections and save
+ * (model.encoder: ae, simhash, lsh or itq) on document collections and save
  * it as one model file. Also the training progress view shared with
  * `semhash eval`. */
 #include <getopt.h>
@@ -132,8 +132,8 @@ static void usage(FILE *out)
             "usage: semhash train [-c CONFIG] [--set SECTION.KEY=VALUE]... [-o MODEL]\n"
             "                     [--ae NAME=VALUE]... [--quiet] CORPUS...\n"
             "\n"
-            "Fits the vocabulary and the encoder of model.encoder (ae, simhash, lsh) on\n"
-            "every document of the corpora (JSON lines, .txt lines, directories, .gz)\n"
+            "Fits the vocabulary and the encoder of model.encoder (ae, simhash, lsh, itq)\n"
+            "on every document of the corpora (JSON lines, .txt lines, directories, .gz)\n"
             "and writes one model file holding all that encoding needs.\n"
             "\n"
             "  -c, --config FILE   configuration (default ./config.yaml if present)\n"

@@ -14,14 +14,22 @@
 #define XXH_STATIC_LINKING_ONLY /* XXH64_state_t on the stack */
 #include <xxhash.h>
 
-/* Turns per-bit sums into a code: bit i set where acc[i] > 0. */
-static sh_code code_from_sums(const double *acc, int bits)
+/* Turns per-bit sums into a code: bit i set where acc[i] > offsets[i]
+ * (offsets NULL: > 0). */
+static sh_code code_from_sums(const double *acc, const float *offsets, int bits)
 {
     sh_code c = { { 0, 0 } };
     for (int i = 0; i < bits; i++)
-        if (acc[i] > 0)
+        if (acc[i] > (offsets != NULL ? (double)offsets[i] : 0.0))
             code_set_bit(&c, i, 1);
     return c;
+}
+
+/* offsets[i] = sum[i] / n (0 when n is 0). */
+static void mean_offsets(const double *sum, size_t n, int bits, float *offsets)
+{
+    for (int i = 0; i < bits; i++)
+        offsets[i] = n > 0 ? (float)(sum[i] / (double)n) : 0.0f;
 }
 
 /* ---- SimHash ---------------------------------------------------------- */
@@ -38,28 +46,59 @@ static uint64_t simhash_block(uint64_t term_hash, int b)
     return XXH64(le, sizeof le, (XXH64_hash_t)b);
 }
 
+/* acc[K] = the signed weight sums of row r. */
+static void simhash_row(const sh_csr *rows, size_t r, const uint64_t *term_hash, int bits,
+                        double *acc)
+{
+    int blocks = (bits + 63) / 64;
+    memset(acc, 0, (size_t)bits * sizeof *acc);
+    for (size_t e = rows->row_ptr[r]; e < rows->row_ptr[r + 1]; e++) {
+        double weight = rows->values[e];
+        uint64_t h = term_hash[rows->col_idx[e]];
+        for (int b = 0; b < blocks; b++) {
+            uint64_t block = simhash_block(h, b);
+            int n = bits - 64 * b < 64 ? bits - 64 * b : 64;
+            double *sums = acc + 64 * b;
+            for (int k = 0; k < n; k++)
+                sums[k] += (block >> (63 - k)) & 1 ? weight : -weight;
+        }
+    }
+}
+
+static int simhash_args_ok(const sh_csr *rows, const uint64_t *term_hash, int bits)
+{
+    return rows != NULL && code_bits_valid(bits) && (term_hash != NULL || rows->nnz == 0);
+}
+
 int simhash_encode(const sh_csr *rows, const uint64_t *term_hash, int bits, sh_code *out)
 {
-    if (rows == NULL || out == NULL || !code_bits_valid(bits) ||
-        (term_hash == NULL && rows->nnz > 0))
+    return simhash_encode_centred(rows, term_hash, bits, NULL, out);
+}
+
+int simhash_encode_centred(const sh_csr *rows, const uint64_t *term_hash, int bits,
+                           const float *offsets, sh_code *out)
+{
+    if (out == NULL || !simhash_args_ok(rows, term_hash, bits))
         return SH_EINVAL;
     double acc[SH_CODE_MAX_BITS];  /* [K] signed weight sums */
-    int blocks = (bits + 63) / 64;
     for (size_t r = 0; r < rows->rows; r++) {
-        memset(acc, 0, sizeof acc);
-        for (size_t e = rows->row_ptr[r]; e < rows->row_ptr[r + 1]; e++) {
-            double weight = rows->values[e];
-            uint64_t h = term_hash[rows->col_idx[e]];
-            for (int b = 0; b < blocks; b++) {
-                uint64_t block = simhash_block(h, b);
-                int n = bits - 64 * b < 64 ? bits - 64 * b : 64;
-                double *sums = acc + 64 * b;
-                for (int k = 0; k < n; k++)
-                    sums[k] += (block >> (63 - k)) & 1 ? weight : -weight;
-            }
-        }
-        out[r] = code_from_sums(acc, bits);
+        simhash_row(rows, r, term_hash, bits, acc);
+        out[r] = code_from_sums(acc, offsets, bits);
     }
+    return 0;
+}
+
+int simhash_fit_offsets(const sh_csr *rows, const uint64_t *term_hash, int bits, float *offsets)
+{
+    if (offsets == NULL || !simhash_args_ok(rows, term_hash, bits))
+        return SH_EINVAL;
+    double acc[SH_CODE_MAX_BITS], sum[SH_CODE_MAX_BITS] = { 0 };
+    for (size_t r = 0; r < rows->rows; r++) {
+        simhash_row(rows, r, term_hash, bits, acc);
+        for (int i = 0; i < bits; i++)
+            sum[i] += acc[i];
+    }
+    mean_offsets(sum, rows->rows, bits, offsets);
     return 0;
 }
 
@@ -119,24 +158,51 @@ int lsh_new(size_t vocab, int bits, uint64_t seed, sh_lsh **out)
     return 0;
 }
 
+/* acc[K] = the projections x . R[:, i] of row r. */
+static void lsh_row(const sh_lsh *lsh, const sh_csr *rows, size_t r, double *acc)
+{
+    int bits = lsh->bits;
+    memset(acc, 0, (size_t)bits * sizeof *acc);
+    for (size_t e = rows->row_ptr[r]; e < rows->row_ptr[r + 1]; e++) {
+        double x = rows->values[e];
+        const float *plane_row = lsh->planes + (size_t)rows->col_idx[e] * (size_t)bits;
+        for (int i = 0; i < bits; i++)
+            acc[i] += x * plane_row[i];
+    }
+}
+
 int lsh_encode(const sh_lsh *lsh, const sh_csr *rows, sh_code *out)
+{
+    return lsh_encode_centred(lsh, rows, NULL, out);
+}
+
+int lsh_encode_centred(const sh_lsh *lsh, const sh_csr *rows, const float *offsets, sh_code *out)
 {
     if (lsh == NULL || rows == NULL || out == NULL)
         return SH_EINVAL;
     if (rows->cols > lsh->vocab)
         return SH_EMODEL;
-    int bits = lsh->bits;
     double acc[SH_CODE_MAX_BITS];  /* [K] projections x . R[:, i] */
     for (size_t r = 0; r < rows->rows; r++) {
-        memset(acc, 0, sizeof acc);
-        for (size_t e = rows->row_ptr[r]; e < rows->row_ptr[r + 1]; e++) {
-            double x = rows->values[e];
-            const float *plane_row = lsh->planes + (size_t)rows->col_idx[e] * (size_t)bits;
-            for (int i = 0; i < bits; i++)
-                acc[i] += x * plane_row[i];
-        }
-        out[r] = code_from_sums(acc, bits);
+        lsh_row(lsh, rows, r, acc);
+        out[r] = code_from_sums(acc, offsets, lsh->bits);
     }
+    return 0;
+}
+
+int lsh_fit_offsets(const sh_lsh *lsh, const sh_csr *rows, float *offsets)
+{
+    if (lsh == NULL || rows == NULL || offsets == NULL)
+        return SH_EINVAL;
+    if (rows->cols > lsh->vocab)
+        return SH_EMODEL;
+    double acc[SH_CODE_MAX_BITS], sum[SH_CODE_MAX_BITS] = { 0 };
+    for (size_t r = 0; r < rows->rows; r++) {
+        lsh_row(lsh, rows, r, acc);
+        for (int i = 0; i < lsh->bits; i++)
+            sum[i] += acc[i];
+    }
+    mean_offsets(sum, rows->rows, lsh->bits, offsets);
     return 0;
 }
 

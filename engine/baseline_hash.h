@@ -25,6 +25,19 @@
  * Ties and empty documents: a sum of exactly 0 gives bit 0, so an empty
  * document (no terms) has the all-zero code under both encoders.
  *
+ * Centring (the *_centred and *_fit_offsets functions). Both encoders are
+ * linear projections s_i(x) followed by a sign, and tf-idf rows are
+ * non-negative: every pair of documents is less than 90 degrees apart and
+ * all of them lean towards the collection's mean document, so the signs
+ * spend much of their resolution on that common direction. The standard
+ * remedy is sign random projection of mean-centred rows: bit i =
+ * s_i(x - m) > 0 with m the mean training row. Since s_i is linear, that
+ * is s_i(x) > s_i(m) = the mean of s_i over the training rows, so a
+ * centred encoder is the textbook one plus one offset per bit (the
+ * random planes or term hashes are unchanged and rows stay sparse).
+ * Measured on SpamAssassin, 64 bits, P@100 by ham/spam: see hasher.h.
+ * With offsets NULL the *_centred encoders are exactly the plain ones.
+ *
  * Thread safety: simhash_encode is pure; an sh_lsh is read-only after
  * lsh_new / lsh_load and may be shared by threads calling lsh_encode.
  */
@@ -54,6 +67,16 @@
  * untouched); SH_ENOMEM. Allocates nothing the caller must free. */
 int simhash_encode(const sh_csr *rows, const uint64_t *term_hash, int bits, sh_code *out);
 
+/* As simhash_encode, bit i set when its sum is > offsets[i] (offsets[bits],
+ * NULL = all 0). Same return codes. */
+int simhash_encode_centred(const sh_csr *rows, const uint64_t *term_hash, int bits,
+                           const float *offsets, sh_code *out);
+
+/* offsets[bits] = the mean over the rows of each bit's signed sum (0 for
+ * no rows): the centring offsets of the rows' mean. Returns 0 or
+ * SH_EINVAL (as simhash_encode; offsets untouched). Allocates nothing. */
+int simhash_fit_offsets(const sh_csr *rows, const uint64_t *term_hash, int bits, float *offsets);
+
 /* ---- random-hyperplane LSH -------------------------------------------- */
 
 typedef struct sh_lsh sh_lsh;
@@ -68,6 +91,16 @@ int lsh_new(size_t vocab, int bits, uint64_t seed, sh_lsh **out);
  * at most the encoder's vocabulary (SH_EMODEL otherwise, out untouched).
  * Returns 0, SH_EINVAL (NULL argument) or SH_EMODEL. */
 int lsh_encode(const sh_lsh *lsh, const sh_csr *rows, sh_code *out);
+
+/* As lsh_encode, bit i set when x . R[:, i] > offsets[i] (offsets[bits],
+ * NULL = all 0). Same return codes. */
+int lsh_encode_centred(const sh_lsh *lsh, const sh_csr *rows, const float *offsets,
+                       sh_code *out);
+
+/* offsets[bits] = the mean over the rows of x . R[:, i] (0 for no rows).
+ * Returns 0, SH_EINVAL (NULL argument) or SH_EMODEL (rows wider than the
+ * vocabulary); offsets untouched on error. Allocates nothing. */
+int lsh_fit_offsets(const sh_lsh *lsh, const sh_csr *rows, float *offsets);
 
 /* Shapes and seed. */
 size_t lsh_vocab(const sh_lsh *lsh);

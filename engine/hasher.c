@@ -7,6 +7,7 @@
 #include <xxhash.h>
 
 #include "baseline_hash.h"
+#include "itq.h"
 #include "nn_io.h"
 #include "sh_error.h"
 #include "text_tokenize.h"
@@ -20,13 +21,17 @@ struct sh_hasher {
     text_vectorizer *vec;         /* owned; scratch for hasher_encode_text */
     sh_csr row;                   /* [1, V] scratch row for hasher_encode_text */
     int ready;
+    /* every encoder: bit k = score_k > thresholds[k] (ae: bit probability;
+     * simhash, lsh: projection, 0 = the uncentred encoder) */
+    float thresholds[SH_CODE_MAX_BITS];
     /* ae */
     nn_net *net;                  /* owned */
-    float thresholds[SH_CODE_MAX_BITS];
     /* simhash */
     uint64_t *term_hash;          /* [V], owned */
     /* lsh */
     sh_lsh *lsh;                  /* owned */
+    /* itq */
+    sh_itq *itq;                  /* owned */
 };
 
 const char *hasher_encoder_name(sh_encoder_kind kind)
@@ -138,11 +143,8 @@ static int hasher_wrap(const sh_config *cfg, text_vocab *vocab, sh_hasher **out,
         return sh_fail(err, err_len, SH_ECONFIG,
                        "key model.code_bits: %d is not a multiple of 8 between 8 and 128",
                        cfg->model.code_bits);
-    if (cfg->model.encoder == SH_ENCODER_ITQ)
-        return sh_fail(err, err_len, SH_ECONFIG,
-                       "key model.encoder: itq is not implemented yet; use ae, simhash or lsh");
     if (cfg->model.encoder != SH_ENCODER_AE && cfg->model.encoder != SH_ENCODER_SIMHASH &&
-        cfg->model.encoder != SH_ENCODER_LSH)
+        cfg->model.encoder != SH_ENCODER_LSH && cfg->model.encoder != SH_ENCODER_ITQ)
         return sh_fail(err, err_len, SH_ECONFIG, "key model.encoder: unknown encoder %d",
                        (int)cfg->model.encoder);
     sh_hasher *h = calloc(1, sizeof(*h));
@@ -184,6 +186,7 @@ void hasher_free(sh_hasher *h)
     nn_free(h->net);
     free(h->term_hash);
     lsh_free(h->lsh);
+    itq_free(h->itq);
     free(h);
 }
 
@@ -215,18 +218,47 @@ int hasher_fit(sh_hasher *h, const sh_csr *tfidf, const sh_csr *counts,
         uint64_t *hashes = simhash_term_hashes(h->vocab);
         if (hashes == NULL)
             return sh_fail(err, err_len, SH_ENOMEM, "out of memory for term hashes");
+        float offsets[SH_CODE_MAX_BITS];
+        int rc = simhash_fit_offsets(tfidf, hashes, bits, offsets);
+        if (rc != 0) {
+            free(hashes);
+            return sh_fail(err, err_len, rc, "SimHash centring: %s", sh_strerror(rc));
+        }
         free(h->term_hash);
         h->term_hash = hashes;
+        memcpy(h->thresholds, offsets, (size_t)bits * sizeof(float));
         break;
     }
     case SH_ENCODER_LSH: {
         sh_lsh *lsh = NULL;
+        float offsets[SH_CODE_MAX_BITS];
         int rc = lsh_new(V, bits, h->cfg.train.seed, &lsh);
         if (rc != 0)
             return sh_fail(err, err_len, rc, "LSH with %zu terms x %d bits: %s", V, bits,
                            sh_strerror(rc));
+        if ((rc = lsh_fit_offsets(lsh, tfidf, offsets)) != 0) {
+            lsh_free(lsh);
+            return sh_fail(err, err_len, rc, "LSH centring: %s", sh_strerror(rc));
+        }
         lsh_free(h->lsh);
         h->lsh = lsh;
+        memcpy(h->thresholds, offsets, (size_t)bits * sizeof(float));
+        break;
+    }
+    case SH_ENCODER_ITQ: {
+        sh_itq *itq = NULL;
+        int rc = itq_fit(tfidf, bits, ITQ_ITERATIONS, h->cfg.train.seed, &itq, NULL);
+        if (rc == SH_EINVAL)
+            return sh_fail(err, err_len, rc,
+                           "ITQ with %d bits needs at least %d training documents and %d "
+                           "vocabulary terms (have %zu and %zu)", bits, bits + 1, bits,
+                           tfidf->rows, V);
+        if (rc != 0)
+            return sh_fail(err, err_len, rc, "ITQ: %s", sh_strerror(rc));
+        itq_free(h->itq);
+        h->itq = itq;
+        for (int k = 0; k < bits; k++)
+            h->thresholds[k] = itq_offset(itq, k);
         break;
     }
     case SH_ENCODER_AE:
@@ -265,9 +297,12 @@ int hasher_encode_rows(sh_hasher *h, const sh_csr *rows, sh_code *out)
         return SH_EINVAL;
     switch (h->cfg.model.encoder) {
     case SH_ENCODER_SIMHASH:
-        return simhash_encode(rows, h->term_hash, h->cfg.model.code_bits, out);
+        return simhash_encode_centred(rows, h->term_hash, h->cfg.model.code_bits,
+                                      h->thresholds, out);
     case SH_ENCODER_LSH:
-        return lsh_encode(h->lsh, rows, out);
+        return lsh_encode_centred(h->lsh, rows, h->thresholds, out);
+    case SH_ENCODER_ITQ:
+        return itq_encode(h->itq, rows, h->thresholds, out);
     case SH_ENCODER_AE:
     default:
         return hash_encode_rows(h->net, h->thresholds, rows, out);
@@ -312,7 +347,7 @@ const sh_config *hasher_config(const sh_hasher *h)
 
 const float *hasher_thresholds(const sh_hasher *h)
 {
-    return h->cfg.model.encoder == SH_ENCODER_AE ? h->thresholds : NULL;
+    return h->ready ? h->thresholds : NULL;
 }
 
 int hasher_train_docs(const sh_config *cfg, const hasher_doc *docs, size_t n,
@@ -359,7 +394,7 @@ int hasher_write(const sh_hasher *h, mf_writer *w)
         return SH_ENOMEM;
     config_to_yaml(&h->cfg, yaml, yaml_len + 1);
     int is_ae = h->cfg.model.encoder == SH_ENCODER_AE;
-    uint32_t n_thr = is_ae ? (uint32_t)h->cfg.model.code_bits : 0;
+    uint32_t n_thr = (uint32_t)h->cfg.model.code_bits;
     int rc = mf_writer_begin(w, HASHER_SECTION);
     if (rc == 0)
         rc = mf_put_u32(w, HASHER_SECTION_VERSION);
@@ -382,6 +417,8 @@ int hasher_write(const sh_hasher *h, mf_writer *w)
         rc = nn_save_sections(h->net, w, '0');
     if (rc == 0 && h->cfg.model.encoder == SH_ENCODER_LSH)
         rc = lsh_save(h->lsh, w);
+    if (rc == 0 && h->cfg.model.encoder == SH_ENCODER_ITQ)
+        rc = itq_save(h->itq, w);
     return rc;
 }
 
@@ -424,11 +461,14 @@ static int read_header(const mf_model *m, sh_config *cfg, float *thresholds, cha
     if (mf_get_u32(&c, &encoder) != 0 || mf_get_u32(&c, &bits) != 0 ||
         mf_get_u32(&c, &n_thr) != 0)
         return sh_fail(err, err_len, SH_ETRUNC, "%s: hasher section cut short", label);
-    if (encoder > SH_ENCODER_LSH || !code_bits_valid((int)bits) ||
-        n_thr != (encoder == SH_ENCODER_AE ? bits : 0))
+    /* simhash and lsh models written before centring carry no thresholds */
+    int may_omit = encoder == SH_ENCODER_SIMHASH || encoder == SH_ENCODER_LSH;
+    if (encoder > SH_ENCODER_ITQ || !code_bits_valid((int)bits) ||
+        !(n_thr == bits || (may_omit && n_thr == 0)))
         return sh_fail(err, err_len, SH_EFORMAT,
                        "%s: hasher section: bad encoder %u, bits %u or threshold count %u",
                        label, encoder, bits, n_thr);
+    memset(thresholds, 0, SH_CODE_MAX_BITS * sizeof(float));
     if (mf_get_f32_array(&c, thresholds, n_thr) != 0 ||
         mf_get_string(&c, &yaml, &yaml_len) != 0)
         return sh_fail(err, err_len, SH_ETRUNC, "%s: hasher section cut short", label);
@@ -481,6 +521,14 @@ int hasher_read(const mf_model *m, sh_hasher **out, char *err, size_t err_len)
             rc = sh_fail(err, err_len, SH_EMODEL,
                          "%s: LSH shapes disagree with the vocabulary or code width", label);
         break;
+    case SH_ENCODER_ITQ:
+        rc = itq_load(m, &h->itq, err, err_len);
+        if (rc == SH_ENOTFOUND)
+            rc = sh_fail(err, err_len, SH_EMODEL, "%s: ITQ model without its section", label);
+        if (rc == 0 && (itq_vocab(h->itq) != V || itq_bits(h->itq) != cfg.model.code_bits))
+            rc = sh_fail(err, err_len, SH_EMODEL,
+                         "%s: ITQ shapes disagree with the vocabulary or code width", label);
+        break;
     case SH_ENCODER_AE:
     default:
         rc = nn_load_sections(m, '0', 0, 1, &h->net, err, err_len);
@@ -490,9 +538,9 @@ int hasher_read(const mf_model *m, sh_hasher **out, char *err, size_t err_len)
                         h->net->cfg.input_kind != NN_INPUT_CSR))
             rc = sh_fail(err, err_len, SH_EMODEL,
                          "%s: the network does not fit the vocabulary or code width", label);
-        memcpy(h->thresholds, thr, (size_t)cfg.model.code_bits * sizeof(float));
         break;
     }
+    memcpy(h->thresholds, thr, (size_t)cfg.model.code_bits * sizeof(float));
     if (rc != 0) {
         hasher_free(h);
         return rc;

@@ -15,6 +15,7 @@
 #include "hash_eval.h"
 #include "hash_train.h"
 #include "hasher.h"
+#include "itq.h"
 #include "metrics.h"
 #include "modelfile.h"
 #include "rng.h"
@@ -197,13 +198,16 @@ START_TEST(save_load_gives_identical_codes)
     tiny_make(&c, 3);
     char dir[64], path[128], err[256] = "";
     temp_path(dir, sizeof dir, path, sizeof path, "model");
-    sh_encoder_kind kinds[3] = { SH_ENCODER_AE, SH_ENCODER_SIMHASH, SH_ENCODER_LSH };
-    for (int k = 0; k < 3; k++) {
-        sh_hasher *h = train_tiny(&c, kinds[k], 64, 2), *back = NULL;
+    sh_encoder_kind kinds[4] = { SH_ENCODER_AE, SH_ENCODER_SIMHASH, SH_ENCODER_LSH,
+                                 SH_ENCODER_ITQ };
+    for (int k = 0; k < 4; k++) {
+        /* the tiny vocabulary has 56 terms: ITQ needs bits <= terms */
+        int bits = kinds[k] == SH_ENCODER_ITQ ? 32 : 64;
+        sh_hasher *h = train_tiny(&c, kinds[k], bits, 2), *back = NULL;
         ck_assert_int_eq(hasher_save(h, path, err, sizeof err), 0);
         ck_assert_msg(hasher_load(path, &back, err, sizeof err) == 0, "load: %s", err);
         ck_assert_int_eq(hasher_encoder(back), kinds[k]);
-        ck_assert_int_eq(hasher_bits(back), 64);
+        ck_assert_int_eq(hasher_bits(back), bits);
         sh_code before[N_DOCS], after[N_DOCS];
         encode_all(h, &c, before);
         encode_all(back, &c, after);
@@ -214,9 +218,9 @@ START_TEST(save_load_gives_identical_codes)
             /* the hex form round-trips */
             char hex[SH_CODE_MAX_BITS / 4 + 1];
             sh_code parsed;
-            code_to_hex(&after[d], 64, hex);
-            ck_assert_uint_eq(strlen(hex), 16);
-            ck_assert_int_eq(code_from_hex(hex, 64, &parsed), 0);
+            code_to_hex(&after[d], bits, hex);
+            ck_assert_uint_eq(strlen(hex), (size_t)bits / 4);
+            ck_assert_int_eq(code_from_hex(hex, bits, &parsed), 0);
             ck_assert(parsed.w[0] == after[d].w[0] && parsed.w[1] == after[d].w[1]);
         }
         hasher_free(h);
@@ -237,6 +241,8 @@ static void tiny_rows(sh_hasher *h, const tiny_corpus *c, sh_csr *rows)
                                            sizeof err), 0);
 }
 
+/* The hasher's baselines are the centred encoders of baseline_hash.h and
+ * itq.h, fitted on the training rows (here: every tiny document). */
 START_TEST(simhash_and_lsh_match_baseline_hash)
 {
     tiny_corpus c;
@@ -254,18 +260,41 @@ START_TEST(simhash_and_lsh_match_baseline_hash)
             const char *term = text_vocab_term(v, (uint32_t)j, &len);
             hashes[j] = XXH64(term, len, 0);
         }
-        sh_code want[N_DOCS], got[N_DOCS];
-        ck_assert_int_eq(simhash_encode(&rows, hashes, bits, want), 0);
+        sh_code want[N_DOCS], got[N_DOCS], plain[N_DOCS];
+        float offsets[SH_CODE_MAX_BITS];
+        ck_assert_int_eq(simhash_fit_offsets(&rows, hashes, bits, offsets), 0);
+        ck_assert_int_eq(simhash_encode_centred(&rows, hashes, bits, offsets, want), 0);
+        ck_assert_int_eq(simhash_encode(&rows, hashes, bits, plain), 0);
+        int moved = 0;
+        for (int d = 0; d < N_DOCS; d++)
+            moved += code_hamming(&want[d], &plain[d]);
+        ck_assert_int_gt(moved, 0); /* centring changes codes: the case is not vacuous */
         encode_all(sim, &c, got);
         for (int d = 0; d < N_DOCS; d++)
             ck_assert(want[d].w[0] == got[d].w[0] && want[d].w[1] == got[d].w[1]);
         sh_lsh *lsh = NULL;
         ck_assert_int_eq(lsh_new(V, bits, 9, &lsh), 0);
-        ck_assert_int_eq(lsh_encode(lsh, &rows, want), 0);
+        ck_assert_int_eq(lsh_fit_offsets(lsh, &rows, offsets), 0);
+        ck_assert_int_eq(lsh_encode_centred(lsh, &rows, offsets, want), 0);
         encode_all(lsh_h, &c, got);
         for (int d = 0; d < N_DOCS; d++)
             ck_assert(want[d].w[0] == got[d].w[0] && want[d].w[1] == got[d].w[1]);
         lsh_free(lsh);
+        if (bits <= 48) { /* ITQ: bits <= the 56 terms */
+            sh_hasher *itq_h = train_tiny(&c, SH_ENCODER_ITQ, bits, 9);
+            sh_itq *itq = NULL;
+            ck_assert_int_eq(itq_fit(&rows, bits, ITQ_ITERATIONS, 9, &itq, NULL), 0);
+            ck_assert_int_eq(itq_encode(itq, &rows, NULL, want), 0);
+            encode_all(itq_h, &c, got);
+            for (int d = 0; d < N_DOCS; d++)
+                ck_assert(want[d].w[0] == got[d].w[0] && want[d].w[1] == got[d].w[1]);
+            const float *thr = hasher_thresholds(itq_h);
+            ck_assert_ptr_nonnull(thr);
+            for (int k = 0; k < bits; k++)
+                ck_assert(thr[k] == itq_offset(itq, k));
+            itq_free(itq);
+            hasher_free(itq_h);
+        }
         free(hashes);
         csr_free(&rows);
         hasher_free(sim);
