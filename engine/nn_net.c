@@ -430,6 +430,21 @@ int nn_decode(nn_net *net, const float *code, size_t B, float *out)
 
 /* ---- loss and backward ------------------------------------------------------ */
 
+/* Zeroes the activation gradients the backward pass accumulates into, for
+ * the rows of the last forward only: dpre of every layer, dpost of the
+ * hidden layers, dcode. (dpost of the code layer and of the output layer
+ * are never used: the code's gradient is dcode, the logits' is dpre.) */
+static void zero_act_grads(nn_net *net)
+{
+    size_t B = net->batch, last = net->n_layers - 1;
+    for (size_t l = 0; l < net->n_layers; l++) {
+        memset(net->dpre[l], 0, B * net->out_dim[l] * sizeof(float));
+        if (l != net->code_layer && l != last)
+            memset(net->dpost[l], 0, B * net->out_dim[l] * sizeof(float));
+    }
+    memset(net->dcode, 0, B * net->cfg.code_dim * sizeof(float));
+}
+
 int nn_loss(nn_net *net, const nn_data *target, nn_loss_parts *parts)
 {
     size_t B = net->batch, K = net->cfg.code_dim, last = net->n_layers - 1;
@@ -444,7 +459,7 @@ int nn_loss(nn_net *net, const nn_data *target, nn_loss_parts *parts)
     double t0 = now_seconds();
     int grads = net->dacts != NULL; /* inference-only nets compute values only */
     if (grads)
-        memset(net->dacts, 0, carve_acts(NULL, NULL, NULL, NULL, NULL, NULL, net) * sizeof(float));
+        zero_act_grads(net);
     nn_loss_parts p = { 0, 0, 0, 0 };
     float *dlogits = grads ? net->dpre[last] : NULL, *dcode = grads ? net->dcode : NULL;
     float *dcode_pre = grads ? net->dpre[net->code_layer] : NULL;

@@ -312,6 +312,59 @@ START_TEST(loss_values_are_stable_and_match_definitions)
 }
 END_TEST
 
+START_TEST(softmax_matches_a_double_reference)
+{
+    /* softmax_row computes its own exponential (vectorised): every
+     * probability within 1e-6 relative of exp in double (plus what
+     * rounding x - max to a float costs: |x - max| ulp), for widths with
+     * and without a remainder of four, logits far below the maximum
+     * (probabilities that underflow to 0 or nearly), and a row whose
+     * maximum is last. */
+    sh_rng rng;
+    rng_seed(&rng, 29);
+    const size_t widths[] = { 1, 3, 4, 7, 64, 1001, 10000 };
+    for (size_t w = 0; w < sizeof(widths) / sizeof(widths[0]); w++) {
+        size_t V = widths[w];
+        float *x = fvec(V), *p = fvec(V);
+        tu_fill_uniform(&rng, x, V, -40, 10);
+        if (V > 2) {
+            x[1] = -300;      /* exp underflows: must be 0 or tiny */
+            x[V - 1] = 25;    /* the maximum, last */
+        }
+        double max = x[0], z = 0;
+        for (size_t v = 0; v < V; v++)
+            max = x[v] > max ? x[v] : max;
+        for (size_t v = 0; v < V; v++)
+            z += exp((double)x[v] - max);
+        double lse = softmax_row(p, x, V);
+        ck_assert_double_eq_tol(lse, max + log(z), 1e-6 * (1 + fabs(max + log(z))));
+        double sum = 0;
+        for (size_t v = 0; v < V; v++) {
+            double want = exp((double)x[v] - max) / z;
+            double tol = (1e-6 + fabs((double)x[v] - max) * 6e-8) * want + 1e-37;
+            ck_assert_msg(fabs(p[v] - want) <= tol, "V %zu v %zu: %g vs %g", V, v, p[v], want);
+            sum += p[v];
+        }
+        ck_assert_double_eq_tol(sum, 1.0, 1e-5);
+        free(x);
+        free(p);
+    }
+    /* exact values: equal logits give 1/V; a 0/-ln 2 pair gives 2/3, 1/3 */
+    float x2[5] = { 2, 2, 2, 2, 2 }, p2[5];
+    softmax_row(p2, x2, 5);
+    for (int v = 0; v < 5; v++)
+        ck_assert_float_eq_tol(p2[v], 0.2f, 1e-7f);
+    float x3[2] = { 0, (float)-log(2.0) }, p3[2];
+    softmax_row(p3, x3, 2);
+    ck_assert_float_eq_tol(p3[0], 2.0f / 3, 1e-7f);
+    ck_assert_float_eq_tol(p3[1], 1.0f / 3, 1e-7f);
+    /* a NaN logit makes its row NaN instead of vanishing */
+    float x4[6] = { 1, 2, NAN, 0, 1, 2 }, p4[6];
+    softmax_row(p4, x4, 6);
+    ck_assert(isnan(p4[2]));
+}
+END_TEST
+
 /* ---- regularisers -------------------------------------------------------- */
 
 typedef struct {
@@ -386,6 +439,7 @@ Suite *nn_layers_suite(void)
     tcase_add_test(core, gaussian_code_and_kl_gradients);
     tcase_add_test(core, loss_gradients);
     tcase_add_test(core, loss_values_are_stable_and_match_definitions);
+    tcase_add_test(core, softmax_matches_a_double_reference);
     tcase_add_test(core, regulariser_gradients);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
