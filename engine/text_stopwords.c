@@ -1,6 +1,9 @@
-/* text_stopwords.c — the sorted English stop-word array and its lookup. */
+/* text_stopwords.c — the sorted English stop-word array and its lookup
+ * table. */
 #include "text_stopwords.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include <xxhash.h>
 
@@ -45,36 +48,67 @@ static const char *const stopwords[] = {
 
 #define STOPWORD_COUNT (sizeof(stopwords) / sizeof(stopwords[0]))
 
-/* Byte order of a counted word against a NUL-terminated entry. */
-static int compare_word(const char *word, size_t len, const char *entry)
+/* The lookup: an open-addressing table built once (pthread_once) from
+ * the array. A word of at most 16 bytes is packed, zero-padded, into two
+ * 64-bit keys, so a probe compares two words and a length: no strlen,
+ * no memcmp. Entries are at most 16 bytes (the tests check it). */
+#define MAX_STOPWORD_LEN 16
+#define TABLE_BITS 10
+#define TABLE_SIZE (1u << TABLE_BITS) /* > 4 * STOPWORD_COUNT: short probes */
+
+typedef struct {
+    uint64_t key[2];
+    size_t len;               /* 0: empty slot */
+} stopword_slot;
+
+static stopword_slot table[TABLE_SIZE];
+static pthread_once_t table_once = PTHREAD_ONCE_INIT;
+
+static void pack(const char *word, size_t len, uint64_t key[2])
 {
-    /* most probes differ in the first byte: decide those cheaply */
-    if ((unsigned char)word[0] != (unsigned char)entry[0])
-        return (unsigned char)word[0] < (unsigned char)entry[0] ? -1 : 1;
-    size_t entry_len = strlen(entry);
-    size_t common = len < entry_len ? len : entry_len;
-    int c = memcmp(word, entry, common);
-    if (c != 0)
-        return c;
-    return (len > entry_len) - (len < entry_len);
+    unsigned char bytes[MAX_STOPWORD_LEN] = { 0 };
+    memcpy(bytes, word, len);
+    memcpy(&key[0], bytes, 8);
+    memcpy(&key[1], bytes + 8, 8);
+}
+
+static size_t slot_of(const uint64_t key[2], size_t len)
+{
+    uint64_t h = (key[0] * 0x9e3779b97f4a7c15ULL) ^ (key[1] * 0xc2b2ae3d27d4eb4fULL) ^ len;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    return (size_t)(h >> (64 - TABLE_BITS));
+}
+
+static void build_table(void)
+{
+    for (size_t i = 0; i < STOPWORD_COUNT; i++) {
+        size_t len = strlen(stopwords[i]);
+        uint64_t key[2];
+        pack(stopwords[i], len, key);
+        size_t slot = slot_of(key, len);
+        while (table[slot].len != 0)
+            slot = (slot + 1) & (TABLE_SIZE - 1);
+        table[slot].key[0] = key[0];
+        table[slot].key[1] = key[1];
+        table[slot].len = len;
+    }
 }
 
 int text_is_stopword(const char *word, size_t len)
 {
-    if (len == 0 || len > 16)
+    if (len == 0 || len > MAX_STOPWORD_LEN)
         return 0;
-    size_t lo = 0, hi = STOPWORD_COUNT;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = compare_word(word, len, stopwords[mid]);
-        if (c == 0)
+    pthread_once(&table_once, build_table);
+    uint64_t key[2];
+    pack(word, len, key);
+    for (size_t slot = slot_of(key, len);; slot = (slot + 1) & (TABLE_SIZE - 1)) {
+        const stopword_slot *e = &table[slot];
+        if (e->len == 0)
+            return 0;
+        if (e->len == len && e->key[0] == key[0] && e->key[1] == key[1])
             return 1;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
     }
-    return 0;
 }
 
 size_t text_stopword_count(void)

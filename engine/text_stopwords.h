@@ -3,9 +3,10 @@
  * A fixed list of about 250 function words (articles, pronouns,
  * auxiliaries, prepositions, conjunctions, common adverbs) written for this
  * project, plus the fragments the tokenizer leaves from contractions
- * ("don't" becomes "don" and "t"). Entries are lowercase ASCII, as tokens
- * are after case folding. The list is a static sorted array searched by
- * bisection: no allocation, no initialisation, thread-safe.
+ * ("don't" becomes "don" and "t"). Entries are lowercase ASCII of at
+ * most 16 bytes, as tokens are after case folding. The list is a static
+ * sorted array; lookups go through a static hash table built from it on
+ * the first call (pthread_once): no allocation, thread-safe.
  *
  * It does not do stemming: "being" and "be" are both listed. Stop words
  * are matched before stemming.

@@ -320,41 +320,106 @@ static void flush_cjk_piece(text_tokenizer *tok)
     tok->cjk_continued = 1;
 }
 
+/* 1 for the ASCII bytes that are word characters (letters and digits). */
+static int ascii_word_byte(unsigned char c)
+{
+    return (unsigned)((c | 0x20) - 'a') < 26u || (unsigned)(c - '0') < 10u;
+}
+
+/* Delivers a whole ASCII word (k bytes at s) that is a run on its own:
+ * what end_run would do with it, without collecting it first. */
+static void emit_ascii_word(text_tokenizer *tok, const unsigned char *s, size_t k)
+{
+    if (k > tok->run_cap_cps)
+        return; /* overlong: dropped, as end_run drops it */
+    int digits_only = 1;
+    for (size_t i = 0; i < k; i++) {
+        unsigned char c = s[i];
+        digits_only &= (unsigned)(c - '0') < 10u;
+        tok->token[i] = (char)((unsigned)(c - 'A') < 26u ? c + ('a' - 'A') : c);
+    }
+    emit_token(tok, tok->token, k, k, digits_only);
+}
+
+/* The ASCII word characters at s[0..n) (at least one): continues the
+ * current run, or, when they form a run of their own (nothing collected
+ * before, an ASCII separator after), emits them at once. Returns the
+ * bytes consumed. */
+static size_t scan_ascii_word(text_tokenizer *tok, const unsigned char *s, size_t n)
+{
+    size_t k = 1;
+    while (k < n && ascii_word_byte(s[k]))
+        k++;
+    if (tok->run_cps > 0 && tok->run_cjk)
+        end_run(tok);
+    if (tok->run_cps == 0 && k < n && s[k] < 0x80) {
+        emit_ascii_word(tok, s, k);
+        return k + 1; /* the separator ends nothing more */
+    }
+    if (tok->run_cps == 0)
+        tok->run_cjk = 0;
+    if (tok->run_cps < tok->run_cap_cps) {
+        size_t room = tok->run_cap_cps - tok->run_cps;
+        size_t take = k < room ? k : room;
+        memcpy(tok->run + tok->run_len, s, take);
+        tok->run_len += take;
+    }
+    tok->run_cps += k;
+    return k;
+}
+
+/* One character of any kind (the general path). Returns the bytes
+ * consumed. */
+static size_t scan_char(text_tokenizer *tok, const unsigned char *s, size_t n)
+{
+    utf8proc_int32_t cp;
+    size_t used = utf8_decode(s, n, &cp);
+    int cls = char_class(cp);
+    if (in_token(cls)) {
+        if (cls != CLASS_MARK) {
+            int cjk = cls == CLASS_CJK;
+            if (tok->run_cps > 0 && cjk != tok->run_cjk)
+                end_run(tok);
+            if (tok->run_cps == 0)
+                tok->run_cjk = cjk;
+            if (cjk) {
+                if (tok->run_cps >= tok->run_cap_cps)
+                    flush_cjk_piece(tok);
+                tok->cjk_tail_off = tok->run_len;
+                tok->cjk_tail_cps = tok->run_cps;
+            }
+        }
+        tok->run_cps++;
+        if (tok->run_cps <= tok->run_cap_cps) {
+            memcpy(tok->run + tok->run_len, s, used);
+            tok->run_len += used;
+            tok->run_ascii &= cp < 0x80;
+        }
+    } else if (cls == CLASS_SEPARATOR) {
+        end_run(tok);
+    }
+    return used;
+}
+
 /* Scans n bytes of text; runs may continue across calls. The caller
  * guarantees that pieces end on character boundaries (a truncated
- * sequence at the end of a piece is invalid). Returns tok->status. */
+ * sequence at the end of a piece is invalid). ASCII takes a fast path
+ * that gives exactly what scan_char would; every other character goes
+ * through scan_char. Returns tok->status. */
 static int scan(text_tokenizer *tok, const char *text, size_t n)
 {
     const unsigned char *s = (const unsigned char *)text;
     size_t pos = 0;
     while (pos < n && tok->status == 0) {
-        utf8proc_int32_t cp;
-        size_t used = utf8_decode(s + pos, n - pos, &cp);
-        int cls = char_class(cp);
-        if (in_token(cls)) {
-            if (cls != CLASS_MARK) {
-                int cjk = cls == CLASS_CJK;
-                if (tok->run_cps > 0 && cjk != tok->run_cjk)
-                    end_run(tok);
-                if (tok->run_cps == 0)
-                    tok->run_cjk = cjk;
-                if (cjk) {
-                    if (tok->run_cps >= tok->run_cap_cps)
-                        flush_cjk_piece(tok);
-                    tok->cjk_tail_off = tok->run_len;
-                    tok->cjk_tail_cps = tok->run_cps;
-                }
-            }
-            tok->run_cps++;
-            if (tok->run_cps <= tok->run_cap_cps) {
-                memcpy(tok->run + tok->run_len, s + pos, used);
-                tok->run_len += used;
-                tok->run_ascii &= cp < 0x80;
-            }
-        } else if (cls == CLASS_SEPARATOR) {
+        unsigned char c = s[pos];
+        if (c >= 0x80) {
+            pos += scan_char(tok, s + pos, n - pos);
+        } else if (ascii_word_byte(c)) {
+            pos += scan_ascii_word(tok, s + pos, n - pos);
+        } else {
             end_run(tok);
+            pos++;
         }
-        pos += used;
     }
     return tok->status;
 }

@@ -225,6 +225,49 @@ START_TEST(stop_word_list_is_sorted_and_searchable)
     ck_assert(!text_is_stopword("th", 2));
     ck_assert(text_is_stopword("thereby", 7));
     ck_assert(!text_is_stopword("thereb", 6));
+    ck_assert(!text_is_stopword("a\0", 2));       /* padding never matches */
+    ck_assert(!text_is_stopword("The", 3));       /* entries are case-folded */
+    ck_assert(!text_is_stopword("", 0));
+}
+END_TEST
+
+/* Linear search of the listed words: the reference for the lookup table. */
+static int listed(const char *w, size_t len)
+{
+    for (size_t i = 0; i < text_stopword_count(); i++) {
+        const char *e = text_stopword_at(i);
+        if (strlen(e) == len && memcmp(e, w, len) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+START_TEST(stop_word_table_agrees_with_the_list)
+{
+    char w[24];
+    for (size_t i = 0; i < text_stopword_count(); i++) {
+        const char *e = text_stopword_at(i);
+        size_t len = strlen(e);
+        ck_assert_uint_le(len, 16);
+        /* every prefix, every one-letter extension and change */
+        for (size_t k = 0; k <= len; k++)
+            ck_assert_int_eq(text_is_stopword(e, k), listed(e, k));
+        for (int c = 'a'; c <= 'z'; c++) {
+            memcpy(w, e, len);
+            w[len] = (char)c;
+            ck_assert_int_eq(text_is_stopword(w, len + 1), listed(w, len + 1));
+            w[len - 1] = (char)c;
+            ck_assert_int_eq(text_is_stopword(w, len), listed(w, len));
+        }
+    }
+    uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < 50000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t len = 1 + x % 18;
+        for (size_t k = 0; k < len; k++) /* mostly letters common in stop words */
+            w[k] = k < 4 ? "aeiost"[(x >> (8 + 3 * k)) % 6] : (char)('a' + (x >> (4 * k)) % 26);
+        ck_assert_int_eq(text_is_stopword(w, len), listed(w, len));
+    }
 }
 END_TEST
 
@@ -440,6 +483,7 @@ Suite *text_tokenize_suite(void)
     tcase_add_test(core, cjk_bigrams_and_emoji_separate);
     tcase_add_test(core, numbers_option_and_stemming);
     tcase_add_test(core, stop_word_list_is_sorted_and_searchable);
+    tcase_add_test(core, stop_word_table_agrees_with_the_list);
     tcase_add_test(core, digest_ignores_form_but_not_content);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
