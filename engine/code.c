@@ -23,7 +23,7 @@ void code_set_bit(sh_code *c, int i, int value)
         c->w[i >> 6] &= ~mask;
 }
 
-int code_hamming(const sh_code *a, const sh_code *b)
+SH_POPCOUNT_HOT int code_hamming(const sh_code *a, const sh_code *b)
 {
     return __builtin_popcountll(a->w[0] ^ b->w[0]) + __builtin_popcountll(a->w[1] ^ b->w[1]);
 }

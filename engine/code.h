@@ -14,6 +14,18 @@
 
 #define SH_CODE_MAX_BITS 128
 
+/* Function attribute for the loops that count bits (Hamming distances):
+ * GCC builds the function twice, with and without the POPCNT instruction,
+ * and the loader picks the one the CPU supports. Baseline x86-64 has no
+ * POPCNT, and __builtin_popcountll without it is a bit trick several
+ * times slower (measured: an in-memory scan of 1M 64-bit codes). Empty on
+ * other compilers and architectures. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define SH_POPCOUNT_HOT __attribute__((target_clones("popcnt", "default")))
+#else
+#define SH_POPCOUNT_HOT
+#endif
+
 typedef struct {
     uint64_t w[2];
 } sh_code;

@@ -19,6 +19,8 @@ static void table_stats(idx_reader *rd, MDB_dbi dbi, const char *name, idx_stats
     }
 }
 
+static int bucket_stats(idx_reader *rd, idx_stats *st);
+
 int idx_stats_get(idx_reader *rd, idx_stats *st)
 {
     idx_index *ix = rd->ix;
@@ -34,7 +36,6 @@ int idx_stats_get(idx_reader *rd, idx_stats *st)
     table_stats(rd, ix->db_docs, "docs", st);
     table_stats(rd, ix->db_names, "names", st);
     table_stats(rd, ix->db_content, "content", st);
-    table_stats(rd, ix->db_codes, "codes", st);
     for (int j = 0; j < ix->m; j++) {
         char name[16];
         snprintf(name, sizeof name, "mih_%d", j);
@@ -49,30 +50,85 @@ int idx_stats_get(idx_reader *rd, idx_stats *st)
     st->map_size = info.me_mapsize;
     st->used_bytes = (uint64_t)(info.me_last_pgno + 1) * env.ms_psize;
 
+    return bucket_stats(rd, st);
+}
+
+/* Adds one bucket (n docs sharing code) to the statistics. */
+static void count_bucket(idx_stats *st, int bits, const sh_code *code, uint64_t n)
+{
+    st->buckets++;
+    if (n > st->max_bucket)
+        st->max_bucket = n;
+    int bin = 0;
+    while (bin < IDX_HIST_BINS - 1 && ((uint64_t)2 << bin) <= n)
+        bin++;
+    st->bucket_hist[bin]++;
+    for (int b = 0; b < bits; b++)
+        st->bit_ones[b] += (uint64_t)code_get_bit(code, b) * n;
+}
+
+/* The run of equal codes being counted while walking one key. */
+typedef struct {
+    idx_stats *st;
+    const idx_substring *sub;
+    int bits;
+    uint64_t value;   /* the key: substring 0 */
+    sh_code rest;     /* the run's rest */
+    uint64_t run;     /* its length, 0 before the first entry */
+} bucket_walk;
+
+static void end_run(bucket_walk *w)
+{
+    if (w->run) {
+        sh_code code = idx_code_join(w->value, &w->rest, w->sub);
+        count_bucket(w->st, w->bits, &code, w->run);
+    }
+    w->run = 0;
+}
+
+static int bucket_entries(const uint8_t *entries, size_t count, void *ctx)
+{
+    bucket_walk *w = ctx;
+    for (size_t i = 0; i < count; i++) {
+        sh_code rest = idx_entry_rest(entries + i * (size_t)w->sub->entry_bytes, w->sub);
+        if (w->run && rest.w[0] == w->rest.w[0] && rest.w[1] == w->rest.w[1]) {
+            w->run++;
+            continue;
+        }
+        end_run(w);
+        w->rest = rest;
+        w->run = 1;
+    }
+    return 0;
+}
+
+/* Buckets (documents sharing a code) from mih_0: under each key the
+ * entries sort by rest, so a bucket is a run of equal rests. */
+static int bucket_stats(idx_reader *rd, idx_stats *st)
+{
+    idx_index *ix = rd->ix;
+    bucket_walk w = { st, &ix->sub[0], ix->bits, 0, { { 0, 0 } }, 0 };
+    MDB_cursor *c = rd->cur_mih[0];
     MDB_val k, v;
-    MDB_cursor *c = rd->cur_codes;
+    int rc;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_NODUP)) {
-        size_t n;
-        if (k.mv_size != (size_t)ix->code_bytes || mdb_cursor_count(c, &n) != 0)
+        if (k.mv_size != (size_t)w.sub->key_bytes)
             return SH_EINDEX;
-        sh_code code = code_from_bytes(k.mv_data, ix->bits);
-        st->buckets++;
-        if (n > st->max_bucket)
-            st->max_bucket = n;
-        int bin = 0;
-        while (bin < IDX_HIST_BINS - 1 && ((uint64_t)2 << bin) <= n)
-            bin++;
-        st->bucket_hist[bin]++;
-        for (int b = 0; b < ix->bits; b++)
-            st->bit_ones[b] += (uint64_t)code_get_bit(&code, b) * n;
+        w.value = 0;
+        for (size_t i = 0; i < k.mv_size; i++)
+            w.value = w.value << 8 | ((const uint8_t *)k.mv_data)[i];
+        rc = idx_visit_dups(c, &k, &v, (size_t)w.sub->entry_bytes, bucket_entries, &w);
+        if (rc)
+            break;
+        end_run(&w);
     }
-    return rc == MDB_NOTFOUND ? 0 : idx_lmdb_error(ix, rc, "walking codes", NULL, 0);
+    return rc == MDB_NOTFOUND ? 0 : idx_lmdb_error(ix, rc, "walking mih_0", NULL, 0);
 }
 
 typedef struct {
     idx_reader *rd;
-    MDB_cursor *cur[3 + IDX_MAX_SUBSTRINGS]; /* codes, content, mih... */
+    MDB_cursor *cur[1 + IDX_MAX_SUBSTRINGS]; /* content, mih... */
     uint64_t next_id;
     char *err;
     size_t err_len;
@@ -89,11 +145,8 @@ static int verify_doc(const idx_doc *d, void *ctx)
 {
     verify_ctx *vc = ctx;
     idx_index *ix = vc->rd->ix;
-    uint8_t idb[IDX_ID_BYTES], key[16], val[IDX_ID_BYTES + 16], hb[8];
+    uint8_t idb[IDX_ID_BYTES], hb[8];
     idx_put_u32(idb, d->id);
-    idx_put_u32(val, d->id);
-    code_to_bytes(&d->code, ix->bits, key);
-    code_to_bytes(&d->code, ix->bits, val + IDX_ID_BYTES);
     idx_put_u64(hb, d->content_hash);
     if (d->id == 0 || d->id >= vc->next_id)
         return sh_fail(vc->err, vc->err_len, SH_EINDEX, "index %s: doc id %u not below next id %llu",
@@ -103,17 +156,15 @@ static int verify_doc(const idx_doc *d, void *ctx)
         idx_get_u32(nv.mv_data) != d->id)
         return sh_fail(vc->err, vc->err_len, SH_EINDEX, "index %s: name %s does not map to doc %u",
                        ix->path, d->name, d->id);
-    if (has_pair(vc->cur[0], key, (size_t)ix->code_bytes, idb, IDX_ID_BYTES))
-        return sh_fail(vc->err, vc->err_len, SH_EINDEX, "index %s: doc %u (%s) missing from codes",
-                       ix->path, d->id, d->name);
-    if (has_pair(vc->cur[1], hb, 8, idb, IDX_ID_BYTES))
+    if (has_pair(vc->cur[0], hb, 8, idb, IDX_ID_BYTES))
         return sh_fail(vc->err, vc->err_len, SH_EINDEX, "index %s: doc %u (%s) missing from content",
                        ix->path, d->id, d->name);
     for (int j = 0; j < ix->m; j++) {
-        uint8_t sk[8];
+        uint8_t sk[8], entry[IDX_ID_BYTES + 16];
         idx_substring_key(idx_substring_value(&d->code, &ix->sub[j]), &ix->sub[j], sk);
-        if (has_pair(vc->cur[2 + j], sk, (size_t)ix->sub[j].key_bytes, val,
-                     IDX_ID_BYTES + (size_t)ix->code_bytes))
+        idx_entry_encode(&d->code, d->id, &ix->sub[j], entry);
+        if (has_pair(vc->cur[1 + j], sk, (size_t)ix->sub[j].key_bytes, entry,
+                     (size_t)ix->sub[j].entry_bytes))
             return sh_fail(vc->err, vc->err_len, SH_EINDEX,
                            "index %s: doc %u (%s) missing from mih_%d", ix->path, d->id, d->name, j);
     }
@@ -133,10 +184,10 @@ int idx_verify(idx_reader *rd, char *err, size_t err_len)
     if (rc)
         return idx_lmdb_error(ix, rc, "reading meta", err, err_len);
 
-    MDB_dbi dbis[3 + IDX_MAX_SUBSTRINGS] = { ix->db_codes, ix->db_content };
+    MDB_dbi dbis[1 + IDX_MAX_SUBSTRINGS] = { ix->db_content };
     for (int j = 0; j < ix->m; j++)
-        dbis[2 + j] = ix->db_mih[j];
-    int n_cur = 2 + ix->m, out = 0;
+        dbis[1 + j] = ix->db_mih[j];
+    int n_cur = 1 + ix->m, out = 0;
     for (int i = 0; i < n_cur && !rc; i++)
         rc = mdb_cursor_open(rd->txn, dbis[i], &vc.cur[i]);
     if (rc) {
@@ -144,7 +195,7 @@ int idx_verify(idx_reader *rd, char *err, size_t err_len)
         goto done;
     }
     MDB_stat ms;
-    MDB_dbi all[4 + IDX_MAX_SUBSTRINGS] = { ix->db_docs, ix->db_names };
+    MDB_dbi all[3 + IDX_MAX_SUBSTRINGS] = { ix->db_docs, ix->db_names };
     for (int i = 0; i < n_cur; i++)
         all[2 + i] = dbis[i];
     for (int i = 0; i < 2 + n_cur; i++) {

@@ -114,23 +114,20 @@ static void id_key(uint32_t id, uint8_t *buf, MDB_val *k)
     k->mv_data = buf;
 }
 
-/* Puts (or with del != 0 deletes) the codes, mih and content entries of
- * doc id with the given code and content hash. */
+/* Puts (or with del != 0 deletes) the mih and content entries of doc id
+ * with the given code and content hash. */
 static int index_entries(idx_index *ix, MDB_txn *txn, uint32_t id, const sh_code *code,
                          uint64_t hash, int del)
 {
-    uint8_t key[16], val[IDX_ID_BYTES + 16], idb[IDX_ID_BYTES], hb[8];
+    uint8_t idb[IDX_ID_BYTES], hb[8];
     idx_put_u32(idb, id);
-    idx_put_u32(val, id);
-    code_to_bytes(code, ix->bits, key);
-    code_to_bytes(code, ix->bits, val + IDX_ID_BYTES);
-    MDB_val k = { (size_t)ix->code_bytes, key }, v = { IDX_ID_BYTES, idb };
-    int rc = del ? mdb_del(txn, ix->db_codes, &k, &v) : mdb_put(txn, ix->db_codes, &k, &v, 0);
+    int rc = 0;
     for (int j = 0; (rc == 0 || (del && rc == MDB_NOTFOUND)) && j < ix->m; j++) {
-        uint8_t sk[8];
+        uint8_t sk[8], entry[IDX_ID_BYTES + 16];
         idx_substring_key(idx_substring_value(code, &ix->sub[j]), &ix->sub[j], sk);
+        idx_entry_encode(code, id, &ix->sub[j], entry);
         MDB_val mk = { (size_t)ix->sub[j].key_bytes, sk };
-        MDB_val mv = { (size_t)(IDX_ID_BYTES + ix->code_bytes), val };
+        MDB_val mv = { (size_t)ix->sub[j].entry_bytes, entry };
         rc = del ? mdb_del(txn, ix->db_mih[j], &mk, &mv) : mdb_put(txn, ix->db_mih[j], &mk, &mv, 0);
     }
     if (rc == 0 || (del && rc == MDB_NOTFOUND)) {

@@ -56,20 +56,18 @@ static double ball_size(int n, int r)
     return s;
 }
 
-/* Hamming distance between two big-endian codes of n bytes (byte order
- * does not matter to a popcount of the XOR). */
-static int bytes_distance(const uint8_t *a, const uint8_t *b, int n)
+static int code_distance(const sh_code *a, const sh_code *b)
 {
-    int d = 0;
-    for (; n >= 8; n -= 8, a += 8, b += 8) {
-        uint64_t x, y;
-        memcpy(&x, a, 8);
-        memcpy(&y, b, 8);
-        d += __builtin_popcountll(x ^ y);
-    }
-    for (; n > 0; n--)
-        d += __builtin_popcount((unsigned)(*a++ ^ *b++));
-    return d;
+    return __builtin_popcountll(a->w[0] ^ b->w[0]) + __builtin_popcountll(a->w[1] ^ b->w[1]);
+}
+
+/* The integer value of a big-endian key of n bytes. */
+static uint64_t key_value(const MDB_val *k)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < k->mv_size; i++)
+        v = v << 8 | ((const uint8_t *)k->mv_data)[i];
+    return v;
 }
 
 /* --- hits in the reader's scratch --------------------------------------- */
@@ -94,73 +92,51 @@ static int cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* --- visiting the duplicate values of one key ----------------------------- */
+/* --- exact code lookups ---------------------------------------------------- */
 
-typedef int (*batch_fn)(const uint8_t *vals, size_t count, void *ctx);
-
-/* The cursor stands on a key whose first value is v. Hands every value to
- * fn, a page at a time (MDB_GET_MULTIPLE). Returns fn's or LMDB's code. */
-static int visit_dups(MDB_cursor *c, MDB_val *k, MDB_val *v, size_t vsize, batch_fn fn,
-                      void *ctx)
+/* Adds every doc whose code is exactly code, at distance dist. Those docs
+ * are one run of mih_0: key = substring 0, entries starting with the rest
+ * (then the id), found by a search for (rest, id 0). */
+static int probe_code(idx_reader *rd, const sh_code *code, int dist)
 {
-    size_t n;
-    int rc = mdb_cursor_count(c, &n);
-    if (rc)
-        return rc;
-    if (n == 1)
-        return v->mv_size == vsize ? fn(v->mv_data, 1, ctx) : MDB_CORRUPTED;
-    for (rc = mdb_cursor_get(c, k, v, MDB_GET_MULTIPLE); rc == 0;
-         rc = mdb_cursor_get(c, k, v, MDB_NEXT_MULTIPLE)) {
-        int out = fn(v->mv_data, v->mv_size / vsize, ctx);
-        if (out)
-            return out;
+    const idx_substring *s = &rd->ix->sub[0];
+    uint8_t key[8], want[IDX_ID_BYTES + 16];
+    idx_substring_key(idx_substring_value(code, s), s, key);
+    idx_entry_encode(code, 0, s, want);
+    MDB_val k = { (size_t)s->key_bytes, key }, v = { (size_t)s->entry_bytes, want };
+    int rc;
+    for (rc = mdb_cursor_get(rd->cur_mih[0], &k, &v, MDB_GET_BOTH_RANGE); rc == 0;
+         rc = mdb_cursor_get(rd->cur_mih[0], &k, &v, MDB_NEXT_DUP)) {
+        if (v.mv_size != (size_t)s->entry_bytes)
+            return MDB_CORRUPTED;
+        if (memcmp(v.mv_data, want, (size_t)s->rest_bytes) != 0)
+            break; /* past the run */
+        rc = hit_push(rd, idx_entry_id(v.mv_data, s), dist);
+        if (rc)
+            return rc;
     }
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-/* codes table values: doc ids, all at one known distance. */
-typedef struct {
-    idx_reader *rd;
-    int dist;
-} codes_ctx;
-
-static int codes_batch(const uint8_t *vals, size_t count, void *ctx)
-{
-    codes_ctx *cc = ctx;
-    for (size_t i = 0; i < count; i++) {
-        int rc = hit_push(cc->rd, idx_get_u32(vals + i * IDX_ID_BYTES), cc->dist);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
-/* Looks key up in codes; adds its ids at distance dist. */
-static int probe_codes(idx_reader *rd, const uint8_t *key, int dist)
-{
-    MDB_val k = { (size_t)rd->ix->code_bytes, (void *)key }, v;
-    int rc = mdb_cursor_get(rd->cur_codes, &k, &v, MDB_SET);
-    if (rc)
-        return rc == MDB_NOTFOUND ? 0 : rc;
-    codes_ctx cc = { rd, dist };
-    return visit_dups(rd->cur_codes, &k, &v, IDX_ID_BYTES, codes_batch, &cc);
-}
-
 /* --- ball ------------------------------------------------------------------ */
+
+static void flip_bit(sh_code *c, int i)
+{
+    c->w[i >> 6] ^= (uint64_t)1 << (63 - (i & 63));
+}
 
 static int search_ball(idx_reader *rd, const sh_code *q, int r, idx_search_info *info)
 {
     int bits = rd->ix->bits, pos[SH_CODE_MAX_BITS];
-    uint8_t key[16];
-    code_to_bytes(q, bits, key);
+    sh_code c = *q;
     for (int d = 0; d <= r; d++) {
         comb_first(pos, d);
         do {
             for (int i = 0; i < d; i++)
-                key[pos[i] >> 3] ^= (uint8_t)(0x80 >> (pos[i] & 7));
-            int rc = probe_codes(rd, key, d);
+                flip_bit(&c, pos[i]);
+            int rc = probe_code(rd, &c, d);
             for (int i = 0; i < d; i++)
-                key[pos[i] >> 3] ^= (uint8_t)(0x80 >> (pos[i] & 7));
+                flip_bit(&c, pos[i]);
             info->probes++;
             if (rc)
                 return rc;
@@ -181,24 +157,28 @@ static int mih_radius(int r, int m, int j)
 typedef struct {
     idx_reader *rd;
     const sh_code *q;
-    const uint8_t *q_bytes;
+    sh_code q_rest;      /* the query's rest for substring j */
     int r, j;
+    int probe_dist;      /* flips of the probed substring value */
+    uint64_t probe_value;
     const int *sub_r;
     idx_search_info *info;
 } mih_ctx;
 
-static int mih_batch(const uint8_t *vals, size_t count, void *ctx)
+SH_POPCOUNT_HOT static int mih_entries(const uint8_t *entries, size_t count, void *ctx)
 {
     mih_ctx *mc = ctx;
     const idx_index *ix = mc->rd->ix;
-    size_t vsize = IDX_ID_BYTES + (size_t)ix->code_bytes;
+    const idx_substring *s = &ix->sub[mc->j];
     mc->info->candidates += count;
     for (size_t i = 0; i < count; i++) {
-        const uint8_t *v = vals + i * vsize;
-        int d = bytes_distance(v + IDX_ID_BYTES, mc->q_bytes, ix->code_bytes);
+        const uint8_t *e = entries + i * (size_t)s->entry_bytes;
+        sh_code rest = idx_entry_rest(e, s);
+        int d = mc->probe_dist + code_distance(&rest, &mc->q_rest);
         if (d > mc->r)
             continue;
-        sh_code c = code_from_bytes(v + IDX_ID_BYTES, ix->bits);
+        /* Keep a candidate only from the first table that can find it. */
+        sh_code c = idx_code_join(mc->probe_value, &rest, s);
         sh_code x = { { mc->q->w[0] ^ c.w[0], mc->q->w[1] ^ c.w[1] } };
         int seen = 0;
         for (int k = 0; k < mc->j && !seen; k++) {
@@ -208,7 +188,7 @@ static int mih_batch(const uint8_t *vals, size_t count, void *ctx)
         }
         if (seen)
             continue;
-        int rc = hit_push(mc->rd, idx_get_u32(v), d);
+        int rc = hit_push(mc->rd, idx_entry_id(e, s), d);
         if (rc)
             return rc;
     }
@@ -221,14 +201,12 @@ static int search_mih(idx_reader *rd, const sh_code *q, int r, idx_search_info *
     int sub_r[IDX_MAX_SUBSTRINGS], pos[64];
     for (int j = 0; j < ix->m; j++)
         sub_r[j] = mih_radius(r, ix->m, j);
-    uint8_t q_bytes[16];
-    code_to_bytes(q, ix->bits, q_bytes);
-    mih_ctx mc = { rd, q, q_bytes, r, 0, sub_r, info };
-    size_t vsize = IDX_ID_BYTES + (size_t)ix->code_bytes;
+    mih_ctx mc = { .rd = rd, .q = q, .r = r, .sub_r = sub_r, .info = info };
     for (int j = 0; j < ix->m; j++) {
         const idx_substring *s = &ix->sub[j];
         uint64_t qv = idx_substring_value(q, s);
         mc.j = j;
+        mc.q_rest = idx_code_rest(q, s);
         for (int d = 0; d <= sub_r[j] && d <= s->len; d++) {
             comb_first(pos, d);
             do {
@@ -239,9 +217,12 @@ static int search_mih(idx_reader *rd, const sh_code *q, int r, idx_search_info *
                 idx_substring_key(v, s, key);
                 MDB_val k = { (size_t)s->key_bytes, key }, val;
                 info->probes++;
+                mc.probe_dist = d;
+                mc.probe_value = v;
                 int rc = mdb_cursor_get(rd->cur_mih[j], &k, &val, MDB_SET);
                 if (rc == 0)
-                    rc = visit_dups(rd->cur_mih[j], &k, &val, vsize, mih_batch, &mc);
+                    rc = idx_visit_dups(rd->cur_mih[j], &k, &val, (size_t)s->entry_bytes,
+                                        mih_entries, &mc);
                 if (rc && rc != MDB_NOTFOUND)
                     return rc;
             } while (comb_next(pos, d, s->len));
@@ -252,24 +233,51 @@ static int search_mih(idx_reader *rd, const sh_code *q, int r, idx_search_info *
 
 /* --- scan ------------------------------------------------------------------ */
 
-static int search_scan(idx_reader *rd, const sh_code *q, int r, idx_search_info *info)
+/* The scan walks mih_0: a key's substring distance bounds all its
+ * entries' distances, so keys farther than r are skipped whole. */
+typedef struct {
+    idx_reader *rd;
+    sh_code q_rest;
+    int r, key_dist;
+    idx_search_info *info;
+} scan_ctx;
+
+SH_POPCOUNT_HOT static int scan_entries(const uint8_t *entries, size_t count, void *ctx)
+{
+    scan_ctx *sc = ctx;
+    const idx_substring *s = &sc->rd->ix->sub[0];
+    sc->info->candidates += count;
+    for (size_t i = 0; i < count; i++) {
+        const uint8_t *e = entries + i * (size_t)s->entry_bytes;
+        sh_code rest = idx_entry_rest(e, s);
+        int d = sc->key_dist + code_distance(&rest, &sc->q_rest);
+        if (d > sc->r)
+            continue;
+        int rc = hit_push(sc->rd, idx_entry_id(e, s), d);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+SH_POPCOUNT_HOT static int search_scan(idx_reader *rd, const sh_code *q, int r,
+                                       idx_search_info *info)
 {
     const idx_index *ix = rd->ix;
-    MDB_cursor *c = rd->cur_codes;
+    const idx_substring *s = &ix->sub[0];
+    MDB_cursor *c = rd->cur_mih[0];
+    uint64_t qv = idx_substring_value(q, s);
+    scan_ctx sc = { rd, idx_code_rest(q, s), r, 0, info };
     MDB_val k, v;
-    uint8_t q_bytes[16];
-    code_to_bytes(q, ix->bits, q_bytes);
     int rc;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_NODUP)) {
-        if (k.mv_size != (size_t)ix->code_bytes)
+        if (k.mv_size != (size_t)s->key_bytes)
             return MDB_CORRUPTED;
-        int d = bytes_distance(k.mv_data, q_bytes, ix->code_bytes);
-        info->candidates++;
-        if (d > r)
+        sc.key_dist = __builtin_popcountll(key_value(&k) ^ qv);
+        if (sc.key_dist > r)
             continue;
-        codes_ctx cc = { rd, d };
-        rc = visit_dups(c, &k, &v, IDX_ID_BYTES, codes_batch, &cc);
+        rc = idx_visit_dups(c, &k, &v, (size_t)s->entry_bytes, scan_entries, &sc);
         if (rc)
             return rc;
     }

@@ -5,7 +5,8 @@
  * distance then doc id.
  *
  *   IDX_MODE_BALL  enumerate every code within the radius (sum over i <= r
- *                  of C(bits, i) keys) and look each up in `codes`.
+ *                  of C(bits, i) codes) and look each up (one B-tree search
+ *                  in mih_0 for the run of that code, idx_store.h).
  *   IDX_MODE_MIH   multi-index hashing (Norouzi, Punjani, Fleet): the code
  *                  is cut into m substrings. Write r = m * q + a (0 <= a < m);
  *                  a code within r of the query has a substring among the
@@ -13,11 +14,13 @@
  *                  others within q - 1 (otherwise the distance would be at
  *                  least (a+1)(q+1) + (m-a-1)q = r + 1). Each substring table
  *                  is probed within its radius; candidates are verified
- *                  with the full code stored beside the id, and a candidate
+ *                  with the rest of the code stored beside the id (the key
+ *                  gives the other bits: no second lookup), and a candidate
  *                  is kept only from the first substring that can find it,
  *                  so no deduplication memory is needed.
- *   IDX_MODE_SCAN  walk the whole codes table (distinct codes, one popcount
- *                  per code): the reference and the fallback for large r.
+ *   IDX_MODE_SCAN  walk the whole of mih_0 (one popcount per document, keys
+ *                  farther than r from the query's substring skipped
+ *                  whole): the reference and the fallback for large r.
  *   IDX_MODE_AUTO  the planner (idx_plan) picks the cheapest of the three.
  *
  * Searches allocate nothing per result: hits are gathered in the reader's

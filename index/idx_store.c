@@ -71,6 +71,15 @@ int idx_choose_substrings(int bits, uint64_t expected_docs)
     return m;
 }
 
+/* A mask of code bits [from, to). */
+static sh_code bit_range(int from, int to)
+{
+    sh_code m = { { 0, 0 } };
+    for (int b = from; b < to; b++)
+        code_set_bit(&m, b, 1);
+    return m;
+}
+
 void idx_layout_substrings(int bits, int m, idx_substring *sub)
 {
     int start = 0;
@@ -79,11 +88,71 @@ void idx_layout_substrings(int bits, int m, idx_substring *sub)
         sub[j].start = start;
         sub[j].len = len;
         sub[j].key_bytes = (len + 7) / 8;
-        sub[j].mask = (sh_code){ { 0, 0 } };
-        for (int b = start; b < start + len; b++)
-            code_set_bit(&sub[j].mask, b, 1);
+        sub[j].mask = bit_range(start, start + len);
+        sub[j].rest_bits = bits - len;
+        sub[j].rest_bytes = (bits - len + 7) / 8;
+        sub[j].entry_bytes = sub[j].rest_bytes + IDX_ID_BYTES;
+        sub[j].before = bit_range(0, start);
+        sub[j].after = bit_range(start + len, bits);
+        sub[j].rest_after = bit_range(start, bits - len);
         start += len;
     }
+}
+
+/* The 128-bit code shifted towards bit 0 (left) or away from it (right)
+ * by n bits, 0 <= n < 128. */
+static sh_code shift_left(sh_code c, int n)
+{
+    if (n == 0)
+        return c;
+    if (n >= 64)
+        return (sh_code){ { c.w[1] << (n - 64), 0 } };
+    return (sh_code){ { (c.w[0] << n) | (c.w[1] >> (64 - n)), c.w[1] << n } };
+}
+
+static sh_code shift_right(sh_code c, int n)
+{
+    if (n == 0)
+        return c;
+    if (n >= 64)
+        return (sh_code){ { 0, c.w[0] >> (n - 64) } };
+    return (sh_code){ { c.w[0] >> n, (c.w[1] >> n) | (c.w[0] << (64 - n)) } };
+}
+
+sh_code idx_code_rest(const sh_code *c, const idx_substring *sub)
+{
+    sh_code later = shift_left((sh_code){ { c->w[0] & sub->after.w[0], c->w[1] & sub->after.w[1] } },
+                               sub->len);
+    return (sh_code){ { (c->w[0] & sub->before.w[0]) | later.w[0],
+                        (c->w[1] & sub->before.w[1]) | later.w[1] } };
+}
+
+sh_code idx_code_join(uint64_t value, const sh_code *rest, const idx_substring *sub)
+{
+    sh_code later = shift_right(
+        (sh_code){ { rest->w[0] & sub->rest_after.w[0], rest->w[1] & sub->rest_after.w[1] } },
+        sub->len);
+    uint64_t top = sub->len == 64 ? value : value << (64 - sub->len);
+    sh_code mid = shift_right((sh_code){ { top, 0 } }, sub->start);
+    return (sh_code){ { (rest->w[0] & sub->before.w[0]) | mid.w[0] | later.w[0],
+                        (rest->w[1] & sub->before.w[1]) | mid.w[1] | later.w[1] } };
+}
+
+void idx_entry_encode(const sh_code *c, uint32_t id, const idx_substring *sub, uint8_t *out)
+{
+    sh_code rest = idx_code_rest(c, sub);
+    code_to_bytes(&rest, sub->rest_bytes * 8, out);
+    idx_put_u32(out + sub->rest_bytes, id);
+}
+
+sh_code idx_entry_rest(const uint8_t *entry, const idx_substring *sub)
+{
+    return code_from_bytes(entry, sub->rest_bytes * 8);
+}
+
+uint32_t idx_entry_id(const uint8_t *entry, const idx_substring *sub)
+{
+    return idx_get_u32(entry + sub->rest_bytes);
 }
 
 uint64_t idx_substring_value(const sh_code *c, const idx_substring *sub)
@@ -121,6 +190,26 @@ int idx_lmdb_error(const idx_index *ix, int rc, const char *what, char *err, siz
         code = SH_EINDEX;
     return sh_fail(err, err_len, code, "%s: %s (index %s)", what, mdb_strerror(rc),
                    ix && ix->path ? ix->path : "?");
+}
+
+int idx_visit_dups(MDB_cursor *c, MDB_val *k, MDB_val *v, size_t vsize, idx_values_fn fn,
+                   void *ctx)
+{
+    size_t n;
+    int rc = mdb_cursor_count(c, &n);
+    if (rc)
+        return rc;
+    if (n == 1) /* a single value is not in a sub-database: no GET_MULTIPLE */
+        return v->mv_size == vsize ? fn(v->mv_data, 1, ctx) : MDB_CORRUPTED;
+    for (rc = mdb_cursor_get(c, k, v, MDB_GET_MULTIPLE); rc == 0;
+         rc = mdb_cursor_get(c, k, v, MDB_NEXT_MULTIPLE)) {
+        if (v->mv_size % vsize)
+            return MDB_CORRUPTED;
+        int out = fn(v->mv_data, v->mv_size / vsize, ctx);
+        if (out)
+            return out;
+    }
+    return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 /* --- meta ------------------------------------------------------------- */
@@ -244,8 +333,6 @@ static int open_tables(idx_index *ix, MDB_txn *txn, int create)
 {
     unsigned c = create ? MDB_CREATE : 0, dup = MDB_DUPSORT | MDB_DUPFIXED;
     int rc = mdb_dbi_open(txn, "model", c, &ix->db_model);
-    if (!rc)
-        rc = mdb_dbi_open(txn, "codes", c | dup, &ix->db_codes);
     if (!rc)
         rc = mdb_dbi_open(txn, "docs", c, &ix->db_docs);
     if (!rc)
@@ -514,13 +601,11 @@ static int reader_open_cursors(idx_reader *rd)
 {
     idx_index *ix = rd->ix;
     int rc = 0;
-    if (rd->cur_codes) {
-        rc = mdb_cursor_renew(rd->txn, rd->cur_codes);
+    if (rd->cur_mih[0]) {
         for (int j = 0; !rc && j < ix->m; j++)
             rc = mdb_cursor_renew(rd->txn, rd->cur_mih[j]);
         return rc;
     }
-    rc = mdb_cursor_open(rd->txn, ix->db_codes, &rd->cur_codes);
     for (int j = 0; !rc && j < ix->m; j++)
         rc = mdb_cursor_open(rd->txn, ix->db_mih[j], &rd->cur_mih[j]);
     return rc;
@@ -578,8 +663,6 @@ void idx_reader_end(idx_reader *rd)
 {
     if (!rd)
         return;
-    if (rd->cur_codes)
-        mdb_cursor_close(rd->cur_codes);
     for (int j = 0; j < IDX_MAX_SUBSTRINGS; j++)
         if (rd->cur_mih[j])
             mdb_cursor_close(rd->cur_mih[j]);
@@ -595,7 +678,7 @@ void idx_reader_end(idx_reader *rd)
 uint64_t idx_reader_doc_count(const idx_reader *rd)
 {
     MDB_stat st;
-    if (!rd->live || mdb_stat(rd->txn, rd->ix->db_codes, &st) != 0)
+    if (!rd->live || mdb_stat(rd->txn, rd->ix->db_docs, &st) != 0)
         return 0;
     return st.ms_entries;
 }

@@ -6,20 +6,29 @@
  *   meta        text key -> value: magic, format version, code bits,
  *               substring count, signature length, counters, config text
  *   model       "model" -> the serialised model blob (opaque here)
- *   codes       code (bits/8 big-endian bytes) -> doc id       (DUPSORT|DUPFIXED)
- *   mih_0..     code substring (big-endian) -> doc id + full code
- *               (DUPSORT|DUPFIXED), one table per substring
+ *   mih_0..     substring j of the code (big-endian) -> entries
+ *               (DUPSORT|DUPFIXED), one table per substring; an entry is
+ *               the rest of the code (the code without substring j's
+ *               bits, big-endian, left-aligned) followed by the doc id
  *   docs        doc id -> record (see idx_docs.h)
  *   names       external name -> doc id
  *   content     xxh64 of the content (8 bytes BE) -> doc id (DUPSORT|DUPFIXED)
+ *
+ * The multi-index tables are also the hash table: a table's key and an
+ * entry's rest together are the whole code, and entries sort by rest then
+ * id, so every document with code c sits in one contiguous run of mih_0
+ * under key substring_0(c), found with one B-tree search. (Format 1 kept a
+ * separate codes table, code -> doc id; holding each code once per table
+ * only, without the bits the key already gives, took index space from 121
+ * to about 56 bytes per document on 1M 64-bit codes — see BENCHMARKS.md.)
  *
  * Doc ids are 32-bit, stored as 4 big-endian bytes (so byte order is
  * numeric order), start at 1 and are never reused.
  *
  * This module opens, creates and closes the environment, reads the
  * metadata, hands out read snapshots (idx_reader), translates LMDB error
- * codes and grows the map. It does not add documents (idx_docs.h) nor
- * search (idx_search.h).
+ * codes, grows the map, and encodes and decodes table entries. It does
+ * not add documents (idx_docs.h) nor search (idx_search.h).
  *
  * Threads and processes
  * - One idx_index handle may be shared by many threads for reading: every
@@ -36,12 +45,6 @@
  *   around every transaction). Keep read transactions short, and end a
  *   thread's own readers before writing from that thread: otherwise a
  *   growth waits 10 s for them and fails with SH_EFULL.
- *
- * Space (measured: 1M random 64-bit codes, m = 4, names "d<n>", no
- * labels or signature): codes 32 bytes/doc, each mih table 22 (codes +
- * mih 121), docs 58, names 40, content 33; data.mdb reached 488 bytes/doc
- * after adding in batches of 10,000, the rest being pages freed by
- * copy-on-write and reused by later writes.
  */
 #ifndef SH_IDX_STORE_H
 #define SH_IDX_STORE_H
@@ -53,7 +56,7 @@
 
 #include "code.h"
 
-#define IDX_FORMAT_VERSION 1
+#define IDX_FORMAT_VERSION 2
 #define IDX_MAGIC "semhash-index"
 #define IDX_MAX_SUBSTRINGS 16
 #define IDX_ID_BYTES 4
@@ -88,10 +91,17 @@ typedef struct {
 
 /* Substring j of a code: bits [start, start+len) of the code, len <= 64,
  * stored in key_bytes big-endian bytes (value right-aligned). mask has
- * exactly those bits set, in code layout. */
+ * exactly those bits set, in code layout. The rest of a code is the code
+ * without those bits, shifted together: rest_bits = bits - len bits,
+ * written in rest_bytes big-endian bytes; an entry of the substring's
+ * table is the rest and the doc id, entry_bytes = rest_bytes + 4. */
 typedef struct {
     int start, len, key_bytes;
     sh_code mask;
+    int rest_bits, rest_bytes, entry_bytes;
+    sh_code before;       /* code bits [0, start) */
+    sh_code after;        /* code bits [start + len, bits) */
+    sh_code rest_after;   /* rest bits [start, rest_bits): where `after` goes */
 } idx_substring;
 
 struct idx_batch; /* the write batch, private to idx_docs.c */
@@ -102,7 +112,7 @@ typedef struct idx_index {
     int rdonly;
     int bits, code_bytes, m, sig_bytes;
     idx_substring sub[IDX_MAX_SUBSTRINGS];
-    MDB_dbi db_meta, db_model, db_codes, db_docs, db_names, db_content;
+    MDB_dbi db_meta, db_model, db_docs, db_names, db_content;
     MDB_dbi db_mih[IDX_MAX_SUBSTRINGS];
     size_t map_size;
     int batch_size, store_duplicates;
@@ -117,7 +127,6 @@ typedef struct idx_reader {
     idx_index *ix;
     MDB_txn *txn;
     int live;                  /* txn active and map_lock held for reading */
-    MDB_cursor *cur_codes;
     MDB_cursor *cur_mih[IDX_MAX_SUBSTRINGS];
     uint64_t *scratch;         /* hits as distance << 32 | id */
     size_t scratch_len, scratch_cap;
@@ -130,6 +139,22 @@ int idx_choose_substrings(int bits, uint64_t expected_docs);
 /* Fills sub[0..m-1]: contiguous substrings covering bits, the first
  * bits % m of them one bit longer. m must be valid for bits. */
 void idx_layout_substrings(int bits, int m, idx_substring *sub);
+
+/* The rest of c for substring sub: c without the substring's bits, the
+ * later bits moved up by sub->len (rest_bits bits, left-aligned). */
+sh_code idx_code_rest(const sh_code *c, const idx_substring *sub);
+
+/* The code whose substring is value and whose rest is rest (the inverse
+ * of idx_substring_value and idx_code_rest). */
+sh_code idx_code_join(uint64_t value, const sh_code *rest, const idx_substring *sub);
+
+/* Writes the table entry of (c, id) for sub: rest_bytes bytes of the
+ * rest, then id (4 bytes BE); entry_bytes in all. */
+void idx_entry_encode(const sh_code *c, uint32_t id, const idx_substring *sub, uint8_t *out);
+
+/* The rest and the id stored in an entry. */
+sh_code idx_entry_rest(const uint8_t *entry, const idx_substring *sub);
+uint32_t idx_entry_id(const uint8_t *entry, const idx_substring *sub);
 
 /* Opens (or with IDX_CREATE creates) the index in directory path.
  * On success *out owns the handle (close with idx_close). On failure
@@ -164,7 +189,7 @@ int idx_reader_renew(idx_reader *rd, char *err, size_t err_len);
 /* Ends the snapshot and frees the reader. Accepts NULL. */
 void idx_reader_end(idx_reader *rd);
 
-/* Number of documents in the reader's snapshot (the codes table's
+/* Number of documents in the reader's snapshot (the docs table's
  * entries). Cannot fail on a live reader (0 otherwise). */
 uint64_t idx_reader_doc_count(const idx_reader *rd);
 
@@ -209,6 +234,16 @@ uint64_t idx_substring_value(const sh_code *c, const idx_substring *sub);
 
 /* Writes value v as sub->key_bytes big-endian bytes. */
 void idx_substring_key(uint64_t v, const idx_substring *sub, uint8_t *out);
+
+/* Hands every value of the key the cursor stands on (positioned by
+ * MDB_SET, MDB_FIRST, MDB_NEXT_NODUP..., with *v its first value) to fn,
+ * a page at a time (MDB_GET_MULTIPLE), as count values of vsize bytes
+ * each. Afterwards the cursor stands on the key's last value. Returns 0,
+ * fn's nonzero return (which stops the walk), MDB_CORRUPTED for a value
+ * of another size, or an LMDB code. Only for DUPFIXED tables. */
+typedef int (*idx_values_fn)(const uint8_t *values, size_t count, void *ctx);
+int idx_visit_dups(MDB_cursor *c, MDB_val *k, MDB_val *v, size_t vsize, idx_values_fn fn,
+                   void *ctx);
 
 /* Reads a u64 counter from meta; missing key -> *v = 0 and 0 returned.
  * Returns an LMDB code for other failures, MDB_INVALID for a wrong size. */

@@ -292,7 +292,7 @@ END_TEST
 /* Damages one table behind the index's back; verify must notice. */
 START_TEST(verify_detects_damage)
 {
-    const char *tables[3] = { "codes", "names", "mih_1" };
+    const char *tables[3] = { "mih_0", "names", "mih_1" };
     for (int t = 0; t < 3; t++) {
         char *dir = tix_tmpdir();
         idx_index *ix = tix_open(dir, IDX_CREATE | IDX_NOSYNC, 32, 3, 0);
@@ -309,7 +309,7 @@ START_TEST(verify_detects_damage)
         MDB_txn *txn;
         MDB_cursor *cur;
         MDB_val k, v;
-        MDB_dbi dbi = t == 0 ? ix->db_codes : t == 1 ? ix->db_names : ix->db_mih[1];
+        MDB_dbi dbi = t == 0 ? ix->db_mih[0] : t == 1 ? ix->db_names : ix->db_mih[1];
         ck_assert_int_eq(mdb_txn_begin(ix->env, NULL, 0, &txn), 0);
         ck_assert_int_eq(mdb_cursor_open(txn, dbi, &cur), 0);
         ck_assert_int_eq(mdb_cursor_get(cur, &k, &v, MDB_FIRST), 0);
