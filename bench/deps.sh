@@ -1,14 +1,15 @@
 #!/bin/sh
 # bench/deps.sh — what `make bench` needs beyond the build: python3 with
 # numpy (the peer scripts and the report), and the optional peers PyTorch
-# (python3-torch), FAISS (python3-faiss) and scikit-learn (python3-sklearn).
+# (python3-torch), FAISS (python3-faiss), scikit-learn (python3-sklearn,
+# with python3-scipy), and gnuplot-nox for the plots.
 # Installs what is missing with apt-get; quick when everything is present.
 # A peer that cannot be installed is not an error: its benchmark is skipped
 # with a message. Set BENCH_PEERS=0 to skip the peers without installing.
 set -eu
 
 need="python3 python3-numpy"
-peers="python3-torch python3-faiss python3-sklearn"
+peers="python3-torch python3-faiss python3-sklearn python3-scipy gnuplot-nox"
 [ "${BENCH_PEERS:-1}" = 0 ] && peers=""
 
 missing=""
