@@ -1,10 +1,12 @@
-/* matrix.c — dense and CSR matrices, and the products on them.
- * This is the only file of semhash that includes cblas.h. */
+/* matrix.c — dense and CSR matrices, the products on them, and the
+ * engine's parallel loop (mat_parallel). This is the only file of semhash
+ * that includes cblas.h. */
 #include "matrix.h"
 #include "sh_error.h"
 
 #include <cblas.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -223,15 +225,108 @@ static void axpy(float *restrict y, float a, const float *restrict x, size_t n)
         y[i] += a * x[i];
 }
 
+/* The entries of a CSR matrix by column: column c holds entries
+ * [start[c], start[c+1]) of row[] and val[], in increasing row order. */
+typedef struct {
+    size_t *start; /* [cols + 1] */
+    uint32_t *row; /* [nnz] */
+    float *val;    /* [nnz] */
+} csr_columns;
+
+static void columns_free(csr_columns *c)
+{
+    free(c->start);
+    free(c->row);
+    free(c->val);
+}
+
+/* Builds the column view of x by counting sort, when that is worth it:
+ * more than one row, and no more columns than 8 per entry (the view costs
+ * O(cols) to build). Returns 1 with *c filled, or 0 (not worth it, or
+ * out of memory; nothing to free). */
+static int columns_build(csr_columns *c, const sh_csr *x)
+{
+    size_t nnz = x->row_ptr[x->rows], V = x->cols;
+    if (x->rows < 2 || nnz == 0 || V > 8 * nnz)
+        return 0;
+    c->start = calloc(V + 1, sizeof(size_t));
+    c->row = malloc(nnz * sizeof(uint32_t));
+    c->val = malloc(nnz * sizeof(float));
+    if (c->start == NULL || c->row == NULL || c->val == NULL) {
+        columns_free(c);
+        return 0;
+    }
+    for (size_t i = 0; i < nnz; i++)
+        c->start[x->col_idx[i] + 1]++;
+    for (size_t v = 0; v < V; v++)
+        c->start[v + 1] += c->start[v];
+    for (size_t r = 0; r < x->rows; r++) {
+        for (size_t i = x->row_ptr[r]; i < x->row_ptr[r + 1]; i++) {
+            size_t at = c->start[x->col_idx[i]]++;
+            c->row[at] = (uint32_t)r;
+            c->val[at] = x->values[i];
+        }
+    }
+    for (size_t v = V; v > 0; v--) /* the fill advanced each start to the next */
+        c->start[v] = c->start[v - 1];
+    c->start[0] = 0;
+    return 1;
+}
+
+/* One product by columns: Y += X . W, or dW += X^T . dY (transposed; then
+ * W is dW and Y is dY), restricted to the columns [h0, h1) of Y and W. */
+typedef struct {
+    const csr_columns *c;
+    size_t V, H;
+    float *Y, *W;
+    int transposed;
+} columns_job;
+
+/* A column range of one product by columns: one column of X at a time,
+ * so each row of W (or dW) is read once however many rows of X use it,
+ * while Y (or dY), B x H, stays in cache. Every element of the result
+ * receives its terms in the order of the row-by-row loops (increasing
+ * column for Y, increasing row for dW), so the bits are the same. */
+static void columns_task(void *arg, size_t task, size_t n_tasks)
+{
+    const columns_job *j = arg;
+    size_t h0 = j->H * task / n_tasks, h1 = j->H * (task + 1) / n_tasks, n = h1 - h0;
+    const csr_columns *c = j->c;
+    for (size_t v = 0; v < j->V; v++) {
+        float *w = j->W + v * j->H + h0;
+        for (size_t k = c->start[v]; k < c->start[v + 1]; k++) {
+            float *y = j->Y + (size_t)c->row[k] * j->H + h0;
+            if (j->transposed)
+                axpy(w, c->val[k], y, n);
+            else
+                axpy(y, c->val[k], w, n);
+        }
+    }
+}
+
+/* Runs a product by columns, split by column ranges over the threads when
+ * it is large (2 * nnz * H flops above about a million). */
+static void mul_by_columns(const csr_columns *c, size_t V, size_t nnz, float *Y, float *W,
+                           size_t H, int transposed)
+{
+    columns_job job = { c, V, H, Y, W, transposed };
+    size_t max_tasks = nnz * H >= ((size_t)1 << 19) ? H / 64 : 1;
+    mat_parallel(max_tasks > 0 ? max_tasks : 1, columns_task, &job);
+}
+
 void csr_dense_mul(float *Y, const sh_csr *x, const float *W, size_t H, int accumulate)
 {
-    for (size_t r = 0; r < x->rows; r++) {
-        float *y = Y + r * H;
-        if (!accumulate)
-            memset(y, 0, H * sizeof(float));
-        for (size_t i = x->row_ptr[r]; i < x->row_ptr[r + 1]; i++)
-            axpy(y, x->values[i], W + (size_t)x->col_idx[i] * H, H);
+    if (!accumulate)
+        memset(Y, 0, x->rows * H * sizeof(float));
+    csr_columns c;
+    if (columns_build(&c, x)) {
+        mul_by_columns(&c, x->cols, x->row_ptr[x->rows], Y, (float *)W, H, 0); /* W only read */
+        columns_free(&c);
+        return;
     }
+    for (size_t r = 0; r < x->rows; r++)
+        for (size_t i = x->row_ptr[r]; i < x->row_ptr[r + 1]; i++)
+            axpy(Y + r * H, x->values[i], W + (size_t)x->col_idx[i] * H, H);
 }
 
 void csr_dense_mul_naive(float *Y, const sh_csr *x, const float *W, size_t H, int accumulate)
@@ -248,6 +343,12 @@ void csr_dense_mul_naive(float *Y, const sh_csr *x, const float *W, size_t H, in
 
 void csr_t_dense_mul(float *dW, const sh_csr *x, const float *dY, size_t H)
 {
+    csr_columns c;
+    if (columns_build(&c, x)) {
+        mul_by_columns(&c, x->cols, x->row_ptr[x->rows], (float *)dY, dW, H, 1); /* dY only read */
+        columns_free(&c);
+        return;
+    }
     for (size_t r = 0; r < x->rows; r++) {
         const float *dy = dY + r * H;
         for (size_t i = x->row_ptr[r]; i < x->row_ptr[r + 1]; i++)
@@ -391,6 +492,46 @@ void mat_set_threads(int threads)
 int mat_get_threads(void)
 {
     return openblas_get_num_threads();
+}
+
+#define MAT_MAX_THREADS 64
+
+typedef struct {
+    mat_task_fn fn;
+    void *arg;
+    size_t task, n_tasks;
+} task_slot;
+
+static void *task_thread(void *p)
+{
+    task_slot *t = p;
+    t->fn(t->arg, t->task, t->n_tasks);
+    return NULL;
+}
+
+size_t mat_parallel(size_t max_tasks, mat_task_fn fn, void *arg)
+{
+    int threads = mat_get_threads();
+    size_t n = threads > 1 ? (size_t)threads : 1;
+    if (n > max_tasks)
+        n = max_tasks > 0 ? max_tasks : 1;
+    if (n > MAT_MAX_THREADS)
+        n = MAT_MAX_THREADS;
+    task_slot slot[MAT_MAX_THREADS];
+    pthread_t tid[MAT_MAX_THREADS];
+    int started[MAT_MAX_THREADS];
+    for (size_t t = 1; t < n; t++) {
+        slot[t] = (task_slot){ fn, arg, t, n };
+        started[t] = pthread_create(&tid[t], NULL, task_thread, &slot[t]) == 0;
+    }
+    fn(arg, 0, n);
+    for (size_t t = 1; t < n; t++) {
+        if (started[t])
+            pthread_join(tid[t], NULL);
+        else
+            fn(arg, t, n);
+    }
+    return n;
 }
 
 const char *mat_blas_config(void)

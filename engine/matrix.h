@@ -95,12 +95,17 @@ void mat_gemm_naive(int trans_a, int trans_b, size_t M, size_t N, size_t K,
 
 /* Y[B,H] = X[B,V] . W[V,H] (accumulate == 0) or Y += X . W (accumulate
  * != 0), with X sparse (B = x->rows, V = x->cols) and W dense row-major.
- * Costs 2 * nnz * H flops; never densifies X. Cannot fail. */
+ * Costs 2 * nnz * H flops; never densifies X. Every element receives its
+ * terms in increasing column order, on any number of threads (large
+ * products are split over mat_get_threads() threads by column ranges of
+ * Y), so the result does not depend on the thread count. Cannot fail. */
 void csr_dense_mul(float *Y, const sh_csr *x, const float *W, size_t H, int accumulate);
 void csr_dense_mul_naive(float *Y, const sh_csr *x, const float *W, size_t H, int accumulate);
 
 /* dW[V,H] += X^T . dY[B,H] with X sparse [B,V]: only the rows of dW whose
- * column index appears in X are touched. Cannot fail. */
+ * column index appears in X are touched; each element receives its terms
+ * in increasing row order of X, threads or not (as csr_dense_mul).
+ * Cannot fail. */
 void csr_t_dense_mul(float *dW, const sh_csr *x, const float *dY, size_t H);
 void csr_t_dense_mul_naive(float *dW, const sh_csr *x, const float *dY, size_t H);
 
@@ -119,10 +124,23 @@ int mat_sym_eigen_naive(float *A, float *w, size_t n);
 
 /* ---- threads ------------------------------------------------------------ */
 
-/* Sets the number of BLAS threads (0 = all cores). Process-wide; call it
- * before starting work, not while another thread is inside a product.
+/* Sets the number of BLAS threads (0 = all cores), which is also the
+ * number of threads the engine's own parallel loops use (mat_parallel:
+ * the sparse products here, Adam, the softmax loss). Process-wide; call
+ * it before starting work, not while another thread is inside a product.
  * Cannot fail. */
 void mat_set_threads(int threads);
+
+/* One share of a parallel loop: task t of n_tasks. */
+typedef void (*mat_task_fn)(void *arg, size_t task, size_t n_tasks);
+
+/* Runs fn(arg, t, n) for t = 0 .. n-1, n = min(max_tasks,
+ * mat_get_threads()) (at least 1): task 0 on the calling thread, the others
+ * on threads started for this call, and returns when all have finished.
+ * Tasks must not write the same memory; a task that cannot get a thread
+ * runs on the calling thread after task 0, so the results never depend
+ * on how many threads started. Returns n. Cannot fail. */
+size_t mat_parallel(size_t max_tasks, mat_task_fn fn, void *arg);
 
 /* The number of threads BLAS currently uses. */
 int mat_get_threads(void);

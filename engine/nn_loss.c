@@ -203,30 +203,74 @@ double softmax_row(float *prob, const float *x, size_t V)
     return (double)max + log(z);
 }
 
+/* The rows of a softmax loss are cut into at most LOSS_CHUNKS fixed
+ * chunks (however many threads run them), each summing its rows' loss in
+ * order; the chunk sums are added in order, so the value does not depend
+ * on the thread count. */
+#define LOSS_CHUNKS 64
+
+typedef struct {
+    float *dx, *prob;
+    const float *x;
+    const sh_csr *t;
+    size_t V, n_chunks;
+    double sums[LOSS_CHUNKS];
+} softmax_job;
+
+/* Loss (negated log-likelihood, not yet divided by B) of row r, its
+ * softmax into prob and its gradient into dx. */
+static double softmax_loss_row(const softmax_job *j, size_t r)
+{
+    const sh_csr *t = j->t;
+    size_t V = j->V;
+    const float *xr = j->x + r * V;
+    float *pr = j->prob + r * V;
+    float scale = 1.0f / (float)t->rows;
+    double log_z = softmax_row(pr, xr, V), sum = 0.0, count = 0.0;
+    for (size_t i = t->row_ptr[r]; i < t->row_ptr[r + 1]; i++) {
+        double c = t->values[i];
+        sum -= c * ((double)xr[t->col_idx[i]] - log_z);
+        count += c;
+    }
+    if (j->dx != NULL) {
+        float *dr = j->dx + r * V;
+        axpy_row(dr, (float)count * scale, pr, V);
+        for (size_t i = t->row_ptr[r]; i < t->row_ptr[r + 1]; i++)
+            dr[t->col_idx[i]] -= scale * t->values[i];
+    }
+    return sum;
+}
+
+/* Chunks task, task + n_tasks, ... of the rows. */
+static void softmax_task(void *arg, size_t task, size_t n_tasks)
+{
+    softmax_job *j = arg;
+    size_t B = j->t->rows;
+    for (size_t c = task; c < j->n_chunks; c += n_tasks) {
+        double sum = 0.0;
+        for (size_t r = B * c / j->n_chunks; r < B * (c + 1) / j->n_chunks; r++)
+            sum += softmax_loss_row(j, r);
+        j->sums[c] = sum;
+    }
+}
+
 double loss_softmax_csr(float *dx, float *prob, const float *x, const sh_csr *t, size_t V)
 {
     size_t B = t->rows;
     if (B == 0)
         return 0.0;
+    softmax_job job;
+    job.dx = dx;
+    job.prob = prob;
+    job.x = x;
+    job.t = t;
+    job.V = V;
+    job.n_chunks = B < LOSS_CHUNKS ? B : LOSS_CHUNKS;
+    /* threads only when there is enough work (about 64k logits) */
+    mat_parallel(B * V >= ((size_t)1 << 16) ? job.n_chunks : 1, softmax_task, &job);
     double sum = 0.0;
-    float scale = 1.0f / (float)B;
-    for (size_t r = 0; r < B; r++) {
-        const float *xr = x + r * V;
-        float *pr = prob + r * V;
-        double log_z = softmax_row(pr, xr, V);
-        double count = 0.0;
-        for (size_t i = t->row_ptr[r]; i < t->row_ptr[r + 1]; i++) {
-            double c = t->values[i];
-            sum -= c * ((double)xr[t->col_idx[i]] - log_z);
-            count += c;
-        }
-        if (dx != NULL) {
-            float *dr = dx + r * V;
-            axpy_row(dr, (float)count * scale, pr, V);
-            for (size_t i = t->row_ptr[r]; i < t->row_ptr[r + 1]; i++)
-                dr[t->col_idx[i]] -= scale * t->values[i];
-        }
-    }
+    for (size_t c = 0; c < job.n_chunks; c++)
+        sum += job.sums[c];
     return sum / (double)B;
 }
 

@@ -30,7 +30,9 @@ double loss_bce_logits(float *dx, float *prob, const float *x, const float *t, s
  * -(1/B) sum_b sum_{v in row b} c_bv log softmax(x_b)_v. prob[B,V]
  * receives the dense softmax (required: the gradient needs it);
  * dx[B,V] += (n_b prob_b - c_b) / B with n_b the row's total count.
- * The target is never densified. */
+ * The target is never densified. Large batches (B x V above 65,536) are
+ * split by rows over mat_get_threads() threads; the value and every
+ * gradient bit are the same on any number of threads. */
 double loss_softmax_csr(float *dx, float *prob, const float *x, const sh_csr *t, size_t V);
 
 /* prob[V] = softmax(x[V]) computed stably; returns log sum exp(x), so

@@ -272,10 +272,25 @@ void nn_free(nn_net *net)
     free(net);
 }
 
+typedef struct {
+    float *x;
+    size_t n;
+} zero_job;
+
+static void zero_task(void *arg, size_t task, size_t n_tasks)
+{
+    const zero_job *j = arg;
+    size_t i0 = j->n * task / n_tasks, i1 = j->n * (task + 1) / n_tasks;
+    memset(j->x + i0, 0, (i1 - i0) * sizeof(float));
+}
+
 void nn_zero_grad(nn_net *net)
 {
-    if (net->grads != NULL)
-        memset(net->grads, 0, net->n_params * sizeof(float));
+    if (net->grads == NULL)
+        return;
+    zero_job j = { net->grads, net->n_params };
+    /* a large arena (the first layer of a text model) is zeroed by all threads */
+    mat_parallel(j.n >= ((size_t)1 << 18) ? 16 : 1, zero_task, &j);
 }
 
 /* ---- forward ------------------------------------------------------------- */

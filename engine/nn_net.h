@@ -195,7 +195,8 @@ int nn_clone(const nn_net *src, uint32_t max_batch, int inference_only, nn_net *
 /* Frees the network. Accepts NULL. */
 void nn_free(nn_net *net);
 
-/* Zeroes the gradient arena (one memset; nothing for inference-only). */
+/* Zeroes the gradient arena (one memset, split over the BLAS threads for
+ * large arenas; nothing for inference-only). */
 void nn_zero_grad(nn_net *net);
 
 /* Runs the whole network on in (rows <= max_batch, width input_dim, the

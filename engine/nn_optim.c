@@ -9,6 +9,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "matrix.h"
+
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -69,16 +71,44 @@ static size_t adam_sse2(float *params, const float *grads, float *m, float *v, s
 }
 #endif
 
-void adam_update(float *params, const float *grads, float *m, float *v, size_t n, float lr,
-                 float beta1, float beta2, float eps, uint64_t t)
+/* One Adam step over a range of the arrays. */
+static void adam_range(float *params, const float *grads, float *m, float *v, size_t n,
+                       float lr, float beta1, float beta2, float eps, float c1, float c2)
 {
-    float c1 = (float)(1.0 - pow(beta1, (double)t));
-    float c2 = (float)(1.0 - pow(beta2, (double)t));
     size_t done = 0;
 #if defined(__SSE2__)
     done = adam_sse2(params, grads, m, v, n, lr, beta1, beta2, eps, c1, c2);
 #endif
     adam_scalar(params, grads, m, v, done, n, lr, beta1, beta2, eps, c1, c2);
+}
+
+typedef struct {
+    float *params, *m, *v;
+    const float *grads;
+    size_t n;
+    float lr, beta1, beta2, eps, c1, c2;
+} adam_job;
+
+/* Share task of n_tasks, cut at multiples of 16 elements (64 bytes). */
+static void adam_task(void *arg, size_t task, size_t n_tasks)
+{
+    const adam_job *j = arg;
+    size_t blocks = (j->n + 15) / 16;
+    size_t i0 = blocks * task / n_tasks * 16, i1 = blocks * (task + 1) / n_tasks * 16;
+    if (i1 > j->n)
+        i1 = j->n;
+    if (i0 < i1)
+        adam_range(j->params + i0, j->grads + i0, j->m + i0, j->v + i0, i1 - i0, j->lr,
+                   j->beta1, j->beta2, j->eps, j->c1, j->c2);
+}
+
+void adam_update(float *params, const float *grads, float *m, float *v, size_t n, float lr,
+                 float beta1, float beta2, float eps, uint64_t t)
+{
+    adam_job j = { params, m, v, grads, n, lr, beta1, beta2, eps,
+                   (float)(1.0 - pow(beta1, (double)t)), (float)(1.0 - pow(beta2, (double)t)) };
+    /* element by element, so threads (for large arenas) change no bit */
+    mat_parallel(n >= ((size_t)1 << 16) ? n / ((size_t)1 << 15) : 1, adam_task, &j);
 }
 
 /* The SGD step over arrays that do not overlap: fixed-count blocks, which

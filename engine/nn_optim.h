@@ -25,7 +25,10 @@ void nn_optim_defaults(nn_optim *o, sh_optimizer_kind kind, float lr);
 
 /* One Adam step t (>= 1) over n parameters:
  * m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
- * param -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps). */
+ * param -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps).
+ * The arrays must not overlap. Element by element, in float: the same
+ * bits with or without SSE2 and on any number of threads (arenas of 65,536
+ * parameters and more are split over mat_get_threads() threads). */
 void adam_update(float *params, const float *grads, float *m, float *v, size_t n, float lr,
                  float beta1, float beta2, float eps, uint64_t t);
 

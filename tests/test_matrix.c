@@ -244,6 +244,98 @@ START_TEST(sym_eigen_matches_jacobi)
 }
 END_TEST
 
+/* One row of x as a CSR matrix of its own (rows == 1: the row-by-row path). */
+static void one_row(sh_csr *out, const sh_csr *x, size_t r)
+{
+    uint32_t idx = (uint32_t)r;
+    ck_assert_int_eq(csr_select_rows(out, x, &idx, 1), 0);
+}
+
+START_TEST(sparse_products_same_bits_any_path_or_threads)
+{
+    /* A product large enough to be computed by columns and split over
+     * threads must give exactly the bits of the row-by-row loop, on one
+     * thread and on two. */
+    sh_rng rng;
+    rng_seed(&rng, 14);
+    size_t B = 128, V = 2000, H = 300;
+    sh_csr x, row;
+    tu_random_csr(&rng, &x, B, V, 0.02, 0);
+    ck_assert_int_eq(csr_init(&row, V), 0);
+    float *W = malloc(V * H * sizeof(float)), *dY = malloc(B * H * sizeof(float));
+    float *Y[3], *dW[3];
+    for (int k = 0; k < 3; k++) {
+        Y[k] = malloc(B * H * sizeof(float));
+        dW[k] = malloc(V * H * sizeof(float));
+        ck_assert(Y[k] && dW[k]);
+    }
+    ck_assert(W && dY);
+    tu_fill_uniform(&rng, W, V * H, -1, 1);
+    tu_fill_uniform(&rng, dY, B * H, -1, 1);
+    tu_fill_uniform(&rng, dW[0], V * H, -1, 1);
+    memcpy(dW[1], dW[0], V * H * sizeof(float));
+    memcpy(dW[2], dW[0], V * H * sizeof(float));
+    int before = mat_get_threads();
+    for (int k = 0; k < 2; k++) { /* batched, on 1 then 2 threads */
+        mat_set_threads(k + 1);
+        csr_dense_mul(Y[k], &x, W, H, 0);
+        csr_t_dense_mul(dW[k], &x, dY, H);
+    }
+    mat_set_threads(before);
+    for (size_t r = 0; r < B; r++) { /* row by row */
+        one_row(&row, &x, r);
+        csr_dense_mul(Y[2] + r * H, &row, W, H, 0);
+        csr_t_dense_mul(dW[2], &row, dY + r * H, H);
+    }
+    for (int k = 0; k < 2; k++) {
+        ck_assert_msg(memcmp(Y[k], Y[2], B * H * sizeof(float)) == 0, "Y, %d threads", k + 1);
+        ck_assert_msg(memcmp(dW[k], dW[2], V * H * sizeof(float)) == 0, "dW, %d threads", k + 1);
+    }
+    for (int k = 0; k < 3; k++) {
+        free(Y[k]);
+        free(dW[k]);
+    }
+    free(W);
+    free(dY);
+    csr_free(&x);
+    csr_free(&row);
+}
+END_TEST
+
+typedef struct {
+    int hits[8];
+    size_t n_seen;
+} parallel_probe;
+
+static void probe_task(void *arg, size_t task, size_t n_tasks)
+{
+    parallel_probe *p = arg;
+    p->hits[task]++; /* each task writes its own slot */
+    if (task == 0)
+        p->n_seen = n_tasks;
+}
+
+START_TEST(parallel_runs_every_task_once)
+{
+    int before = mat_get_threads();
+    for (int threads = 1; threads <= 2; threads++) {
+        mat_set_threads(threads);
+        for (size_t max_tasks = 0; max_tasks <= 5; max_tasks++) {
+            parallel_probe p;
+            memset(&p, 0, sizeof p);
+            size_t n = mat_parallel(max_tasks, probe_task, &p);
+            size_t want = (size_t)mat_get_threads() < max_tasks ? (size_t)mat_get_threads()
+                                                                : max_tasks;
+            ck_assert_uint_eq(n, want > 0 ? want : 1);
+            ck_assert_uint_eq(p.n_seen, n);
+            for (size_t t = 0; t < 8; t++)
+                ck_assert_int_eq(p.hits[t], t < n ? 1 : 0);
+        }
+    }
+    mat_set_threads(before);
+}
+END_TEST
+
 START_TEST(threads_setter)
 {
     int before = mat_get_threads();
@@ -292,6 +384,8 @@ Suite *matrix_suite(void)
     tcase_add_test(core, transposed_sparse_touches_only_present_rows);
     tcase_add_test(core, select_rows_copies_in_order);
     tcase_add_test(core, sym_eigen_matches_jacobi);
+    tcase_add_test(core, sparse_products_same_bits_any_path_or_threads);
+    tcase_add_test(core, parallel_runs_every_task_once);
     tcase_add_test(core, threads_setter);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");

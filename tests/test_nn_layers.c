@@ -358,6 +358,26 @@ START_TEST(softmax_matches_a_double_reference)
     softmax_row(p3, x3, 2);
     ck_assert_float_eq_tol(p3[0], 2.0f / 3, 1e-7f);
     ck_assert_float_eq_tol(p3[1], 1.0f / 3, 1e-7f);
+    /* a batch big enough for threads: the same loss and bits on 1 and 2 */
+    {
+        size_t B = 96, V = 1500;
+        sh_csr tc;
+        tu_random_csr(&rng, &tc, B, V, 0.01, 1);
+        float *x = fvec(B * V), *p1 = fvec(B * V), *p2 = fvec(B * V);
+        float *d1 = fvec(B * V), *d2 = fvec(B * V);
+        tu_fill_uniform(&rng, x, B * V, -5, 5);
+        int before = mat_get_threads();
+        mat_set_threads(1);
+        double l1 = loss_softmax_csr(d1, p1, x, &tc, V);
+        mat_set_threads(2);
+        double l2 = loss_softmax_csr(d2, p2, x, &tc, V);
+        mat_set_threads(before);
+        ck_assert(l1 == l2);
+        ck_assert(memcmp(p1, p2, B * V * sizeof(float)) == 0);
+        ck_assert(memcmp(d1, d2, B * V * sizeof(float)) == 0);
+        free(x); free(p1); free(p2); free(d1); free(d2);
+        csr_free(&tc);
+    }
     /* a NaN logit makes its row NaN instead of vanishing */
     float x4[6] = { 1, 2, NAN, 0, 1, 2 }, p4[6];
     softmax_row(p4, x4, 6);

@@ -59,13 +59,16 @@ END_TEST
 
 START_TEST(adam_fast_path_gives_the_reference_bits)
 {
-    /* adam_update may take a vectorised path: it must give exactly the
-     * bits of the formula applied one element at a time (n not a multiple
-     * of the vector width, gradients of every sign and scale, zeros). */
+    /* adam_update may take a vectorised path and threads: it must give
+     * exactly the bits of the formula applied one element at a time (n not
+     * a multiple of the vector width, gradients of every sign and scale,
+     * zeros, two threads). */
     sh_rng rng;
     rng_seed(&rng, 43);
-    enum { N = 1003 };
+    enum { N = 70003 }; /* large enough to be split over threads */
     static float p[N], g[N], m[N], v[N], rp[N], rm[N], rv[N];
+    int before = mat_get_threads();
+    mat_set_threads(2);
     tu_fill_uniform(&rng, p, N, -1, 1);
     memcpy(rp, p, sizeof p);
     memset(m, 0, sizeof m);
@@ -86,6 +89,7 @@ START_TEST(adam_fast_path_gives_the_reference_bits)
             rp[i] -= lr * m_hat / (sqrtf(v_hat) + eps);
         }
     }
+    mat_set_threads(before);
     ck_assert(memcmp(p, rp, sizeof p) == 0);
     ck_assert(memcmp(m, rm, sizeof m) == 0);
     ck_assert(memcmp(v, rv, sizeof v) == 0);
