@@ -1,6 +1,7 @@
 /* test_text_email.c — the mail filter on a small hand-written mail with
  * headers, HTML and quoted-printable, and the mail detector. */
 #include <check.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,6 +112,103 @@ START_TEST(byte_at_a_time_feeding_gives_the_same_text)
         ck_assert(memcmp(s.buf, whole, whole_len) == 0);
         free(whole);
     }
+}
+END_TEST
+
+/* A mail of about 60 KB with every kind of run the filter takes in one
+ * step: long dropped header lines, HTML text longer than the output
+ * buffer, tags, comments, script, quoted-printable, a skipped part. */
+static char *long_mail(size_t *len)
+{
+    size_t cap = 1 << 17, n = 0;
+    char *m = malloc(cap);
+    ck_assert_ptr_nonnull(m);
+#define PUT(str) do { size_t l_ = strlen(str); memcpy(m + n, str, l_); n += l_; } while (0)
+    PUT("From: x@y\nReceived: ");
+    for (int i = 0; i < 300; i++)
+        PUT("by relay.example.com ");
+    PUT("\nSubject: long one\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\n"
+        "Content-Type: text/html\nContent-Transfer-Encoding: quoted-printable\n\n");
+    for (int i = 0; i < 150; i++) {
+        PUT("<p class=3D\"x\">caf=C3=A9 words and more words");
+        PUT(i % 7 ? " plain " : "=\n soft break ");
+        PUT("<!-- a comment - with -- dashes --> &amp; <script>x<y</script> end</p>");
+    }
+    PUT("\n--b\nContent-Type: image/gif\n\n");
+    for (int i = 0; i < 200; i++)
+        PUT("R0lGODlhAQABAIAAAP///wAAACwAAAAAAQABAAACAkQBADs=\n");
+    PUT("--b\nContent-Type: text/plain\n\n");
+    for (int i = 0; i < 400; i++)
+        PUT("a long plain line without any break at all ");
+    PUT("\n--b--\n");
+#undef PUT
+    ck_assert_uint_lt(n, cap);
+    m[n] = '\0';
+    *len = n;
+    return m;
+}
+
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    size_t calls, stop_after; /* stop_after > 0: return 7 once len >= it */
+} grow_sink;
+
+static int to_grow_sink(void *sink, const char *bytes, size_t n)
+{
+    grow_sink *s = sink;
+    ck_assert(s->stop_after == 0 || s->len < s->stop_after); /* no call after a stop */
+    s->calls++;
+    if (s->len + n > s->cap) {
+        s->cap = 2 * (s->len + n);
+        s->buf = realloc(s->buf, s->cap);
+        ck_assert_ptr_nonnull(s->buf);
+    }
+    memcpy(s->buf + s->len, bytes, n);
+    s->len += n;
+    return s->stop_after && s->len >= s->stop_after ? 7 : 0;
+}
+
+START_TEST(long_runs_give_the_same_text_in_any_pieces)
+{
+    size_t len;
+    char *m = long_mail(&len);
+    char *whole = filtered(m);
+    size_t whole_len = strlen(whole);
+    ck_assert_uint_gt(whole_len, 20000);
+    ck_assert_ptr_null(strstr(whole, "R0lGOD"));
+    ck_assert_ptr_null(strstr(whole, "relay"));
+    ck_assert_ptr_nonnull(strstr(whole, "caf\xc3\xa9 words and more words soft break"));
+    uint64_t x = 12345;
+    for (int round = 0; round < 4; round++) {
+        grow_sink s = { NULL, 0, 0, 0, 0 };
+        text_email_filter f;
+        text_email_begin(&f, to_grow_sink, &s);
+        for (size_t i = 0; i < len;) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            size_t piece = round == 0 ? 1 : round == 1 ? 1 + x % 7 : 1 + x % 3000;
+            if (piece > len - i)
+                piece = len - i;
+            ck_assert_int_eq(text_email_feed(&f, m + i, piece), 0);
+            i += piece;
+        }
+        ck_assert_int_eq(text_email_end(&f), 0);
+        ck_assert_uint_eq(s.len, whole_len);
+        ck_assert(memcmp(s.buf, whole, whole_len) == 0);
+        free(s.buf);
+    }
+    /* a sink that stops: the filter stops at once and returns its value */
+    grow_sink s = { NULL, 0, 0, 0, 1500 };
+    text_email_filter f;
+    text_email_begin(&f, to_grow_sink, &s);
+    ck_assert_int_eq(text_email_feed(&f, m, len), 7);
+    ck_assert_int_eq(text_email_feed(&f, m, len), 7);
+    ck_assert_int_eq(text_email_end(&f), 7);
+    ck_assert_uint_le(s.len, 1500 + sizeof f.out);
+    ck_assert(memcmp(s.buf, whole, s.len) == 0);
+    free(s.buf);
+    free(whole);
+    free(m);
 }
 END_TEST
 
@@ -278,6 +376,7 @@ Suite *text_email_suite(void)
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_add_test(limits, byte_at_a_time_feeding_gives_the_same_text);
+    tcase_add_test(limits, long_runs_give_the_same_text_in_any_pieces);
     tcase_add_test(limits, entities_and_unfinished_constructs);
     suite_add_tcase(s, limits);
     return s;
