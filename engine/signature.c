@@ -67,9 +67,9 @@ void sig_finish(const sig_state *s, uint8_t *out)
     }
 }
 
-static int feed_token(const char *token, size_t len, void *user)
+int sig_token_fn(const char *token, size_t len, void *state)
 {
-    sig_add_token(user, token, len);
+    sig_add_token(state, token, len);
     return 0;
 }
 
@@ -78,7 +78,7 @@ int sig_text(text_tokenizer *tok, const char *text, size_t len, uint8_t *out,
 {
     sig_state s;
     sig_begin(&s);
-    int rc = text_tokenize(tok, text, len, feed_token, &s);
+    int rc = text_tokenize(tok, text, len, sig_token_fn, &s);
     if (rc != 0)
         return rc;
     sig_finish(&s, out);

@@ -53,6 +53,11 @@ void sig_begin(sig_state *s);
 /* Feeds the next token (len bytes). Cannot fail. */
 void sig_add_token(sig_state *s, const char *token, size_t len);
 
+/* sig_add_token as a token callback (text_token_fn): state is the
+ * sig_state. Returns 0. For one tokenisation that feeds a signature and
+ * something else (text_vectorize_row_tap). */
+int sig_token_fn(const char *token, size_t len, void *state);
+
 /* Writes the SIG_BYTES-byte signature into out. The state may be fed on
  * and finished again. Cannot fail. */
 void sig_finish(const sig_state *s, uint8_t *out);

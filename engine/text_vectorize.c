@@ -15,6 +15,8 @@ struct text_vectorizer {
     float *tfidf;          /* V entries */
     float *counts;         /* V entries */
     size_t n;
+    text_token_fn tap;     /* during text_vectorize_row_tap, or NULL */
+    void *tap_user;
 };
 
 int text_vectorizer_new(const text_vocab *vocab, text_vectorizer **out,
@@ -59,6 +61,8 @@ void text_vectorizer_free(text_vectorizer *vec)
 static int count_term(const char *token, size_t len, void *user)
 {
     text_vectorizer *vec = user;
+    if (vec->tap != NULL && vec->tap(token, len, vec->tap_user) != 0)
+        return 1;
     int64_t id = text_vocab_find(vec->vocab, token, len);
     if (id < 0)
         return 0;
@@ -77,8 +81,18 @@ int text_vectorize_row(text_vectorizer *vec, const char *text, size_t len,
                        const uint32_t **ids, const float **tfidf,
                        const float **counts, size_t *n)
 {
+    return text_vectorize_row_tap(vec, text, len, NULL, NULL, ids, tfidf, counts, n);
+}
+
+int text_vectorize_row_tap(text_vectorizer *vec, const char *text, size_t len,
+                           text_token_fn tap, void *tap_user, const uint32_t **ids,
+                           const float **tfidf, const float **counts, size_t *n)
+{
     vec->n = 0;
+    vec->tap = tap;
+    vec->tap_user = tap_user;
     int rc = text_tokenize(vec->tok, text, len, count_term, vec);
+    vec->tap = NULL;
     qsort(vec->ids, vec->n, sizeof(uint32_t), compare_u32);
     double norm2 = 0.0;
     for (size_t i = 0; i < vec->n; i++) {

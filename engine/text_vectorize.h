@@ -44,6 +44,15 @@ int text_vectorize_row(text_vectorizer *vec, const char *text, size_t len,
                        const uint32_t **ids, const float **tfidf,
                        const float **counts, size_t *n);
 
+/* The same, and every token the tokenizer delivers (in the vocabulary or
+ * not, in text order) is also handed to tap(token, len, tap_user), so one
+ * tokenisation gives both the row and, say, a signature (signature.h).
+ * tap may be NULL. If tap returns nonzero, tokenising stops and the call
+ * returns SH_ECANCEL (nothing produced). Otherwise as text_vectorize_row. */
+int text_vectorize_row_tap(text_vectorizer *vec, const char *text, size_t len,
+                           text_token_fn tap, void *tap_user, const uint32_t **ids,
+                           const float **tfidf, const float **counts, size_t *n);
+
 /* Appends the document's row to tfidf and its counts row to counts (either
  * may be NULL; each must have text_vocab_size columns). Returns 0;
  * SH_EINPUT (binary document, nothing appended); SH_EINVAL (a matrix has

@@ -22,6 +22,9 @@ static void encoder_free(sh_encoder *e)
     if (!e)
         return;
     text_tokenizer_free(e->tok);
+    text_vectorizer_free(e->vec);
+    if (e->have_rows)
+        csr_free(&e->rows);
     hasher_free(e->h);
     free(e);
 }
@@ -43,6 +46,14 @@ static int encoder_new(const sh_index *sh, sh_encoder **out, char *err, size_t e
     rc = text_tokenizer_new(text_vocab_config(hasher_vocab(e->h)), &e->tok, err, err_len);
     if (rc)
         goto fail;
+    rc = text_vectorizer_new(hasher_vocab(e->h), &e->vec, err, err_len);
+    if (rc)
+        goto fail;
+    if (csr_init(&e->rows, text_vocab_size(hasher_vocab(e->h))) != 0) {
+        rc = sh_fail(err, err_len, SH_ENOMEM, "out of memory for an encoder");
+        goto fail;
+    }
+    e->have_rows = 1;
     *out = e;
     return 0;
 fail:
@@ -407,6 +418,29 @@ done:
 
 /* ---- encoding ---------------------------------------------------------------------- */
 
+/* Tokenises text once for both its signature (into out) and its tf-idf
+ * row, appended to e->rows; a refused text (binary: SH_EINPUT) gets an
+ * empty row, so that row i stays text i. Returns 0, SH_EINPUT or
+ * SH_ENOMEM. The code comes later, from hasher_encode_rows on the rows;
+ * this gives what sig_text and hasher_encode_text would. */
+static int encode_prepare(sh_encoder *e, const char *text, size_t len, sh_encoded *out)
+{
+    sig_state st;
+    sig_begin(&st);
+    const uint32_t *ids;
+    const float *w;
+    size_t n;
+    int rc = text_vectorize_row_tap(e->vec, text, len, sig_token_fn, &st, &ids, &w, NULL, &n);
+    if (rc) {
+        int arc = csr_append_row(&e->rows, 0, NULL, NULL);
+        return arc ? arc : rc;
+    }
+    sig_finish(&st, out->sig);
+    out->tokens = st.tokens;
+    out->digest = st.digest;
+    return csr_append_row(&e->rows, n, ids, w);
+}
+
 int sh_encode_full(sh_index *sh, const char *text, size_t len, sh_encoded *out, char *err,
                    size_t err_len)
 {
@@ -414,9 +448,10 @@ int sh_encode_full(sh_index *sh, const char *text, size_t len, sh_encoded *out, 
     int rc = sh_encoder_take(sh, &e, err, err_len);
     if (rc)
         return rc;
-    rc = sig_text(e->tok, text, len, out->sig, &out->tokens, &out->digest);
+    csr_clear(&e->rows);
+    rc = encode_prepare(e, text, len, out);
     if (rc == 0)
-        rc = hasher_encode_text(e->h, text, len, &out->code);
+        rc = hasher_encode_rows(e->h, &e->rows, &out->code);
     sh_encoder_give(sh, e);
     if (rc == SH_EINPUT)
         return sh_fail(err, err_len, rc, "binary text (a NUL byte) cannot be encoded");
@@ -559,39 +594,30 @@ static void *encode_slice(void *arg)
     batch_slice *b = arg;
     size_t n = b->end - b->begin;
     sh_encoder *e = NULL;
-    hasher_doc *hd = calloc(n ? n : 1, sizeof *hd);
     sh_code *codes = calloc(n ? n : 1, sizeof *codes);
-    sh_csr rows;
-    int have_rows = 0;
-    if (!hd || !codes) {
+    if (!codes) {
         b->rc = SH_ENOMEM;
         goto done;
     }
     if ((b->rc = sh_encoder_take(b->sh, &e, b->err, sizeof b->err)) != 0)
         goto done;
+    csr_clear(&e->rows);
     for (size_t i = 0; i < n; i++) {
         const sh_doc *d = &b->docs[b->begin + i];
-        sh_encoded *out = &b->enc[b->begin + i];
         const char *text = d->text ? d->text : "";
-        int rc = sig_text(e->tok, text, d->text_len, out->sig, &out->tokens, &out->digest);
-        b->doc_rc[b->begin + i] = rc;
-        hd[i].text = rc ? "" : text;   /* a refused document gets an empty row */
-        hd[i].len = rc ? 0 : d->text_len;
+        int rc = encode_prepare(e, text, d->text_len, &b->enc[b->begin + i]);
+        if (rc == SH_ENOMEM) {
+            b->rc = rc;
+            goto done;
+        }
+        b->doc_rc[b->begin + i] = rc; /* a refused document has an empty row */
     }
-    if ((b->rc = csr_init(&rows, text_vocab_size(hasher_vocab(e->h)))) != 0)
-        goto done;
-    have_rows = 1;
-    b->rc = hasher_vectorize_docs(hasher_vocab(e->h), hd, n, &rows, NULL, b->err, sizeof b->err);
-    if (b->rc == 0)
-        b->rc = hasher_encode_rows(e->h, &rows, codes);
+    b->rc = hasher_encode_rows(e->h, &e->rows, codes);
     for (size_t i = 0; b->rc == 0 && i < n; i++)
         b->enc[b->begin + i].code = codes[i];
 done:
-    if (have_rows)
-        csr_free(&rows);
     if (e)
         sh_encoder_give(b->sh, e);
-    free(hd);
     free(codes);
     return NULL;
 }

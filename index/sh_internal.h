@@ -19,12 +19,19 @@
 #include "sh_error.h"
 #include "signature.h"
 #include "text_tokenize.h"
+#include "text_vectorize.h"
 #include "version.h"
 #include "semhash.h"
 
+/* A hasher copy with the scratch to encode: a tokenizer (signatures of
+ * queries), a vectoriser over the hasher's vocabulary and the rows of the
+ * batch being encoded (one tokenisation gives a text's signature and row). */
 typedef struct sh_encoder {
     sh_hasher *h;
     text_tokenizer *tok;
+    text_vectorizer *vec;
+    sh_csr rows;              /* [batch x V] tf-idf rows, cleared per use */
+    int have_rows;
     struct sh_encoder *next;
 } sh_encoder;
 
