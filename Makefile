@@ -61,6 +61,8 @@ SUITES_H  := $(BUILD)/tests/suites.gen.h
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
+.DEFAULT_GOAL := all
+
 FORCE:
 
 .PHONY: FORCE all test check asan demo bench corpora deps install uninstall clean help

@@ -51,6 +51,7 @@ int cmd_query(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_dups(int argc, char **argv);
+int cmd_compact(int argc, char **argv); /* cmd_compact.c */
 
 struct sh_index;
 

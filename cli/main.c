@@ -20,6 +20,7 @@ static const cli_command commands[] = {
     { "rm", cmd_rm, "remove documents from an index by name" },
     { "stats", cmd_stats, "documents, buckets, bit balance and sizes of an index" },
     { "dups", cmd_dups, "every near-duplicate group in an index" },
+    { "compact", cmd_compact, "rewrite an index's lookup tables in key order (smaller)" },
     { "ae", cmd_ae, "autoencoder toolkit: reduce, denoise, anomaly, generate, cluster, classify" },
     { NULL, NULL, NULL }
 };

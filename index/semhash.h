@@ -305,6 +305,27 @@ int sh_remove(sh_index *ix, const char *name, size_t name_len, uint32_t *id, cha
  * SH_EINDEX or errno (ENOSPC, EIO). */
 int sh_sync(sh_index *ix, char *err, size_t err_len);
 
+/* Rewrites the lookup tables of the index (the multi-index hash tables,
+ * names and content) in key order so that every page is full. Documents
+ * added one at a time leave those B-tree pages 55-70% full; compacting
+ * shrinks the hash tables by about a quarter to a third (BENCHMARKS.md).
+ * Commits the pending batch first. Readers, in this process and others,
+ * go on answering from their snapshot meanwhile; each table is rewritten
+ * in one transaction of its own and holds the same entries afterwards, so
+ * a crash leaves every table either as it was or compacted. The file
+ * does not shrink: freed pages are reused by later writes. Costs a few
+ * seconds per million documents and memory for one table's entries
+ * (about 20 bytes per document). `semhash index` compacts by itself when
+ * a run at least doubled the index.
+ * Errors: SH_EREADONLY; SH_ENOMEM; SH_EINDEX (a damaged record: the
+ * table being rewritten is left as it was); SH_EFULL; errno. */
+int sh_compact(sh_index *ix, char *err, size_t err_len);
+
+/* The number of documents in the latest committed state, into *n (0 on
+ * failure); costs one snapshot, not a walk. Errors: SH_ENOMEM,
+ * SH_EINDEX. */
+int sh_doc_count(sh_index *ix, uint64_t *n, char *err, size_t err_len);
+
 /* ---- queries ------------------------------------------------------------------- */
 
 enum {

@@ -285,6 +285,10 @@ START_TEST(upsert_remove_and_reopen)
     ck_assert_int_eq(memcmp(code, info.code, SH_CODE_BYTES), 0);
     ck_assert_int_eq(sh_add(ix, &d, NULL, err, sizeof err), SH_EREADONLY);
     ck_assert_int_eq(sh_remove(ix, "doc-5", 0, NULL, err, sizeof err), SH_EREADONLY);
+    ck_assert_int_eq(sh_compact(ix, err, sizeof err), SH_EREADONLY);
+    uint64_t count = 0;
+    ck_assert_int_eq(sh_doc_count(ix, &count, err, sizeof err), 0);
+    ck_assert_uint_eq(count, N_DOCS - 1);
     sh_stats st;
     ck_assert_int_eq(sh_stats_get(ix, &st, err, sizeof err), 0);
     ck_assert_uint_eq(st.docs, N_DOCS - 1);
@@ -296,6 +300,51 @@ START_TEST(upsert_remove_and_reopen)
         ones += st.bit_ones[b];
     ck_assert_uint_gt(ones, 0);
     free(other);
+}
+END_TEST
+
+/* Every document's radius-3 answer, as (distance << 32 | id) sums and
+ * counts per document: compared before and after compaction. */
+static void answers(uint64_t *sum, size_t *count)
+{
+    static sh_hit hits[N_DOCS + 1];
+    static char buf[SH_DOC_BUF];
+    for (unsigned n = 0; n < N_DOCS; n++) {
+        char name[32];
+        tlib_doc_name(n, name);
+        sh_doc_info info;
+        ck_assert_int_eq(sh_doc_find(ix, name, 0, &info, buf, sizeof buf, err, sizeof err), 0);
+        sh_query_options q = { .radius = 3 };
+        ck_assert_int_eq(sh_query_code(ix, info.code, &q, hits, N_DOCS + 1, &count[n], NULL, err,
+                                       sizeof err),
+                         0);
+        sum[n] = 0;
+        for (size_t i = 0; i < count[n]; i++)
+            sum[n] += ((uint64_t)hits[i].distance << 32 | hits[i].id) * (i + 1);
+    }
+}
+
+START_TEST(compaction_keeps_every_answer)
+{
+    static uint64_t before_sum[N_DOCS], after_sum[N_DOCS];
+    static size_t before_n[N_DOCS], after_n[N_DOCS];
+    answers(before_sum, before_n);
+    /* a pending add is committed by sh_compact, then found */
+    char *text = tlib_doc_text(7);
+    sh_doc d = { "late", 0, text, strlen(text), NULL, 0 };
+    ck_assert_int_eq(sh_add(ix, &d, NULL, err, sizeof err), 0);
+    ck_assert_int_eq(sh_compact(ix, err, sizeof err), 0);
+    uint64_t count = 0;
+    ck_assert_int_eq(sh_doc_count(ix, &count, err, sizeof err), 0);
+    ck_assert_uint_eq(count, N_DOCS + 1);
+    ck_assert_int_eq(sh_remove(ix, "late", 0, NULL, err, sizeof err), 0);
+    ck_assert_int_eq(sh_sync(ix, err, sizeof err), 0);
+    answers(after_sum, after_n);
+    for (unsigned n = 0; n < N_DOCS; n++) {
+        ck_assert_uint_eq(after_n[n], before_n[n]);
+        ck_assert_uint_eq(after_sum[n], before_sum[n]);
+    }
+    free(text);
 }
 END_TEST
 
@@ -546,6 +595,7 @@ Suite *library_suite(void)
     tcase_add_test(core, upsert_remove_and_reopen);
     tcase_add_test(core, near_duplicates_are_verified_by_signature);
     tcase_add_test(core, batches_equal_single_adds);
+    tcase_add_test(core, compaction_keeps_every_answer);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_add_checked_fixture(limits, setup, teardown);

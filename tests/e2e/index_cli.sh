@@ -14,7 +14,7 @@ one_line_error() {
     grep -q "^semhash: " "$W/err" || fail "$1: error not prefixed"
 }
 
-for cmd in index query rm stats dups; do
+for cmd in index query rm stats dups compact; do
     "$S" "$cmd" --help | grep -q "^usage: semhash $cmd" || fail "$cmd --help"
 done
 
@@ -64,6 +64,16 @@ grep -q "no document named 'no-such-doc'" err || fail "rm unknown: message"
 "$S" rm -i idx astronomy-02 >out || fail "rm"
 "$S" stats -i idx | grep -q '^documents    103$' || fail "rm count"
 ! "$S" query -i idx -r 64 --json "$text" | grep -q '"astronomy-02"' || fail "removed doc found"
+# compact: the same answers afterwards
+"$S" query -i idx -r 64 --json "$text" >before.json || fail "query before compact"
+"$S" compact -i idx >out || fail "compact"
+grep -q '^compacted idx in .* s: lookup tables .* bytes per document (103 documents)$' out ||
+    { cat out; fail "compact summary"; }
+"$S" query -i idx -r 64 --json "$text" >after.json || fail "query after compact"
+cmp -s before.json after.json || fail "compact changed an answer"
+"$S" stats -i idx | grep -q '^documents    103$' || fail "compact count"
+test "$(status "$S" compact -i nowhere)" -eq 2 || fail "compact missing index: exit"
+one_line_error "compact missing index"
 # upsert: re-adding a name replaces it
 printf '{"id":"astronomy-01","text":"Bread dough rises in a warm kitchen before baking."}\n' >up.jsonl
 "$S" index -i idx up.jsonl >out || fail "upsert"
