@@ -272,6 +272,10 @@ static int cmd_run(const char *dir, int threads, int epochs, uint64_t seed)
            s.hidden_used[0], s.n_hidden > 1 ? s.hidden_used[1] : 0, o.code_bits, s.batch_used,
            (unsigned long long)seed, s.seconds_per_epoch, s.gflops,
            s.gflops * s.seconds_per_epoch);
+    int n_ep = s.epochs_run > 0 ? s.epochs_run : 1;
+    printf("\"parameters\": %zu, \"dense_gflop_per_epoch\": %.3f, "
+           "\"sparse_gflop_per_epoch\": %.3f, ",
+           net->n_params, t.dense_flops * 1e-9 / n_ep, t.sparse_flops * 1e-9 / n_ep);
     printf("\"train_seconds\": %.4f, \"dense_seconds\": %.4f, \"dense_gflops\": %.3f, "
            "\"sparse_seconds\": %.4f, \"sparse_gflops\": %.3f, \"loss_seconds\": %.4f, "
            "\"optim_seconds\": %.4f, \"other_seconds\": %.4f, ",

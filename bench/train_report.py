@@ -194,14 +194,18 @@ def main():
            "`build/bench/train_sgemm T` (1024^3)." % (data_dir, epochs), ""]
 
     # --- breakdown ---
+    first = next(iter(res["semhash"].values())) if res["semhash"] else None
     md += ["### Where a semhash epoch goes", "",
-           "Seconds per epoch by phase (nn_timing, from the same runs): dense layers (BLAS), "
-           "the sparse first layer (its forward and the gradient of its weights, %s GFLOP per "
-           "epoch in all), the loss (softmax over the vocabulary, likelihood, gradient, KL), "
-           "Adam over all parameters, and the rest (batch assembly, activations, "
-           "sampling the bits, zeroing gradients)."
-           % ("%.1f" % (next(iter(res["semhash"].values()))["gflop_per_epoch"])
-              if res["semhash"] else "?"), "",
+           "Seconds per epoch by phase (nn_timing, from the same runs): the dense layers "
+           "(BLAS products and bias terms: %s GFLOP per epoch), the sparse first layer (its "
+           "forward and the gradient of its weights: %s GFLOP per epoch), the loss (softmax "
+           "over the vocabulary, likelihood, its gradient, KL), Adam over all %s parameters, "
+           "and the rest (batch assembly, activations, sampling the bits, zeroing the "
+           "gradients)."
+           % ("%.1f" % first["dense_gflop_per_epoch"] if first else "?",
+              "%.1f" % first["sparse_gflop_per_epoch"] if first else "?",
+              "{:,}".format(first["parameters"]) if first and "parameters" in first else "the"),
+           "",
            "| threads | epoch | dense layers | sparse layer | loss | Adam | rest |",
            "| --- | --- | --- | --- | --- | --- | --- |"]
     for t in threads:
