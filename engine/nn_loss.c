@@ -182,15 +182,22 @@ static void scale_row(float *restrict y, float a, size_t n)
         y[i] *= a;
 }
 
-/* y[n] += a * x[n], not overlapping (vectorised blocks as scale_row). */
-static void axpy_row(float *restrict y, float a, const float *restrict x, size_t n)
+/* p[n] *= a, then y[n] += b * p[n] (p and y not overlapping): the
+ * normalisation and gradient passes of the softmax loss in one pass, with
+ * the bits of scale_row followed by axpy_row. */
+static void scale_then_axpy(float *restrict p, float a, float *restrict y, float b, size_t n)
 {
     size_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (size_t j = 0; j < 8; j++)
-            y[i + j] += a * x[i + j];
-    for (; i < n; i++)
-        y[i] += a * x[i];
+    for (; i + 8 <= n; i += 8) {
+        for (size_t j = 0; j < 8; j++) {
+            p[i + j] *= a;
+            y[i + j] += b * p[i + j];
+        }
+    }
+    for (; i < n; i++) {
+        p[i] *= a;
+        y[i] += b * p[i];
+    }
 }
 
 double softmax_row(float *prob, const float *x, size_t V)
@@ -226,18 +233,24 @@ static double softmax_loss_row(const softmax_job *j, size_t r)
     const float *xr = j->x + r * V;
     float *pr = j->prob + r * V;
     float scale = 1.0f / (float)t->rows;
-    double log_z = softmax_row(pr, xr, V), sum = 0.0, count = 0.0;
-    for (size_t i = t->row_ptr[r]; i < t->row_ptr[r + 1]; i++) {
-        double c = t->values[i];
-        sum -= c * ((double)xr[t->col_idx[i]] - log_z);
-        count += c;
-    }
-    if (j->dx != NULL) {
+    if (V == 0)
+        return 0.0;
+    /* softmax_row, with its last pass fused with the gradient's */
+    float max = row_max(xr, V);
+    double z = exp_shifted(pr, xr, V, max), sum = 0.0, count = 0.0;
+    double log_z = (double)max + log(z);
+    for (size_t i = t->row_ptr[r]; i < t->row_ptr[r + 1]; i++)
+        count += t->values[i];
+    if (j->dx == NULL) {
+        scale_row(pr, (float)(1.0 / z), V);
+    } else {
         float *dr = j->dx + r * V;
-        axpy_row(dr, (float)count * scale, pr, V);
+        scale_then_axpy(pr, (float)(1.0 / z), dr, (float)count * scale, V);
         for (size_t i = t->row_ptr[r]; i < t->row_ptr[r + 1]; i++)
             dr[t->col_idx[i]] -= scale * t->values[i];
     }
+    for (size_t i = t->row_ptr[r]; i < t->row_ptr[r + 1]; i++)
+        sum -= (double)t->values[i] * ((double)xr[t->col_idx[i]] - log_z);
     return sum;
 }
 
