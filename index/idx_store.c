@@ -95,6 +95,8 @@ void idx_layout_substrings(int bits, int m, idx_substring *sub)
         sub[j].before = bit_range(0, start);
         sub[j].after = bit_range(start + len, bits);
         sub[j].rest_after = bit_range(start, bits - len);
+        int rb = sub[j].rest_bytes * 8;
+        sub[j].rest_word_mask = rb == 0 ? 0 : rb >= 64 ? ~(uint64_t)0 : ~(uint64_t)0 << (64 - rb);
         start += len;
     }
 }
@@ -145,8 +147,25 @@ void idx_entry_encode(const sh_code *c, uint32_t id, const idx_substring *sub, u
     idx_put_u32(out + sub->rest_bytes, id);
 }
 
+/* 8 bytes at p as a big-endian integer. */
+static uint64_t load_be64(const uint8_t *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    w = __builtin_bswap64(w);
+#elif !(defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+    w = idx_get_u64(p);
+#endif
+    return w;
+}
+
 sh_code idx_entry_rest(const uint8_t *entry, const idx_substring *sub)
 {
+    /* The common case (codes up to 96 bits): the rest and the id span at
+     * least 8 bytes, so one load reads the rest whatever follows it. */
+    if (sub->rest_bytes <= 8 && sub->entry_bytes >= 8)
+        return (sh_code){ { load_be64(entry) & sub->rest_word_mask, 0 } };
     return code_from_bytes(entry, sub->rest_bytes * 8);
 }
 
@@ -195,16 +214,18 @@ int idx_lmdb_error(const idx_index *ix, int rc, const char *what, char *err, siz
 int idx_visit_dups(MDB_cursor *c, MDB_val *k, MDB_val *v, size_t vsize, idx_values_fn fn,
                    void *ctx)
 {
-    size_t n;
+    size_t n, seen = 0;
     int rc = mdb_cursor_count(c, &n);
     if (rc)
         return rc;
     if (n == 1) /* a single value is not in a sub-database: no GET_MULTIPLE */
         return v->mv_size == vsize ? fn(v->mv_data, 1, ctx) : MDB_CORRUPTED;
+    /* Stop once all n are seen: saves the NEXT_MULTIPLE that would say so. */
     for (rc = mdb_cursor_get(c, k, v, MDB_GET_MULTIPLE); rc == 0;
-         rc = mdb_cursor_get(c, k, v, MDB_NEXT_MULTIPLE)) {
-        if (v->mv_size % vsize)
+         rc = seen < n ? mdb_cursor_get(c, k, v, MDB_NEXT_MULTIPLE) : MDB_NOTFOUND) {
+        if (v->mv_size % vsize || v->mv_size == 0)
             return MDB_CORRUPTED;
+        seen += v->mv_size / vsize;
         int out = fn(v->mv_data, v->mv_size / vsize, ctx);
         if (out)
             return out;

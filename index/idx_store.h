@@ -103,6 +103,9 @@ typedef struct {
     sh_code before;       /* code bits [0, start) */
     sh_code after;        /* code bits [start + len, bits) */
     sh_code rest_after;   /* rest bits [start, rest_bits): where `after` goes */
+    uint64_t rest_word_mask; /* the rest's bits in its first word, when
+                                rest_bytes <= 8 (for reading an entry
+                                with one 8-byte load) */
 } idx_substring;
 
 struct idx_batch; /* the write batch, private to idx_docs.c */
