@@ -33,7 +33,12 @@ struct corpus_reader {
     size_t n_files, files_cap, next_file;
 
     corpus_doc doc;
-    json_t *json;               /* keeps the current JSON document alive */
+    json_t *json;               /* keeps the current JSON document alive, or NULL
+                                   when the fast path read the line (parsed by
+                                   jansson on demand for corpus_field_*) */
+    int fast_line;              /* the current line was read by the fast path */
+    char *dec;                  /* fast path: the line's decoded strings */
+    size_t dec_cap;
     const char **labels;
     size_t labels_cap;
     char *id;
@@ -344,6 +349,7 @@ void corpus_close(corpus_reader *r)
     if (r->json != NULL)
         json_decref(r->json);
     free(r->labels);
+    free(r->dec);
     free(r->id);
     free(r->label);
     free(r->text);
@@ -352,20 +358,26 @@ void corpus_close(corpus_reader *r)
     free(r);
 }
 
-static json_t *current_field(const corpus_reader *r, const char *key)
+/* The value of key in the current JSON document. A line read by the fast
+ * path is parsed by jansson now, once (its bytes are still in r->text). */
+static json_t *current_field(corpus_reader *r, const char *key)
 {
-    if (r->format != CORPUS_JSONL || r->json == NULL || r->doc.text == NULL)
+    if (r->format != CORPUS_JSONL || r->doc.text == NULL)
+        return NULL;
+    if (r->json == NULL && r->fast_line)
+        r->json = json_loadb(r->text, r->text_len, JSON_ALLOW_NUL, NULL);
+    if (r->json == NULL)
         return NULL;
     return json_object_get(r->json, key);
 }
 
-const char *corpus_field_string(const corpus_reader *r, const char *key)
+const char *corpus_field_string(corpus_reader *r, const char *key)
 {
     json_t *v = current_field(r, key);
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-int corpus_field_number(const corpus_reader *r, const char *key, double *value)
+int corpus_field_number(corpus_reader *r, const char *key, double *value)
 {
     json_t *v = current_field(r, key);
     if (!json_is_number(v))
@@ -402,6 +414,416 @@ static int is_blank(const char *s, size_t len)
     return 1;
 }
 
+/* ---- JSON lines: the fast path ------------------------------------------------
+ *
+ * jansson builds a tree of every line (a string buffer grown byte by byte,
+ * a hash table per object) and was the largest cost of indexing. This
+ * reader handles the common line itself: one object whose values are
+ * strings, numbers, true, false, null or (for "labels") an array of
+ * strings, without escapes in the keys. It accepts only what jansson
+ * accepts and gives the same values: strict UTF-8, the JSON number
+ * grammar, \u escapes with surrogate pairs, a repeated known key or
+ * anything else it does not handle (including every error) sends the
+ * line to jansson, which then decides and words the error. Decoded
+ * strings go to r->dec, NUL-terminated; the raw line stays in r->text. */
+
+typedef struct {
+    const unsigned char *p, *end;  /* the rest of the line */
+    char *out;                     /* where the next decoded string goes */
+} json_scan;
+
+static void skip_ws(json_scan *s)
+{
+    while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+        s->p++;
+}
+
+static int hex4(const unsigned char *p, unsigned *value)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned c = p[i], d;
+        if (c >= '0' && c <= '9')
+            d = c - '0';
+        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+            d = (c | 0x20) - 'a' + 10;
+        else
+            return -1;
+        v = v * 16 + d;
+    }
+    *value = v;
+    return 0;
+}
+
+static char *put_utf8(char *out, unsigned cp)
+{
+    if (cp < 0x80) {
+        *out++ = (char)cp;
+    } else if (cp < 0x800) {
+        *out++ = (char)(0xC0 | (cp >> 6));
+        *out++ = (char)(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        *out++ = (char)(0xE0 | (cp >> 12));
+        *out++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+        *out++ = (char)(0x80 | (cp & 0x3F));
+    } else {
+        *out++ = (char)(0xF0 | (cp >> 18));
+        *out++ = (char)(0x80 | ((cp >> 12) & 0x3F));
+        *out++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+        *out++ = (char)(0x80 | (cp & 0x3F));
+    }
+    return out;
+}
+
+/* The length of the well-formed UTF-8 sequence starting with a byte >= 0x80
+ * at p (before end), or 0 if it is not one (overlong, surrogate, beyond
+ * U+10FFFF, truncated). */
+static size_t utf8_sequence(const unsigned char *p, const unsigned char *end)
+{
+    unsigned c = p[0];
+    size_t need;
+    unsigned v, min;
+    if (c >= 0xC2 && c <= 0xDF)
+        need = 2, v = c & 0x1F, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF)
+        need = 3, v = c & 0x0F, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4)
+        need = 4, v = c & 0x07, min = 0x10000;
+    else
+        return 0;
+    if ((size_t)(end - p) < need)
+        return 0;
+    for (size_t i = 1; i < need; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (p[i] & 0x3F);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    return need;
+}
+
+/* One escape after the backslash at s->p, decoded to s->out. */
+static int scan_escape(json_scan *s)
+{
+    if (s->end - s->p < 2)
+        return -1;
+    unsigned c = s->p[1];
+    if (c != 'u') {
+        char decoded;
+        switch (c) {
+        case '"': decoded = '"'; break;
+        case '\\': decoded = '\\'; break;
+        case '/': decoded = '/'; break;
+        case 'b': decoded = '\b'; break;
+        case 'f': decoded = '\f'; break;
+        case 'n': decoded = '\n'; break;
+        case 'r': decoded = '\r'; break;
+        case 't': decoded = '\t'; break;
+        default: return -1;
+        }
+        *s->out++ = decoded;
+        s->p += 2;
+        return 0;
+    }
+    unsigned cp, low;
+    if (s->end - s->p < 6 || hex4(s->p + 2, &cp) != 0)
+        return -1;
+    s->p += 6;
+    if (cp >= 0xDC00 && cp <= 0xDFFF)
+        return -1; /* a lone low surrogate */
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+        if (s->end - s->p < 6 || s->p[0] != '\\' || s->p[1] != 'u' ||
+            hex4(s->p + 2, &low) != 0 || low < 0xDC00 || low > 0xDFFF)
+            return -1;
+        s->p += 6;
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+    }
+    s->out = put_utf8(s->out, cp);
+    return 0;
+}
+
+/* The string starting at the quote at s->p: decoded to s->out and
+ * NUL-terminated; *value and *len describe it. Keys pass escapes = 0
+ * (a key with an escape is left to jansson). Returns 0 or -1. */
+static int scan_string(json_scan *s, int escapes, const char **value, size_t *len)
+{
+    char *start = s->out;
+    s->p++;
+    for (;;) {
+        const unsigned char *run = s->p;
+        while (s->p < s->end && *s->p >= 0x20 && *s->p < 0x80 && *s->p != '"' && *s->p != '\\')
+            s->p++;
+        memcpy(s->out, run, (size_t)(s->p - run));
+        s->out += s->p - run;
+        if (s->p == s->end || *s->p < 0x20)
+            return -1; /* unterminated, or a control character */
+        if (*s->p == '"')
+            break;
+        if (*s->p == '\\') {
+            if (!escapes || scan_escape(s) != 0)
+                return -1;
+            continue;
+        }
+        size_t n = utf8_sequence(s->p, s->end);
+        if (n == 0)
+            return -1;
+        memcpy(s->out, s->p, n);
+        s->out += n;
+        s->p += n;
+    }
+    s->p++;
+    *value = start;
+    *len = (size_t)(s->out - start);
+    *s->out++ = '\0';
+    return 0;
+}
+
+static int digits(json_scan *s)
+{
+    const unsigned char *from = s->p;
+    while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
+        s->p++;
+    return (int)(s->p - from);
+}
+
+/* A number as JSON writes it. *is_int is 1 for an integer of at most 18
+ * digits (*value then holds it); a longer integer, or any exponent, is
+ * left to jansson (it may overflow there). Returns 0 or -1. */
+static int scan_number(json_scan *s, int *is_int, long long *value)
+{
+    const unsigned char *from = s->p;
+    int negative = s->p < s->end && *s->p == '-';
+    if (negative)
+        s->p++;
+    if (s->p == s->end || *s->p < '0' || *s->p > '9')
+        return -1;
+    int n_int = digits(s);
+    if (n_int > 1 && from[negative] == '0')
+        return -1; /* a leading zero */
+    if (s->p < s->end && (*s->p == 'e' || *s->p == 'E'))
+        return -1;
+    if (s->p < s->end && *s->p == '.') {
+        s->p++;
+        if (digits(s) == 0 || s->p - from > 64)
+            return -1;
+        if (s->p < s->end && (*s->p == 'e' || *s->p == 'E'))
+            return -1;
+        *is_int = 0;
+        return 0;
+    }
+    if (n_int > 18)
+        return -1;
+    long long v = 0;
+    for (const unsigned char *q = from + negative; q < s->p; q++)
+        v = v * 10 + (*q - '0');
+    *value = negative ? -v : v;
+    *is_int = 1;
+    return 0;
+}
+
+static int scan_literal(json_scan *s, const char *word)
+{
+    size_t n = strlen(word);
+    if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
+        return -1;
+    s->p += n;
+    return 0;
+}
+
+/* A value of any other key: checked, not kept. */
+static int skip_value(json_scan *s)
+{
+    const char *str;
+    size_t len;
+    int is_int;
+    long long num;
+    char *mark = s->out;
+    int rc;
+    if (s->p == s->end)
+        return -1;
+    switch (*s->p) {
+    case '"': rc = scan_string(s, 1, &str, &len); break;
+    case 't': rc = scan_literal(s, "true"); break;
+    case 'f': rc = scan_literal(s, "false"); break;
+    case 'n': rc = scan_literal(s, "null"); break;
+    default: rc = scan_number(s, &is_int, &num); break;
+    }
+    s->out = mark; /* nothing of it is kept */
+    return rc;
+}
+
+/* "labels": an array of strings, or null. */
+static int scan_labels(corpus_reader *r, json_scan *s)
+{
+    r->doc.n_labels = 0;
+    if (scan_literal(s, "null") == 0)
+        return 0;
+    if (s->p == s->end || *s->p != '[')
+        return -1;
+    s->p++;
+    skip_ws(s);
+    if (s->p < s->end && *s->p == ']') {
+        s->p++;
+        return 0;
+    }
+    for (;;) {
+        const char *label;
+        size_t len;
+        if (s->p == s->end || *s->p != '"' || scan_string(s, 1, &label, &len) != 0)
+            return -1;
+        if (r->doc.n_labels == r->labels_cap) {
+            size_t cap = r->labels_cap ? 2 * r->labels_cap : 8;
+            const char **l = realloc(r->labels, cap * sizeof(char *));
+            if (l == NULL)
+                return -1; /* jansson will run out of memory too, and say so */
+            r->labels = l;
+            r->labels_cap = cap;
+        }
+        r->labels[r->doc.n_labels++] = label;
+        skip_ws(s);
+        if (s->p < s->end && *s->p == ',') {
+            s->p++;
+            skip_ws(s);
+            continue;
+        }
+        if (s->p < s->end && *s->p == ']') {
+            s->p++;
+            return 0;
+        }
+        return -1;
+    }
+}
+
+enum { KEY_OTHER, KEY_TEXT, KEY_ID, KEY_LABELS, KEY_SOURCE, KEY_SPLIT };
+
+static int key_kind(const char *key, size_t len)
+{
+    static const char *const names[] = { "", "text", "id", "labels", "source", "split" };
+    for (int k = KEY_TEXT; k <= KEY_SPLIT; k++)
+        if (strlen(names[k]) == len && memcmp(key, names[k], len) == 0)
+            return k;
+    return KEY_OTHER;
+}
+
+/* The value of a known key. Returns 0 or -1 (jansson decides). */
+static int scan_known(corpus_reader *r, json_scan *s, int kind, const char **id_str,
+                      long long *id_num, int *id_kind)
+{
+    const char *str;
+    size_t len;
+    int is_int;
+    if (kind == KEY_LABELS)
+        return scan_labels(r, s);
+    if (scan_literal(s, "null") == 0) {
+        if (kind == KEY_TEXT)
+            return -1; /* "text" must be a string: jansson words the error */
+        if (kind == KEY_ID)
+            *id_kind = 0;
+        return 0;
+    }
+    if (kind == KEY_ID && s->p < s->end && *s->p != '"') {
+        if (scan_number(s, &is_int, id_num) != 0 || !is_int)
+            return -1;
+        *id_kind = 2;
+        return 0;
+    }
+    if (s->p == s->end || *s->p != '"' || scan_string(s, 1, &str, &len) != 0)
+        return -1;
+    switch (kind) {
+    case KEY_TEXT:
+        r->doc.text = str;
+        r->doc.len = len;
+        return 0;
+    case KEY_ID:
+        *id_str = str;
+        *id_kind = 1;
+        return 0;
+    case KEY_SOURCE:
+        r->doc.source = str;
+        return 0;
+    default: /* KEY_SPLIT */
+        if (strcmp(str, "train") == 0)
+            r->doc.split = CORPUS_SPLIT_TRAIN;
+        else if (strcmp(str, "test") == 0)
+            r->doc.split = CORPUS_SPLIT_TEST;
+        else
+            return -1;
+        return 0;
+    }
+}
+
+/* Reads the current line into r->doc by the fast path. Returns 0, -1 if
+ * jansson must read it (nothing of r->doc is then valid), or SH_ENOMEM. */
+static int fast_json_line(corpus_reader *r)
+{
+    if (reserve(&r->dec, &r->dec_cap, 2 * r->text_len + 16) != 0)
+        return SH_ENOMEM;
+    json_scan s = { (const unsigned char *)r->text,
+                    (const unsigned char *)r->text + r->text_len, r->dec };
+    const char *id_str = NULL;
+    long long id_num = 0;
+    int id_kind = 0, seen = 0;
+    r->doc.text = NULL;
+    r->doc.n_labels = 0;
+    r->doc.source = NULL;
+    r->doc.split = CORPUS_SPLIT_NONE;
+    skip_ws(&s);
+    if (s.p == s.end || *s.p != '{')
+        return -1;
+    s.p++;
+    skip_ws(&s);
+    if (s.p < s.end && *s.p == '}')
+        return -1; /* no "text" */
+    for (;;) {
+        const char *key;
+        size_t key_len;
+        if (s.p == s.end || *s.p != '"' || scan_string(&s, 0, &key, &key_len) != 0)
+            return -1;
+        int kind = key_kind(key, key_len);
+        s.out = (char *)key; /* the key is not kept */
+        skip_ws(&s);
+        if (s.p == s.end || *s.p != ':')
+            return -1;
+        s.p++;
+        skip_ws(&s);
+        if (kind != KEY_OTHER && (seen & (1 << kind)))
+            return -1; /* repeated: jansson keeps the last one */
+        seen |= 1 << kind;
+        int rc = kind == KEY_OTHER ? skip_value(&s)
+                                   : scan_known(r, &s, kind, &id_str, &id_num, &id_kind);
+        if (rc != 0)
+            return -1;
+        skip_ws(&s);
+        if (s.p < s.end && *s.p == ',') {
+            s.p++;
+            skip_ws(&s);
+            continue;
+        }
+        if (s.p < s.end && *s.p == '}') {
+            s.p++;
+            break;
+        }
+        return -1;
+    }
+    skip_ws(&s);
+    if (s.p != s.end || r->doc.text == NULL)
+        return -1;
+    int rc;
+    if (id_kind == 1) {
+        rc = set_id(r, NULL, 0, id_str);
+    } else if (id_kind == 2) {
+        char num[32];
+        snprintf(num, sizeof num, "%lld", id_num);
+        rc = set_id(r, NULL, 0, num);
+    } else {
+        rc = set_id(r, r->base, r->line_no, NULL);
+    }
+    return rc;
+}
+
+/* ---- JSON lines: jansson ------------------------------------------------------ */
+
 /* Fills r->doc from the JSON object on the current line. Returns 0,
  * SH_EINPUT with the problem in why, or SH_ENOMEM. */
 static int parse_json_line(corpus_reader *r, char *why, size_t why_len)
@@ -410,6 +832,16 @@ static int parse_json_line(corpus_reader *r, char *why, size_t why_len)
     if (r->json != NULL) {
         json_decref(r->json);
         r->json = NULL;
+    }
+    r->fast_line = 0;
+    if (!r->opts.json_reference) {
+        int rc = fast_json_line(r);
+        if (rc == 0)
+            r->fast_line = 1;
+        if (rc != -1)
+            return rc;
+        memset(&r->doc, 0, sizeof r->doc);
+        r->doc.labels = r->labels;
     }
     r->json = json_loadb(r->text, r->text_len, JSON_ALLOW_NUL, &jerr);
     if (r->json == NULL)

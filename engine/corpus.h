@@ -61,6 +61,8 @@ typedef struct {
     corpus_format format;
     sh_binary_policy on_binary;
     int skip_malformed;    /* bool: skip malformed JSON lines instead of failing */
+    int json_reference;    /* bool: parse every JSON line with jansson only (the
+                              reference the fast path is tested against; slower) */
     void (*warn)(void *user, const char *message);
     void *warn_user;
 } corpus_options;
@@ -111,11 +113,12 @@ int corpus_next(corpus_reader *r, const corpus_doc **doc, char *err, size_t err_
 
 /* Another key of the current JSON-lines document: its string value
  * (owned by the reader, valid like the document), or NULL if the key is
- * absent, not a string, or the format is not JSON lines. */
-const char *corpus_field_string(const corpus_reader *r, const char *key);
+ * absent, not a string, or the format is not JSON lines. The first call
+ * for a document may parse its line again (hence the non-const reader). */
+const char *corpus_field_string(corpus_reader *r, const char *key);
 
 /* The same for a number: returns 0 with *value, or SH_ENOTFOUND. */
-int corpus_field_number(const corpus_reader *r, const char *key, double *value);
+int corpus_field_number(corpus_reader *r, const char *key, double *value);
 
 /* Counters so far. */
 corpus_stats corpus_get_stats(const corpus_reader *r);

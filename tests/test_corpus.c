@@ -3,6 +3,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,6 +356,180 @@ START_TEST(standard_input_plain_or_compressed)
 }
 END_TEST
 
+/* JSON lines the fast path must read exactly as jansson does, or leave to
+ * it: escapes, surrogates, UTF-8 edge cases, numbers, literals, repeated
+ * keys, nesting, trailing bytes, every kind of error. */
+static const char *const tricky_lines[] = {
+    "{\"id\": \"a\", \"text\": \"plain\"}",
+    "{\"text\":\"esc \\\" \\\\ \\/ \\b \\f \\n \\r \\t end\"}",
+    "{\"text\": \"\\u00e9\\u00E9 \\u4e2d \\ud83d\\ude00 \\u0041\"}",
+    "{\"text\": \"lone \\ud800 high\"}",
+    "{\"text\": \"lone \\udc00 low\"}",
+    "{\"text\": \"high then text \\ud83dx\"}",
+    "{\"text\": \"bad \\x escape\"}",
+    "{\"text\": \"short \\u12\"}",
+    "{\"text\": \"nul \\u0000 inside\"}",
+    "{\"id\": \"n\\u0000ul\", \"text\": \"x\", \"labels\": [\"l\\u0000m\"]}",
+    "{\"text\": \"caf\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80 \x7f\"}",
+    "{\"text\": \"overlong \xc0\x80\"}",
+    "{\"text\": \"surrogate \xed\xa0\x80\"}",
+    "{\"text\": \"beyond \xf4\x90\x80\x80\"}",
+    "{\"text\": \"truncated \xe4\xb8\"}",
+    "{\"text\": \"lone continuation \x80\"}",
+    "{\"text\": \"tab\tinside\"}",
+    "{\"text\": \"unterminated}",
+    "{\"id\": 42, \"text\": \"int id\"}",
+    "{\"id\": -0, \"text\": \"minus zero\"}",
+    "{\"id\": -123456789012345678, \"text\": \"18 digits\"}",
+    "{\"id\": 9223372036854775807, \"text\": \"19 digits\"}",
+    "{\"id\": 99999999999999999999, \"text\": \"too big\"}",
+    "{\"id\": 1.5, \"text\": \"real id\"}",
+    "{\"id\": 1e3, \"text\": \"exp id\"}",
+    "{\"id\": 01, \"text\": \"leading zero\"}",
+    "{\"id\": true, \"text\": \"bool id\"}",
+    "{\"id\": null, \"text\": \"null id\"}",
+    "{\"text\": \"n\", \"rate\": 0.25, \"big\": 1e999, \"k\": -7}",
+    "{\"text\": \"n\", \"rate\": 1.}",
+    "{\"text\": \"n\", \"rate\": -}",
+    "{\"text\": \"n\", \"rate\": 1.5E+3, \"note\": \"hi\"}",
+    "{\"text\": \"n\", \"huge\": 123456789012345678901234567890}",
+    "{\"text\": \"lit\", \"a\": true, \"b\": false, \"c\": null}",
+    "{\"text\": \"lit\", \"a\": tru}",
+    "{\"text\": \"nested\", \"o\": {\"x\": [1, 2]}}",
+    "{\"text\": \"arr\", \"o\": [1, \"a\"]}",
+    "{\"text\": \"labels\", \"labels\": [\"a\", \"b\\u00e9\", \"\"]}",
+    "{\"text\": \"labels\", \"labels\": []}",
+    "{\"text\": \"labels\", \"labels\": null}",
+    "{\"text\": \"labels\", \"labels\": [\"a\", 3]}",
+    "{\"text\": \"labels\", \"labels\": [\"a\",]}",
+    "{\"text\": \"labels\", \"labels\": \"a\"}",
+    "{\"text\": \"split\", \"split\": \"train\"}",
+    "{\"text\": \"split\", \"split\": \"test\", \"source\": \"orig\"}",
+    "{\"text\": \"split\", \"split\": \"dev\"}",
+    "{\"text\": \"split\", \"split\": 1}",
+    "{\"text\": \"split\", \"split\": null, \"source\": null}",
+    "{\"text\": \"source\", \"source\": 3}",
+    "{\"text\": \"first\", \"text\": \"second\"}",
+    "{\"id\": \"a\", \"id\": \"b\", \"text\": \"repeated id\"}",
+    "{\"te\\u0078t\": \"escaped key\"}",
+    "{\"text\": null}",
+    "{\"text\": 5}",
+    "{\"id\": \"no text\"}",
+    "{}",
+    "[\"not an object\"]",
+    "\"a string\"",
+    "{\"text\": \"trailing\"} x",
+    "{\"text\": \"trailing comma\",}",
+    "  {  \"text\"  :  \"spaces\"  ,  \"id\"  :  \"s\"  }  \r",
+    "{\"text\": \"vt\"}\x0b",
+    "\xef\xbb\xbf{\"text\": \"bom\"}",
+    "{\"text\" \"no colon\"}",
+    "{\"text\": \"x\"",
+    "{\"text\": \"\"}",
+    "{\"\": 1, \"text\": \"empty key\"}",
+};
+
+/* One line of a reader's result: the document's fields, or the error. */
+static void describe(corpus_reader *r, int rc, const corpus_doc *d, const char *err,
+                     char *out, size_t out_len)
+{
+    if (rc != 0) {
+        snprintf(out, out_len, "rc %d: %s", rc, err);
+        return;
+    }
+    if (d == NULL) {
+        snprintf(out, out_len, "end");
+        return;
+    }
+    size_t pos = (size_t)snprintf(out, out_len, "%s|%zu|", d->id, d->len);
+    for (size_t i = 0; i < d->len && pos + 4 < out_len; i++)
+        pos += (size_t)snprintf(out + pos, out_len - pos, "%02x", (unsigned char)d->text[i]);
+    for (size_t i = 0; i < d->n_labels && pos + 4 < out_len; i++)
+        pos += (size_t)snprintf(out + pos, out_len - pos, "|l:%s", d->labels[i]);
+    double v = 0;
+    int has_rate = corpus_field_number(r, "rate", &v) == 0;
+    const char *note = corpus_field_string(r, "note");
+    snprintf(out + pos, out_len - pos, "|s%d|%s|%d:%g|%s", (int)d->split,
+             d->source ? d->source : "(none)", has_rate, v, note ? note : "(none)");
+}
+
+/* Reads name with the fast path and with jansson only; every document and
+ * every error must be the same. Returns the documents read. */
+static size_t compare_readers(const char *name)
+{
+    corpus_options fast = corpus_default_options(), ref = corpus_default_options();
+    ref.json_reference = 1;
+    corpus_reader *a = open_in(name, &fast, 0), *b = open_in(name, &ref, 0);
+    size_t docs = 0;
+    for (;;) {
+        static char da[1 << 16], db[1 << 16];
+        char ea[512] = "", eb[512] = "";
+        const corpus_doc *x, *y;
+        int ra = corpus_next(a, &x, ea, sizeof ea);
+        describe(a, ra, x, ea, da, sizeof da);
+        int rb = corpus_next(b, &y, eb, sizeof eb);
+        describe(b, rb, y, eb, db, sizeof db);
+        ck_assert_msg(strcmp(da, db) == 0, "%s: fast path '%s', jansson '%s'", name, da, db);
+        if (ra != 0 && ra != SH_EINPUT)
+            break;
+        if (ra == 0 && x == NULL)
+            break;
+        docs += ra == 0;
+    }
+    corpus_close(a);
+    corpus_close(b);
+    return docs;
+}
+
+START_TEST(fast_json_path_reads_as_jansson_does)
+{
+    size_t n = sizeof tricky_lines / sizeof tricky_lines[0];
+    size_t cap = 1 << 20, len = 0;
+    char *buf = malloc(cap);
+    ck_assert_ptr_nonnull(buf);
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(buf + len, cap - len, "%s\n", tricky_lines[i]);
+    tt_write(dir, "tricky.jsonl", buf, len);
+    ck_assert_uint_gt(compare_readers("tricky.jsonl"), 20);
+    /* mutations: a byte replaced, inserted or deleted, many times over */
+    uint64_t x = 7;
+    static const char alphabet[] = "{}[]\":,\\ u0aeE.-+tn\x80\xc3\xe4\xf0\x01";
+    len = 0;
+    for (int round = 0; round < 3000; round++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        char line[512];
+        size_t l = (size_t)snprintf(line, sizeof line, "%s", tricky_lines[x % n]);
+        for (int k = 0; k < 1 + (int)((x >> 8) % 3); k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            size_t at = l ? (x >> 16) % l : 0;
+            char c = alphabet[(x >> 40) % (sizeof alphabet - 1)];
+            int op = (int)((x >> 60) % 3);
+            if (op == 0 && l > 0) {
+                line[at] = c;
+            } else if (op == 1 && l + 1 < sizeof line) {
+                memmove(line + at + 1, line + at, l - at + 1);
+                line[at] = c;
+                l++;
+            } else if (l > 0) {
+                memmove(line + at, line + at + 1, l - at);
+                l--;
+            }
+        }
+        line[l] = '\0';
+        for (size_t i = 0; i < l; i++)
+            if (line[i] == '\n' || line[i] == '\0')
+                line[i] = ' ';
+        ck_assert_uint_lt(len + l + 2, cap);
+        memcpy(buf + len, line, l);
+        len += l;
+        buf[len++] = '\n';
+    }
+    tt_write(dir, "mutated.jsonl", buf, len);
+    ck_assert_uint_gt(compare_readers("mutated.jsonl"), 100);
+    free(buf);
+}
+END_TEST
+
 START_TEST(fifty_megabyte_lines)
 {
     size_t n = 50u << 20;
@@ -408,6 +583,7 @@ Suite *corpus_suite(void)
     tcase_add_checked_fixture(limits, setup, teardown);
     tcase_set_timeout(limits, 60);
     tcase_add_test(limits, malformed_json_lines_fail_or_are_skipped);
+    tcase_add_test(limits, fast_json_path_reads_as_jansson_does);
     tcase_add_test(limits, skip_policies_count_and_warn);
     tcase_add_test(limits, format_detection_and_open_errors);
     tcase_add_test(limits, standard_input_plain_or_compressed);
