@@ -53,13 +53,10 @@ run_faiss random-1000000
 rm -f "$WORK"/codes-*
 
 # A real index: the SpamAssassin mails under a 64-bit model (trained once,
-# capped at 120 s, and kept in $WORK for the next run).
-MODEL="$WORK/spam-64.model"
+# capped at 120 s, and kept in $BIN/work-common for the other parts).
+. "$HERE/common.sh"
+MODEL=$(spam_model "$SEMHASH" "$BIN/work-common")
 MAILS=corpora/data/spamassassin.jsonl
-if [ ! -f "$MODEL" ]; then
-    echo "search: training a 64-bit model on $MAILS (at most 120 s)" >&2
-    "$SEMHASH" train -q --set train.max_seconds=120 -o "$MODEL" "$MAILS"
-fi
 rm -rf "$WORK/spam.idx"
 "$SEMHASH" index -q -i "$WORK/spam.idx" -m "$MODEL" "$MAILS"
 echo "search: text queries on $WORK/spam.idx" >&2

@@ -1,0 +1,55 @@
+#!/bin/sh
+# bench/quality.sh SEMHASH BENCH_BIN RESULTS — the `quality` part of make
+# bench: retrieval quality of every encoder at every code width, and
+# near-duplicate search quality on an index.
+#
+# 1. semhash eval (train split indexed, test split queries; relevant =
+#    shares a label) on SpamAssassin (ham/spam, then the 5 folders with
+#    --label 2) and Brown (15 genres), at 16, 32, 64 and 128 bits, for the
+#    autoencoder (ae), PCA+ITQ (itq), SimHash and random-hyperplane LSH,
+#    beside the real-valued tf-idf cosine reference; on SpamAssassin also
+#    the recall of edited copies within radius r (--dups).
+# 2. bench/quality_neardup: SpamAssassin indexed with the 64-bit model,
+#    the edited copies as near-duplicate queries: recall and false answers
+#    per query, codes only and verified by signature.
+# 3. bench/quality_report.py: quality.json and quality.md.
+set -eu
+SEMHASH="$1"
+BIN="$2"
+OUT="$3"
+HERE=$(cd "$(dirname "$0")" && pwd)
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+MAILS=corpora/data/spamassassin.jsonl
+BROWN=corpora/data/brown.jsonl
+DUPS=corpora/data/spamassassin-dups.jsonl
+BITS=${BENCH_QUALITY_BITS:-16,32,64,128}
+ENC=${BENCH_QUALITY_ENCODERS:-ae,itq,simhash,lsh}
+rm -f "$OUT"/quality-*.json "$OUT"/quality-*.jsonl "$OUT"/quality-*.seconds
+
+run_eval() { # name corpus [eval options...]
+    name=$1
+    corpus=$2
+    shift 2
+    echo "quality: semhash eval $name ($BITS bits: $ENC)" >&2
+    t0=$(date +%s)
+    "$SEMHASH" eval -q --json --bits "$BITS" --encoders "$ENC" "$@" "$corpus" \
+        > "$OUT/quality-$name.jsonl"
+    echo "$(( $(date +%s) - t0 ))" > "$OUT/quality-$name.seconds"
+}
+
+run_eval spam-hamspam "$MAILS" --dups "$DUPS"
+run_eval spam-folders "$MAILS" --label 2
+run_eval brown "$BROWN"
+
+. "$HERE/common.sh"
+MODEL=$(spam_model "$SEMHASH" "$BIN/work-common")
+WORK="$BIN/work-quality"
+mkdir -p "$WORK"
+rm -rf "$WORK/spam.idx"
+"$SEMHASH" index -q -i "$WORK/spam.idx" -m "$MODEL" "$MAILS"
+echo "quality: near-duplicate queries on $WORK/spam.idx" >&2
+"$BIN/quality_neardup" "$WORK/spam.idx" "$DUPS" --max-radius 8 > "$OUT/quality-neardup.json"
+rm -rf "$WORK/spam.idx"
+
+"$PY" "$HERE/quality_report.py" "$OUT" "$BITS"
