@@ -47,29 +47,34 @@ static const char *const stopwords[] = {
 };
 
 #define STOPWORD_COUNT (sizeof(stopwords) / sizeof(stopwords[0]))
+_Static_assert(STOPWORD_COUNT < 65535, "the lookup table stores 16-bit entry numbers");
 
 /* The lookup: an open-addressing table built once (pthread_once) from
  * the array. A word of at most 16 bytes is packed, zero-padded, into two
  * 64-bit keys, so a probe compares two words and a length: no strlen,
- * no memcmp. Entries are at most 16 bytes (the tests check it). */
+ * no memcmp. The table holds small entry numbers (2 KB, stays in cache);
+ * the packed entries sit in a separate array. Entries are at most 16
+ * bytes (the tests check it). */
 #define MAX_STOPWORD_LEN 16
 #define TABLE_BITS 10
 #define TABLE_SIZE (1u << TABLE_BITS) /* > 4 * STOPWORD_COUNT: short probes */
 
 typedef struct {
     uint64_t key[2];
-    size_t len;               /* 0: empty slot */
-} stopword_slot;
+    size_t len;
+} packed_word;
 
-static stopword_slot table[TABLE_SIZE];
+static packed_word packed[STOPWORD_COUNT];
+static uint16_t table[TABLE_SIZE];    /* 1 + index into packed, 0 = empty */
 static pthread_once_t table_once = PTHREAD_ONCE_INIT;
 
+/* Built byte by byte with shifts: a memcpy into a buffer read back as
+ * words would stall on store forwarding. */
 static void pack(const char *word, size_t len, uint64_t key[2])
 {
-    unsigned char bytes[MAX_STOPWORD_LEN] = { 0 };
-    memcpy(bytes, word, len);
-    memcpy(&key[0], bytes, 8);
-    memcpy(&key[1], bytes + 8, 8);
+    key[0] = key[1] = 0;
+    for (size_t i = 0; i < len; i++)
+        key[i / 8] |= (uint64_t)(unsigned char)word[i] << (8 * (i % 8));
 }
 
 static size_t slot_of(const uint64_t key[2], size_t len)
@@ -83,15 +88,13 @@ static size_t slot_of(const uint64_t key[2], size_t len)
 static void build_table(void)
 {
     for (size_t i = 0; i < STOPWORD_COUNT; i++) {
-        size_t len = strlen(stopwords[i]);
-        uint64_t key[2];
-        pack(stopwords[i], len, key);
-        size_t slot = slot_of(key, len);
-        while (table[slot].len != 0)
+        packed_word *w = &packed[i];
+        w->len = strlen(stopwords[i]);
+        pack(stopwords[i], w->len, w->key);
+        size_t slot = slot_of(w->key, w->len);
+        while (table[slot] != 0)
             slot = (slot + 1) & (TABLE_SIZE - 1);
-        table[slot].key[0] = key[0];
-        table[slot].key[1] = key[1];
-        table[slot].len = len;
+        table[slot] = (uint16_t)(i + 1);
     }
 }
 
@@ -103,10 +106,10 @@ int text_is_stopword(const char *word, size_t len)
     uint64_t key[2];
     pack(word, len, key);
     for (size_t slot = slot_of(key, len);; slot = (slot + 1) & (TABLE_SIZE - 1)) {
-        const stopword_slot *e = &table[slot];
-        if (e->len == 0)
+        if (table[slot] == 0)
             return 0;
-        if (e->len == len && e->key[0] == key[0] && e->key[1] == key[1])
+        const packed_word *w = &packed[table[slot] - 1];
+        if (w->len == len && w->key[0] == key[0] && w->key[1] == key[1])
             return 1;
     }
 }

@@ -10,7 +10,7 @@ int text_strtab_init(text_strtab *t)
 {
     memset(t, 0, sizeof(*t));
     t->slot_count = 64;
-    t->slots = calloc(t->slot_count, sizeof(uint32_t));
+    t->slots = calloc(t->slot_count, sizeof(uint64_t));
     return t->slots ? 0 : SH_ENOMEM;
 }
 
@@ -26,19 +26,32 @@ void text_strtab_free(text_strtab *t)
     memset(t, 0, sizeof(*t));
 }
 
+/* A slot's contents for id with hash h. */
+static uint64_t slot_value(uint32_t id, uint64_t h)
+{
+    return (h >> 32) << 32 | ((uint64_t)id + 1);
+}
+
+static uint32_t slot_id(uint64_t e)
+{
+    return (uint32_t)(e & 0xffffffffu) - 1;
+}
+
 /* The slot holding s, or the empty slot where it would go. */
 static size_t probe(const text_strtab *t, const char *s, size_t len, uint64_t h)
 {
     size_t mask = t->slot_count - 1;
     size_t i = (size_t)h & mask;
     for (;;) {
-        uint32_t e = t->slots[i];
+        uint64_t e = t->slots[i];
         if (e == 0)
             return i;
-        uint32_t id = e - 1;
-        if (t->hash[id] == h && t->length[id] == len &&
-            memcmp(t->arena + t->offset[id], s, len) == 0)
-            return i;
+        if (e >> 32 == h >> 32) {
+            uint32_t id = slot_id(e);
+            if (t->hash[id] == h && t->length[id] == len &&
+                memcmp(t->arena + t->offset[id], s, len) == 0)
+                return i;
+        }
         i = (i + 1) & mask;
     }
 }
@@ -46,14 +59,14 @@ static size_t probe(const text_strtab *t, const char *s, size_t len, uint64_t h)
 static int grow_slots(text_strtab *t)
 {
     size_t n = t->slot_count * 2;
-    uint32_t *slots = calloc(n, sizeof(uint32_t));
+    uint64_t *slots = calloc(n, sizeof(uint64_t));
     if (slots == NULL)
         return SH_ENOMEM;
     for (size_t id = 0; id < t->count; id++) {
         size_t i = (size_t)t->hash[id] & (n - 1);
         while (slots[i] != 0)
             i = (i + 1) & (n - 1);
-        slots[i] = (uint32_t)id + 1;
+        slots[i] = slot_value((uint32_t)id, t->hash[id]);
     }
     free(t->slots);
     t->slots = slots;
@@ -85,7 +98,7 @@ int text_strtab_intern(text_strtab *t, const char *s, size_t len, uint32_t *id, 
     uint64_t h = XXH3_64bits(s, len);
     size_t slot = probe(t, s, len, h);
     if (t->slots[slot] != 0) {
-        *id = t->slots[slot] - 1;
+        *id = slot_id(t->slots[slot]);
         if (added)
             *added = 0;
         return 0;
@@ -118,7 +131,7 @@ int text_strtab_intern(text_strtab *t, const char *s, size_t len, uint32_t *id, 
     t->length[new_id] = (uint32_t)len;
     t->hash[new_id] = h;
     t->arena_len += len + 1;
-    t->slots[slot] = new_id + 1;
+    t->slots[slot] = slot_value(new_id, h);
     t->count++;
     *id = new_id;
     if (added)
@@ -132,7 +145,7 @@ int text_strtab_find(const text_strtab *t, const char *s, size_t len, uint32_t *
     size_t slot = probe(t, s, len, h);
     if (t->slots[slot] == 0)
         return SH_ENOTFOUND;
-    *id = t->slots[slot] - 1;
+    *id = slot_id(t->slots[slot]);
     return 0;
 }
 

@@ -1,6 +1,8 @@
 /* text_strtab.h — an interning table: byte strings <-> dense ids.
  *
- * Open addressing with linear probing, keyed by XXH3-64 of the bytes.
+ * Open addressing with linear probing, keyed by XXH3-64 of the bytes;
+ * each slot also holds the hash's top 32 bits, so a probe touches a
+ * string only when those match.
  * Ids are 0, 1, 2, ... in insertion order. Strings are copied into one
  * arena and kept NUL-terminated (they may also contain NUL bytes; lengths
  * are explicit). Used for vocabularies (term -> id) and label names.
@@ -21,7 +23,8 @@ typedef struct {
     uint32_t *length;     /* per id: byte length; owned */
     uint64_t *hash;       /* per id: XXH3-64 of the bytes; owned */
     size_t count, id_cap;
-    uint32_t *slots;      /* id + 1, or 0 for empty; slot_count entries, owned */
+    uint64_t *slots;      /* (hash >> 32) << 32 | (id + 1), or 0 for empty;
+                             slot_count entries, owned */
     size_t slot_count;    /* a power of two, at least 2 * count */
 } text_strtab;
 

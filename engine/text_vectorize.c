@@ -12,6 +12,8 @@ struct text_vectorizer {
     text_tokenizer *tok;
     uint32_t *count_by_id; /* V entries, zero between documents */
     uint32_t *ids;         /* V entries: the distinct ids of this document */
+    uint32_t *sort_tmp;    /* V entries: scratch of sort_ids */
+    int id_bytes;          /* bytes of the largest id (1..4): radix passes */
     float *tfidf;          /* V entries */
     float *counts;         /* V entries */
     size_t n;
@@ -33,9 +35,13 @@ int text_vectorizer_new(const text_vocab *vocab, text_vectorizer **out,
         goto fail;
     vec->count_by_id = calloc(cap, sizeof(uint32_t));
     vec->ids = malloc(cap * sizeof(uint32_t));
+    vec->sort_tmp = malloc(cap * sizeof(uint32_t));
+    vec->id_bytes = 1;
+    while (vec->id_bytes < 4 && (cap - 1) >> (8 * vec->id_bytes) != 0)
+        vec->id_bytes++;
     vec->tfidf = malloc(cap * sizeof(float));
     vec->counts = malloc(cap * sizeof(float));
-    if (!vec->count_by_id || !vec->ids || !vec->tfidf || !vec->counts) {
+    if (!vec->count_by_id || !vec->ids || !vec->sort_tmp || !vec->tfidf || !vec->counts) {
         rc = sh_fail(err, err_len, SH_ENOMEM, "out of memory creating a vectoriser");
         goto fail;
     }
@@ -53,6 +59,7 @@ void text_vectorizer_free(text_vectorizer *vec)
     text_tokenizer_free(vec->tok);
     free(vec->count_by_id);
     free(vec->ids);
+    free(vec->sort_tmp);
     free(vec->tfidf);
     free(vec->counts);
     free(vec);
@@ -71,10 +78,39 @@ static int count_term(const char *token, size_t len, void *user)
     return 0;
 }
 
-static int compare_u32(const void *a, const void *b)
+/* Sorts the document's distinct ids (vec->ids[0..n)) in increasing
+ * order: insertion sort for a few, else a least-significant-digit radix
+ * sort by bytes, one pass per byte of the largest possible id (2 for a
+ * vocabulary of up to 65,536 terms). */
+static void sort_ids(text_vectorizer *vec)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
+    uint32_t *a = vec->ids, *b = vec->sort_tmp;
+    size_t n = vec->n;
+    if (n <= 32) {
+        for (size_t i = 1; i < n; i++) {
+            uint32_t x = a[i];
+            size_t j = i;
+            for (; j > 0 && a[j - 1] > x; j--)
+                a[j] = a[j - 1];
+            a[j] = x;
+        }
+        return;
+    }
+    for (int pass = 0; pass < vec->id_bytes; pass++) {
+        size_t count[257] = { 0 };
+        int shift = 8 * pass;
+        for (size_t i = 0; i < n; i++)
+            count[((a[i] >> shift) & 0xff) + 1]++;
+        for (int d = 0; d < 256; d++)
+            count[d + 1] += count[d];
+        for (size_t i = 0; i < n; i++)
+            b[count[(a[i] >> shift) & 0xff]++] = a[i];
+        uint32_t *t = a;
+        a = b;
+        b = t;
+    }
+    if (a != vec->ids)
+        memcpy(vec->ids, a, n * sizeof(uint32_t));
 }
 
 int text_vectorize_row(text_vectorizer *vec, const char *text, size_t len,
@@ -93,7 +129,7 @@ int text_vectorize_row_tap(text_vectorizer *vec, const char *text, size_t len,
     vec->tap_user = tap_user;
     int rc = text_tokenize(vec->tok, text, len, count_term, vec);
     vec->tap = NULL;
-    qsort(vec->ids, vec->n, sizeof(uint32_t), compare_u32);
+    sort_ids(vec);
     double norm2 = 0.0;
     for (size_t i = 0; i < vec->n; i++) {
         uint32_t id = vec->ids[i];

@@ -1,6 +1,7 @@
 /* test_text_vocab.c — the interning table, vocabulary selection and
  * determinism, and tf-idf rows against hand-computed values. */
 #include <check.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -488,6 +489,79 @@ START_TEST(every_truncation_of_the_sections_is_an_error)
 }
 END_TEST
 
+/* Term i of a made-up vocabulary: "x" and i in base 26 (letters only). */
+static size_t made_up_term(uint32_t i, char *out)
+{
+    size_t n = 0;
+    out[n++] = 'x';
+    do {
+        out[n++] = (char)('a' + i % 26);
+        i /= 26;
+    } while (i > 0);
+    out[n] = '\0';
+    return n;
+}
+
+START_TEST(rows_are_sorted_for_every_vocabulary_width)
+{
+    sh_text_config cfg = fruit_cfg();
+    const uint32_t widths[] = { 40, 300, 70000 };   /* 1, 2 and 3 radix passes */
+    const size_t lengths[] = { 1, 5, 32, 33, 500, 3000 };
+    uint64_t x = 99;
+    for (size_t w = 0; w < 3; w++) {
+        uint32_t V = widths[w];
+        char **terms = malloc(V * sizeof *terms);
+        size_t *lens = malloc(V * sizeof *lens);
+        uint32_t *dfs = malloc(V * sizeof *dfs), *expect = calloc(V, sizeof *expect);
+        ck_assert(terms && lens && dfs && expect);
+        for (uint32_t i = 0; i < V; i++) {
+            terms[i] = malloc(16);
+            lens[i] = made_up_term(i, terms[i]);
+            dfs[i] = 1;
+        }
+        text_vocab *v = NULL;
+        ck_assert_int_eq(text_vocab_from_terms(&cfg, 10, V, (const char *const *)terms, lens,
+                                               dfs, &v, NULL, 0), 0);
+        text_vectorizer *vec = NULL;
+        ck_assert_int_eq(text_vectorizer_new(v, &vec, NULL, 0), 0);
+        char *doc = malloc(3000 * 17);
+        for (size_t l = 0; l < sizeof lengths / sizeof lengths[0]; l++) {
+            size_t pos = 0;
+            for (size_t k = 0; k < lengths[l]; k++) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                uint32_t id = (uint32_t)(x % V);
+                expect[id]++;
+                pos += made_up_term(id, doc + pos);
+                doc[pos++] = ' ';
+            }
+            const uint32_t *ids;
+            const float *counts;
+            size_t n;
+            ck_assert_int_eq(text_vectorize_row(vec, doc, pos, &ids, NULL, &counts, &n), 0);
+            size_t distinct = 0;
+            for (uint32_t id = 0; id < V; id++)
+                distinct += expect[id] != 0;
+            ck_assert_uint_eq(n, distinct);
+            for (size_t i = 0; i < n; i++) {
+                if (i > 0)
+                    ck_assert_uint_lt(ids[i - 1], ids[i]);
+                ck_assert_float_eq(counts[i], (float)expect[ids[i]]);
+                expect[ids[i]] = 0;
+            }
+        }
+        free(doc);
+        text_vectorizer_free(vec);
+        text_vocab_free(v);
+        for (uint32_t i = 0; i < V; i++)
+            free(terms[i]);
+        free(terms);
+        free(lens);
+        free(dfs);
+        free(expect);
+    }
+}
+END_TEST
+
 Suite *text_vocab_suite(void)
 {
     Suite *s = suite_create("text_vocab");
@@ -500,6 +574,7 @@ Suite *text_vocab_suite(void)
     TCase *limits = tcase_create("limits");
     tcase_add_test(limits, finish_reports_empty_and_bad_options);
     tcase_add_test(limits, strtab_interns_many_strings);
+    tcase_add_test(limits, rows_are_sorted_for_every_vocabulary_width);
     tcase_add_test(limits, vocab_from_terms_checks_its_input);
     tcase_add_test(limits, damaged_vocabulary_sections_are_errors);
     tcase_add_test(limits, every_truncation_of_the_sections_is_an_error);
