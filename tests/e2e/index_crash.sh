@@ -35,4 +35,17 @@ grep -q 'astronomy-01' out || fail "query answer after kill -9"
 "$S" index -q -i idx big.jsonl || fail "indexing again"
 n=$("$S" stats -i idx | sed -n 's/^documents *//p')
 test "$n" -eq "$total" || fail "after re-indexing: $n documents, want $total"
+# kill -9 during `semhash compact`: every table is old or rewritten, never partial
+"$S" query -i idx -r 2 --json "$text" >before.json || fail "query before compact"
+for delay in 0.01 0.03 0.08; do
+    "$S" compact -q -i idx &
+    pid=$!
+    sleep "$delay"
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    n=$("$S" stats -i idx | sed -n 's/^documents *//p') || fail "stats after killed compact"
+    test "$n" -eq "$total" || fail "after a killed compact: $n documents, want $total"
+    "$S" query -i idx -r 2 --json "$text" >after.json || fail "query after killed compact"
+    cmp -s before.json after.json || fail "a killed compact changed an answer"
+done
 echo "index crash ok"
