@@ -8,13 +8,18 @@
 
 #include "sh_error.h"
 
-/* Relative costs used by the planner: one B-tree lookup, one MIH
- * candidate verified, one code visited by the scan. Measured on 1M random
- * 64-bit codes (m = 4): about 0.5 us per probe, 0.1 us per candidate,
- * 0.12 us per scanned code; only their ratios matter. */
+/* Relative costs used by the planner, in units of one MIH probe (a
+ * B-tree search for a substring key and the visit of its entries).
+ * Measured on 1M clustered 64-bit codes (m = 4, bench/search_codes, a
+ * loaded 2-core machine): an MIH probe about 1.3 us, a candidate
+ * verified 0.02 us, a ball probe (the search for one whole code, mostly
+ * a miss near the previous one) 0.25-0.7 us, and the scan 0.2 us per key
+ * of mih_0 plus 0.01 us per document; only the ratios matter. */
 #define COST_PROBE 1.0
-#define COST_CANDIDATE 0.2
-#define COST_SCAN 0.25
+#define COST_CANDIDATE 0.015
+#define COST_BALL_PROBE 0.3
+#define COST_SCAN_KEY 0.17
+#define COST_SCAN_DOC 0.01
 
 /* --- combinations of k positions out of n, in lexicographic order ------- */
 
@@ -308,9 +313,12 @@ idx_mode idx_plan(const idx_index *ix, uint64_t n_docs, int radius, idx_search_i
     double mp = mih_probes(ix, radius, n, &cand);
     double cost[4];
     cost[IDX_MODE_AUTO] = 0;
-    cost[IDX_MODE_BALL] = ball_probes * COST_PROBE;
+    double keys = ldexp(1.0, ix->sub[0].len);
+    if (keys > n)
+        keys = n;
+    cost[IDX_MODE_BALL] = ball_probes * COST_BALL_PROBE;
     cost[IDX_MODE_MIH] = mp * COST_PROBE + cand * COST_CANDIDATE;
-    cost[IDX_MODE_SCAN] = n * COST_SCAN + COST_PROBE;
+    cost[IDX_MODE_SCAN] = keys * COST_SCAN_KEY + n * COST_SCAN_DOC + COST_PROBE;
     idx_mode best = IDX_MODE_SCAN;
     if (mp <= IDX_MAX_PROBES && cost[IDX_MODE_MIH] < cost[best])
         best = IDX_MODE_MIH;
