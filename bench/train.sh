@@ -32,10 +32,20 @@ py=/usr/bin/python3
 work=$out/train-work
 data=$out/train-data
 start=$(date +%s)
+# Share of the CPUs busy over 2 s while this part runs nothing: other
+# work on the machine, which inflates every time measured here.
+busy() {
+    awk '/^cpu /{ print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat > "$work/.cpu0" 2>/dev/null || return 0
+    sleep 2
+    awk '/^cpu /{ print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat |
+        awk -v f="$work/.cpu0" '{ getline p < f; split(p, a, " ");
+            b = $1 - a[1]; i = $2 - a[2]; printf "%.0f", (b + i > 0) ? 100 * b / (b + i) : 0 }'
+}
 
 [ -f "$corpus" ] || { echo "bench train: $corpus missing: run make corpora" >&2; exit 1; }
 rm -rf "$work" "$data"
 mkdir -p "$work" "$data"
+busy_start=$(busy)
 
 say() { echo "  train: $*" >&2; }
 
@@ -81,7 +91,8 @@ shown=$data
 case "$data" in "$(pwd)"/*) shown=${data#"$(pwd)"/} ;; esac
 minutes=$(( ($(date +%s) - start + 59) / 60 ))
 tlist=$(echo $threads | sed 's/ /, /g')
-printf '{"epochs": %s, "threads": [%s], "corpus": "%s", "data_dir_shown": "%s", "duration": "%s min"}\n' \
-    "$epochs" "$tlist" "$corpus" "$shown" "$minutes" > "$work/params.json"
+busy_end=$(busy)
+printf '{"epochs": %s, "threads": [%s], "corpus": "%s", "data_dir_shown": "%s", "duration": "%s min", "busy_start": %s, "busy_end": %s}\n' \
+    "$epochs" "$tlist" "$corpus" "$shown" "$minutes" "${busy_start:-null}" "${busy_end:-null}" > "$work/params.json"
 "$py" bench/train_report.py "$work" "$out/train.json" "$out/train.md"
 say "wrote $out/train.json and $out/train.md"

@@ -96,9 +96,12 @@ def main():
            "BLAS: %s (kernel `%s`), the same library PyTorch calls."
            % (params["corpus"], data["documents"], data["vocabulary"], data["nnz"],
               data["nnz_per_doc"], epochs, blas["config"], blas["core"]),
-           "", "Whole part: `make bench-train` (about %s). Epoch times are training only "
-           "(batch assembly included, validation and vectorising excluded)."
-           % params.get("duration", "a few minutes"), ""]
+           "", "Whole part: `make bench-train` (about %s). Other work on the machine: %s %% "
+           "of the CPUs were busy in the 2 s before the part started and %s %% in the 2 s "
+           "after it ended (anything well above 0 inflates the times below). Epoch times "
+           "are training only (batch assembly included, validation and vectorising excluded)."
+           % (params.get("duration", "a few minutes"), params.get("busy_start", "?"),
+              params.get("busy_end", "?")), ""]
 
     # --- sgemm ---
     md += ["### OpenBLAS sgemm", "",
