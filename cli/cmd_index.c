@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "corpus.h"
 #include "hash_eval.h"
 #include "hasher.h"
+#include "matrix.h"
 #include "progress.h"
 #include "sh_error.h"
 #include "semhash.h"
@@ -169,29 +171,150 @@ typedef struct {
     uint64_t docs, added, replaced, unchanged, duplicates, skipped, empty;
 } index_counts;
 
-#define BATCH_DOCS 256
+/* A batch: documents read and not yet added. The reader's pointers last
+ * only until its next document, so names, labels and texts are copied
+ * into one arena per batch. A batch ends at BATCH_DOCS documents or once
+ * it holds BATCH_BYTES bytes (a single larger document still fits). */
+#define BATCH_DOCS 1024
+#define BATCH_BYTES ((size_t)16 << 20)
 
-/* Documents read and not yet added: copies, since the reader's pointers
- * last only until its next document. */
 typedef struct {
     sh_doc docs[BATCH_DOCS];
     sh_add_result res[BATCH_DOCS];
+    size_t off[BATCH_DOCS][3];  /* name, labels, text: offsets in arena */
     size_t n;
-} pending;
+    char *arena;
+    size_t arena_len, arena_cap;
+    int status;                 /* CLI_EXIT_OK, or the reader stopped after
+                                   these documents: message in err */
+    int last;                   /* the reader's last batch of this corpus */
+    char err[1024];
+} batch;
 
-static void pending_clear(pending *p)
+/* Makes room for more bytes in the arena. Returns 0 or -1 (no memory). */
+static int arena_reserve(batch *b, size_t more)
 {
-    for (size_t i = 0; i < p->n; i++) {
-        free((char *)p->docs[i].name);
-        free((char *)p->docs[i].text);
-        free((char *)p->docs[i].labels);
-    }
-    p->n = 0;
+    if (b->arena_len + more <= b->arena_cap)
+        return 0;
+    size_t cap = b->arena_cap ? b->arena_cap : (size_t)1 << 20;
+    while (cap < b->arena_len + more)
+        cap *= 2;
+    char *a = realloc(b->arena, cap);
+    if (!a)
+        return -1;
+    b->arena = a;
+    b->arena_cap = cap;
+    return 0;
 }
 
-/* Adds the pending documents; a refused document (binary text, bad name)
+/* Copies a document into the batch (name, labels joined by commas, text,
+ * each NUL-terminated). Returns 0 or -1 (no memory). */
+static int batch_add(batch *b, const corpus_doc *doc)
+{
+    size_t name_len = strlen(doc->id), labels_len = 0;
+    for (size_t i = 0; i < doc->n_labels; i++)
+        labels_len += (i > 0) + strlen(doc->labels[i]);
+    if (arena_reserve(b, name_len + labels_len + doc->len + 3) != 0)
+        return -1;
+    char *a = b->arena;
+    size_t at = b->arena_len;
+    b->off[b->n][0] = at;
+    memcpy(a + at, doc->id, name_len);
+    at += name_len;
+    a[at++] = '\0';
+    b->off[b->n][1] = at;
+    for (size_t i = 0; i < doc->n_labels; i++) {
+        size_t len = strlen(doc->labels[i]);
+        if (i > 0)
+            a[at++] = ',';
+        memcpy(a + at, doc->labels[i], len);
+        at += len;
+    }
+    a[at++] = '\0';
+    b->off[b->n][2] = at;
+    memcpy(a + at, doc->text, doc->len);
+    at += doc->len;
+    a[at++] = '\0';
+    b->arena_len = at;
+    b->docs[b->n] = (sh_doc){ NULL, name_len, NULL, doc->len, NULL, labels_len };
+    b->n++;
+    return 0;
+}
+
+/* Points the documents into the arena, now that it no longer moves. */
+static void batch_seal(batch *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        b->docs[i].name = b->arena + b->off[i][0];
+        b->docs[i].labels = b->arena + b->off[i][1];
+        b->docs[i].text = b->arena + b->off[i][2];
+    }
+}
+
+/* The corpus reader runs on a thread of its own, one batch ahead of the
+ * indexing: two batches take turns. */
+typedef struct {
+    corpus_reader *rd;
+    batch *slots[2];
+    int filled[2];              /* 1: read, waiting to be indexed */
+    int stop;                   /* indexing failed: read no further */
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+} read_ahead;
+
+/* Fills b from the reader: up to BATCH_DOCS documents or BATCH_BYTES. */
+static void fill_batch(corpus_reader *rd, batch *b)
+{
+    b->n = 0;
+    b->arena_len = 0;
+    b->status = CLI_EXIT_OK;
+    b->last = 0;
+    while (b->n < BATCH_DOCS && b->arena_len < BATCH_BYTES) {
+        const corpus_doc *doc;
+        if (corpus_next(rd, &doc, b->err, sizeof b->err) != 0) {
+            b->status = CLI_EXIT_ERROR;
+            b->last = 1;
+            break;
+        }
+        if (!doc) {
+            b->last = 1;
+            break;
+        }
+        if (batch_add(b, doc) != 0) {
+            snprintf(b->err, sizeof b->err, "out of memory");
+            b->status = CLI_EXIT_ERROR;
+            b->last = 1;
+            break;
+        }
+    }
+    batch_seal(b);
+}
+
+static void *read_ahead_run(void *arg)
+{
+    read_ahead *ra = arg;
+    for (int k = 0;; k ^= 1) {
+        pthread_mutex_lock(&ra->lock);
+        while (ra->filled[k] && !ra->stop)
+            pthread_cond_wait(&ra->changed, &ra->lock);
+        int stop = ra->stop;
+        pthread_mutex_unlock(&ra->lock);
+        if (stop)
+            break;
+        fill_batch(ra->rd, ra->slots[k]);
+        pthread_mutex_lock(&ra->lock);
+        ra->filled[k] = 1;
+        pthread_cond_broadcast(&ra->changed);
+        pthread_mutex_unlock(&ra->lock);
+        if (ra->slots[k]->last)
+            break;
+    }
+    return NULL;
+}
+
+/* Adds the batch's documents; a refused document (binary text, bad name)
  * is reported and skipped. CLI exit code. */
-static int flush(sh_index *ix, pending *p, const char *path, int verbose, cli_progress *bar,
+static int flush(sh_index *ix, batch *p, const char *path, int verbose, cli_progress *bar,
                  index_counts *c)
 {
     char err[1024];
@@ -219,16 +342,17 @@ static int flush(sh_index *ix, pending *p, const char *path, int verbose, cli_pr
             c->skipped++;
             from++;
         } else if (rc != 0) {
-            pending_clear(p);
             return cli_error("%s (documents of earlier batches are stored)", err);
         }
     }
-    pending_clear(p);
     progress_update(bar, c->docs, NULL);
     return CLI_EXIT_OK;
 }
 
-/* Adds every document of one corpus. CLI exit code. */
+/* Adds every document of one corpus: batches read on another thread are
+ * added here in order. A read error stops the run after the batches
+ * before it (the documents of its own batch are not added). CLI exit
+ * code. */
 static int index_corpus(sh_index *ix, const char *path, const sh_config *cfg, int verbose,
                         cli_progress *bar, index_counts *c)
 {
@@ -236,46 +360,52 @@ static int index_corpus(sh_index *ix, const char *path, const sh_config *cfg, in
     corpus_options copts = corpus_default_options();
     copts.on_binary = cfg->text.on_binary;
     copts.warn = warn_skipped;
-    corpus_reader *rd;
-    int rc = corpus_open(path, &copts, &rd, err, sizeof err);
+    read_ahead ra;
+    memset(&ra, 0, sizeof ra);
+    int rc = corpus_open(path, &copts, &ra.rd, err, sizeof err);
     if (rc != 0)
         return cli_error("%s", err);
-    static pending p;
     int status = CLI_EXIT_OK;
-    for (;;) {
-        const corpus_doc *doc;
-        rc = corpus_next(rd, &doc, err, sizeof err);
-        if (rc != 0) {
-            status = cli_error("%s", err);
-            break;
-        }
-        if (!doc)
-            break;
-        size_t need = 1;
-        for (size_t i = 0; i < doc->n_labels; i++)
-            need += strlen(doc->labels[i]) + 1;
-        char *labels = malloc(need), *name = strdup(doc->id), *text = malloc(doc->len + 1);
-        if (!labels || !name || !text) {
-            free(labels);
-            free(name);
-            free(text);
-            status = cli_error("out of memory");
-            break;
-        }
-        size_t pos = 0;
-        for (size_t i = 0; i < doc->n_labels; i++)
-            pos += (size_t)sprintf(labels + pos, "%s%s", i ? "," : "", doc->labels[i]);
-        labels[pos] = '\0';
-        memcpy(text, doc->text, doc->len);
-        text[doc->len] = '\0';
-        p.docs[p.n++] = (sh_doc){ name, 0, text, doc->len, labels, pos };
-        if (p.n == BATCH_DOCS && (status = flush(ix, &p, path, verbose, bar, c)) != CLI_EXIT_OK)
+    ra.slots[0] = calloc(1, sizeof(batch));
+    ra.slots[1] = calloc(1, sizeof(batch));
+    pthread_t reader;
+    pthread_mutex_init(&ra.lock, NULL);
+    pthread_cond_init(&ra.changed, NULL);
+    int started = ra.slots[0] && ra.slots[1] &&
+                  pthread_create(&reader, NULL, read_ahead_run, &ra) == 0;
+    if (!started) {
+        status = cli_error("out of memory (or no thread) to read %s", path);
+        goto done;
+    }
+    for (int k = 0;; k ^= 1) {
+        pthread_mutex_lock(&ra.lock);
+        while (!ra.filled[k])
+            pthread_cond_wait(&ra.changed, &ra.lock);
+        pthread_mutex_unlock(&ra.lock);
+        batch *b = ra.slots[k];
+        if (b->status != CLI_EXIT_OK)
+            status = cli_error("%s", b->err);
+        else
+            status = flush(ix, b, path, verbose, bar, c);
+        int last = b->last;
+        pthread_mutex_lock(&ra.lock);
+        ra.filled[k] = 0;
+        ra.stop = status != CLI_EXIT_OK;
+        pthread_cond_broadcast(&ra.changed);
+        pthread_mutex_unlock(&ra.lock);
+        if (last || status != CLI_EXIT_OK)
             break;
     }
-    if (status == CLI_EXIT_OK)
-        status = flush(ix, &p, path, verbose, bar, c);
-    pending_clear(&p);
-    corpus_close(rd);
+    pthread_join(reader, NULL);
+done:
+    pthread_mutex_destroy(&ra.lock);
+    pthread_cond_destroy(&ra.changed);
+    for (int k = 0; k < 2; k++) {
+        if (ra.slots[k])
+            free(ra.slots[k]->arena);
+        free(ra.slots[k]);
+    }
+    corpus_close(ra.rd);
     return status;
 }
 
@@ -395,6 +525,9 @@ int cmd_index(int argc, char **argv)
         bar.enabled = 0;
     index_counts c;
     memset(&c, 0, sizeof c);
+    /* Documents are encoded in parallel (sh_add_batch): BLAS and the
+     * engine's loops run on one thread each meanwhile. */
+    mat_set_threads(1);
     double t0 = now_seconds();
     for (int i = optind; i < argc; i++)
         if (index_corpus(ix, argv[i], &cfg, verbose, &bar, &c) != CLI_EXIT_OK)

@@ -155,7 +155,7 @@ static void flush(text_email_filter *f, int final)
 
 static void out_byte(text_email_filter *f, char c)
 {
-    if (f->out_len == sizeof(f->out))
+    if (f->out_len >= f->out_cap)
         flush(f, 0);
     f->out[f->out_len++] = c;
 }
@@ -171,9 +171,9 @@ static void out_bytes(text_email_filter *f, const char *s, size_t n)
 static void out_run(text_email_filter *f, const char *s, size_t n)
 {
     while (n > 0 && f->status == 0) {
-        if (f->out_len == sizeof(f->out))
+        if (f->out_len >= f->out_cap)
             flush(f, 0);
-        size_t room = sizeof(f->out) - f->out_len;
+        size_t room = f->out_cap - f->out_len;
         size_t take = n < room ? n : room;
         memcpy(f->out + f->out_len, s, take);
         f->out_len += take;
@@ -778,6 +778,12 @@ void text_email_begin(text_email_filter *f, text_emit_fn emit, void *sink)
     f->html_state = H_TEXT;
     f->emit = emit;
     f->sink = sink;
+    f->out_cap = sizeof(f->out);
+}
+
+void text_email_set_piece(text_email_filter *f, size_t max_bytes)
+{
+    f->out_cap = max_bytes < 8 ? 8 : max_bytes > sizeof(f->out) ? sizeof(f->out) : max_bytes;
 }
 
 /* ---- fast paths ------------------------------------------------------------ */

@@ -65,7 +65,7 @@ typedef struct {
     const char *skip_pattern;
     size_t skip_match, comment_dashes;
     char out[1024];
-    size_t out_len;
+    size_t out_len, out_cap;  /* out_cap: emit once this many bytes are held */
     text_emit_fn emit;
     void *sink;
     int status;
@@ -81,6 +81,12 @@ int text_email_looks_like_mail(const char *text, size_t len);
 /* Starts filtering a new mail; filtered bytes go to emit(sink, ...).
  * Cannot fail. */
 void text_email_begin(text_email_filter *f, text_emit_fn emit, void *sink);
+
+/* Makes the filter hand its text out in pieces of at most max_bytes
+ * (clamped to 8..1024; 1024 after text_email_begin), so that a sink
+ * that needs only a short prefix can stop the filter early. Call before
+ * feeding. Cannot fail. */
+void text_email_set_piece(text_email_filter *f, size_t max_bytes);
 
 /* Filters n more bytes. Returns 0, or the first nonzero value returned
  * by emit (after which the filter ignores further input). */

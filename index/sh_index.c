@@ -512,6 +512,7 @@ static size_t make_snippet(const char *text, size_t len, char *out)
         text_email_filter f;
         mail.len = 0;
         text_email_begin(&f, snippet_emit, &mail);
+        text_email_set_piece(&f, sizeof mail.buf); /* stop as soon as that is read */
         if (text_email_feed(&f, text, len) == 0)
             text_email_end(&f);
         text = mail.buf;
@@ -576,60 +577,11 @@ static int doc_prepare(const sh_doc *doc, size_t *name_len_out, char **field_out
     return 0;
 }
 
-/* ---- batches: parallel encoding, ordered writes ------------------------------------------ */
-
-/* One thread's share of a batch: docs[begin, end). */
-typedef struct {
-    sh_index *sh;
-    const sh_doc *docs;
-    size_t begin, end;
-    sh_encoded *enc;          /* [n] of the whole batch */
-    int *doc_rc;              /* [n] 0 or the document's error */
-    int rc;                   /* a failure of the slice itself (memory) */
-    char err[256];
-} batch_slice;
-
-static void *encode_slice(void *arg)
+/* Writes a document whose fields doc_prepare made (field is not taken). */
+static int doc_write(sh_index *sh, const sh_doc *doc, const sh_encoded *enc, size_t name_len,
+                     const char *field, size_t field_len, sh_add_result *res, char *err,
+                     size_t err_len)
 {
-    batch_slice *b = arg;
-    size_t n = b->end - b->begin;
-    sh_encoder *e = NULL;
-    sh_code *codes = calloc(n ? n : 1, sizeof *codes);
-    if (!codes) {
-        b->rc = SH_ENOMEM;
-        goto done;
-    }
-    if ((b->rc = sh_encoder_take(b->sh, &e, b->err, sizeof b->err)) != 0)
-        goto done;
-    csr_clear(&e->rows);
-    for (size_t i = 0; i < n; i++) {
-        const sh_doc *d = &b->docs[b->begin + i];
-        const char *text = d->text ? d->text : "";
-        int rc = encode_prepare(e, text, d->text_len, &b->enc[b->begin + i]);
-        if (rc == SH_ENOMEM) {
-            b->rc = rc;
-            goto done;
-        }
-        b->doc_rc[b->begin + i] = rc; /* a refused document has an empty row */
-    }
-    b->rc = hasher_encode_rows(e->h, &e->rows, codes);
-    for (size_t i = 0; b->rc == 0 && i < n; i++)
-        b->enc[b->begin + i].code = codes[i];
-done:
-    if (e)
-        sh_encoder_give(b->sh, e);
-    free(codes);
-    return NULL;
-}
-
-static int doc_store(sh_index *sh, const sh_doc *doc, const sh_encoded *enc,
-                     sh_add_result *res, char *err, size_t err_len)
-{
-    size_t name_len = 0, field_len = 0;
-    char *field = NULL;
-    int rc = doc_prepare(doc, &name_len, &field, &field_len, err, err_len);
-    if (rc)
-        return rc;
     idx_doc d;
     memset(&d, 0, sizeof d);
     d.code = enc->code;
@@ -643,15 +595,27 @@ static int doc_store(sh_index *sh, const sh_doc *doc, const sh_encoded *enc,
     d.sig_len = SIG_BYTES;
     idx_add_result ar;
     pthread_mutex_lock(&sh->write_lock);
-    rc = idx_add(sh->ix, &d, &ar, err, err_len);
+    int rc = idx_add(sh->ix, &d, &ar, err, err_len);
     pthread_mutex_unlock(&sh->write_lock);
-    free(field);
     if (rc == 0 && res) {
         res->action = ar.action;
         res->id = ar.id;
         res->dup_of = ar.dup_of;
         res->tokens = enc->tokens;
     }
+    return rc;
+}
+
+static int doc_store(sh_index *sh, const sh_doc *doc, const sh_encoded *enc,
+                     sh_add_result *res, char *err, size_t err_len)
+{
+    size_t name_len = 0, field_len = 0;
+    char *field = NULL;
+    int rc = doc_prepare(doc, &name_len, &field, &field_len, err, err_len);
+    if (rc)
+        return rc;
+    rc = doc_write(sh, doc, enc, name_len, field, field_len, res, err, err_len);
+    free(field);
     return rc;
 }
 
@@ -671,7 +635,166 @@ int sh_add(sh_index *sh, const sh_doc *doc, sh_add_result *res, char *err, size_
     return doc_store(sh, doc, &enc, res, err, err_len);
 }
 
+/* ---- batches: parallel encoding, ordered writes ------------------------------------------
+ *
+ * sh_add_batch cuts the batch into chunks of CHUNK_DOCS documents. Worker
+ * threads (at most sh_open_options.encoders, each with a pooled encoder)
+ * take chunks in order and prepare every document of a chunk: one
+ * tokenisation for its signature and tf-idf row, its record fields (name
+ * and labels checked, snippet made), then one network pass for the
+ * chunk's codes. Meanwhile the calling thread writes the prepared chunks
+ * in order, so that the single LMDB writer works while the next chunks
+ * are encoded. A failure stops the writer at that document; the workers
+ * then take no more chunks. */
+
+#define CHUNK_DOCS 64
 #define BATCH_THREADS_MAX 16
+
+/* What a worker prepared for one document. */
+typedef struct {
+    sh_encoded enc;
+    char *field;              /* labels + snippet (doc_prepare), malloc'd, or NULL */
+    size_t field_len, name_len;
+    int rc;                   /* 0, or the document's error: SH_EINPUT for binary
+                                 text, else its fields' (field is then NULL) */
+    int binary;               /* rc is the encoding's: binary text */
+} batch_item;
+
+typedef struct {
+    sh_index *sh;
+    const sh_doc *docs;
+    size_t n, n_chunks;
+    batch_item *items;        /* [n] */
+    int *chunk_rc;            /* [n_chunks] a failure of the chunk itself (memory) */
+    unsigned char *chunk_done; /* [n_chunks] 1 once prepared */
+    size_t next_chunk;        /* the next chunk a worker takes */
+    int stop;                 /* the writer failed: take no more chunks */
+    pthread_mutex_t lock;     /* next_chunk, chunk_done, chunk_rc, stop */
+    pthread_cond_t done_cond;
+} batch_job;
+
+static size_t chunk_end(const batch_job *j, size_t c)
+{
+    size_t end = (c + 1) * CHUNK_DOCS;
+    return end < j->n ? end : j->n;
+}
+
+/* Prepares chunk c with encoder e. Returns 0 or an error of the chunk
+ * (SH_ENOMEM; fields made so far are freed with the batch). */
+static int prepare_chunk(batch_job *j, sh_encoder *e, size_t c)
+{
+    sh_code codes[CHUNK_DOCS];
+    size_t begin = c * CHUNK_DOCS, end = chunk_end(j, c);
+    csr_clear(&e->rows);
+    for (size_t i = begin; i < end; i++) {
+        const sh_doc *d = &j->docs[i];
+        batch_item *it = &j->items[i];
+        int rc = encode_prepare(e, d->text ? d->text : "", d->text_len, &it->enc);
+        it->binary = rc == SH_EINPUT;
+        if (rc == 0)
+            rc = doc_prepare(d, &it->name_len, &it->field, &it->field_len, NULL, 0);
+        if (rc == SH_ENOMEM)
+            return rc;
+        it->rc = rc;          /* a refused document keeps its (empty) row */
+    }
+    int rc = hasher_encode_rows(e->h, &e->rows, codes);
+    for (size_t i = begin; rc == 0 && i < end; i++)
+        j->items[i].enc.code = codes[i - begin];
+    return rc;
+}
+
+/* Takes the next chunk; 0 when none is left or the writer stopped. */
+static int take_chunk(batch_job *j, size_t *c)
+{
+    pthread_mutex_lock(&j->lock);
+    int got = !j->stop && j->next_chunk < j->n_chunks;
+    if (got)
+        *c = j->next_chunk++;
+    pthread_mutex_unlock(&j->lock);
+    return got;
+}
+
+static void finish_chunk(batch_job *j, size_t c, int rc)
+{
+    pthread_mutex_lock(&j->lock);
+    j->chunk_rc[c] = rc;
+    j->chunk_done[c] = 1;
+    pthread_cond_broadcast(&j->done_cond);
+    pthread_mutex_unlock(&j->lock);
+}
+
+/* A worker: one pooled encoder, chunks until none is left. */
+static void *batch_worker(void *arg)
+{
+    batch_job *j = arg;
+    sh_encoder *e = NULL;
+    int take_rc = sh_encoder_take(j->sh, &e, NULL, 0);
+    size_t c;
+    while (take_chunk(j, &c))
+        finish_chunk(j, c, take_rc ? take_rc : prepare_chunk(j, e, c));
+    if (e)
+        sh_encoder_give(j->sh, e);
+    return NULL;
+}
+
+/* Waits until chunk c is prepared; returns its rc. */
+static int wait_chunk(batch_job *j, size_t c)
+{
+    pthread_mutex_lock(&j->lock);
+    while (!j->chunk_done[c])
+        pthread_cond_wait(&j->done_cond, &j->lock);
+    int rc = j->chunk_rc[c];
+    pthread_mutex_unlock(&j->lock);
+    return rc;
+}
+
+static int doc_fail(const sh_doc *d, int rc, const char *what, char *err, size_t err_len)
+{
+    size_t name_len = d->name ? strlen_or(d->name, d->name_len) : 0;
+    return sh_fail(err, err_len, rc, "document %.*s: %s",
+                   (int)(name_len > SH_MAX_NAME ? SH_MAX_NAME : name_len),
+                   d->name ? d->name : "", what);
+}
+
+/* Writes the documents of chunk c in order, once prepared. Returns 0, or
+ * the first failing document's error (*done counts the documents written). */
+static int write_chunk(batch_job *j, size_t c, sh_add_result *res, size_t *done, char *err,
+                       size_t err_len)
+{
+    size_t begin = c * CHUNK_DOCS, end = chunk_end(j, c);
+    int rc = wait_chunk(j, c);
+    if (rc)
+        return doc_fail(&j->docs[begin], rc, sh_strerror(rc), err, err_len);
+    for (size_t i = begin; i < end; i++) {
+        const sh_doc *d = &j->docs[i];
+        batch_item *it = &j->items[i];
+        if (it->binary)
+            return doc_fail(d, it->rc, "binary text (a NUL byte)", err, err_len);
+        if (it->rc) {
+            /* the fields were refused: check them again for the message */
+            char *field = NULL;
+            size_t name_len, field_len;
+            rc = doc_prepare(d, &name_len, &field, &field_len, err, err_len);
+            free(field);
+            return rc ? rc : it->rc;
+        }
+        rc = doc_write(j->sh, d, &it->enc, it->name_len, it->field, it->field_len,
+                       res ? &res[i] : NULL, err, err_len);
+        if (rc)
+            return rc;
+        *done = i + 1;
+    }
+    return 0;
+}
+
+static void batch_free(batch_job *j)
+{
+    for (size_t i = 0; j->items && i < j->n; i++)
+        free(j->items[i].field);
+    free(j->items);
+    free(j->chunk_rc);
+    free(j->chunk_done);
+}
 
 int sh_add_batch(sh_index *sh, const sh_doc *docs, size_t n, sh_add_result *res, size_t *done,
                  char *err, size_t err_len)
@@ -681,56 +804,44 @@ int sh_add_batch(sh_index *sh, const sh_doc *docs, size_t n, sh_add_result *res,
         return sh_fail(err, err_len, SH_EREADONLY, "index %s is open read-only", sh->ix->path);
     if (n == 0)
         return 0;
-    sh_encoded *enc = malloc(n * sizeof *enc);
-    int *doc_rc = calloc(n, sizeof *doc_rc);
-    int rc = 0;
-    if (!enc || !doc_rc) {
-        rc = sh_fail(err, err_len, SH_ENOMEM, "out of memory for a batch of %zu", n);
-        goto done;
+    batch_job j;
+    memset(&j, 0, sizeof j);
+    j.sh = sh;
+    j.docs = docs;
+    j.n = n;
+    j.n_chunks = (n + CHUNK_DOCS - 1) / CHUNK_DOCS;
+    j.items = calloc(n, sizeof *j.items);
+    j.chunk_rc = calloc(j.n_chunks, sizeof *j.chunk_rc);
+    j.chunk_done = calloc(j.n_chunks, 1);
+    if (!j.items || !j.chunk_rc || !j.chunk_done) {
+        batch_free(&j);
+        return sh_fail(err, err_len, SH_ENOMEM, "out of memory for a batch of %zu", n);
     }
+    pthread_mutex_init(&j.lock, NULL);
+    pthread_cond_init(&j.done_cond, NULL);
     size_t threads = (size_t)sh->max_encoders;
     if (threads > BATCH_THREADS_MAX)
         threads = BATCH_THREADS_MAX;
-    if (threads > (n + 31) / 32)
-        threads = (n + 31) / 32; /* at least 32 documents a thread */
-    if (threads < 1)
-        threads = 1;
-    batch_slice slices[BATCH_THREADS_MAX];
+    if (threads > j.n_chunks)
+        threads = j.n_chunks;
     pthread_t tids[BATCH_THREADS_MAX];
-    int started[BATCH_THREADS_MAX] = { 0 };
-    for (size_t t = 0; t < threads; t++) {
-        slices[t] = (batch_slice){ sh, docs, n * t / threads, n * (t + 1) / threads, enc, doc_rc,
-                                   0, "" };
-        if (t > 0)
-            started[t] = pthread_create(&tids[t], NULL, encode_slice, &slices[t]) == 0;
-        if (t > 0 && !started[t])
-            encode_slice(&slices[t]); /* no thread: do it here */
-    }
-    encode_slice(&slices[0]);
-    for (size_t t = 1; t < threads; t++)
-        if (started[t])
-            pthread_join(tids[t], NULL);
-    for (size_t t = 0; t < threads; t++)
-        if (slices[t].rc && !rc)
-            rc = sh_fail(err, err_len, slices[t].rc, "encoding a batch: %s",
-                         slices[t].err[0] ? slices[t].err : sh_strerror(slices[t].rc));
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        const sh_doc *d = &docs[i];
-        if (doc_rc[i]) {
-            size_t name_len = d->name ? strlen_or(d->name, d->name_len) : 0;
-            rc = sh_fail(err, err_len, doc_rc[i], "document %.*s: %s",
-                         (int)(name_len > SH_MAX_NAME ? SH_MAX_NAME : name_len),
-                         d->name ? d->name : "", doc_rc[i] == SH_EINPUT
-                             ? "binary text (a NUL byte)" : sh_strerror(doc_rc[i]));
-            break;
-        }
-        rc = doc_store(sh, d, &enc[i], res ? &res[i] : NULL, err, err_len);
-        if (rc == 0)
-            *done = i + 1;
-    }
-done:
-    free(enc);
-    free(doc_rc);
+    size_t started = 0;
+    if (j.n_chunks > 1) /* a single chunk is prepared here, then written */
+        while (started < threads && pthread_create(&tids[started], NULL, batch_worker, &j) == 0)
+            started++;
+    if (started == 0)
+        batch_worker(&j); /* prepares every chunk before the writes */
+    int rc = 0;
+    for (size_t c = 0; rc == 0 && c < j.n_chunks; c++)
+        rc = write_chunk(&j, c, res, done, err, err_len);
+    pthread_mutex_lock(&j.lock);
+    j.stop = 1;
+    pthread_mutex_unlock(&j.lock);
+    for (size_t t = 0; t < started; t++)
+        pthread_join(tids[t], NULL);
+    pthread_mutex_destroy(&j.lock);
+    pthread_cond_destroy(&j.done_cond);
+    batch_free(&j);
     return rc;
 }
 

@@ -152,6 +152,7 @@ typedef struct {
     char *buf;
     size_t len, cap;
     size_t calls, stop_after; /* stop_after > 0: return 7 once len >= it */
+    size_t max_piece;         /* > 0: no call may hand more */
 } grow_sink;
 
 static int to_grow_sink(void *sink, const char *bytes, size_t n)
@@ -159,6 +160,7 @@ static int to_grow_sink(void *sink, const char *bytes, size_t n)
     grow_sink *s = sink;
     ck_assert(s->stop_after == 0 || s->len < s->stop_after); /* no call after a stop */
     s->calls++;
+    ck_assert(s->max_piece == 0 || n <= s->max_piece);
     if (s->len + n > s->cap) {
         s->cap = 2 * (s->len + n);
         s->buf = realloc(s->buf, s->cap);
@@ -181,7 +183,7 @@ START_TEST(long_runs_give_the_same_text_in_any_pieces)
     ck_assert_ptr_nonnull(strstr(whole, "caf\xc3\xa9 words and more words soft break"));
     uint64_t x = 12345;
     for (int round = 0; round < 4; round++) {
-        grow_sink s = { NULL, 0, 0, 0, 0 };
+        grow_sink s = { NULL, 0, 0, 0, 0, 0 };
         text_email_filter f;
         text_email_begin(&f, to_grow_sink, &s);
         for (size_t i = 0; i < len;) {
@@ -197,8 +199,23 @@ START_TEST(long_runs_give_the_same_text_in_any_pieces)
         ck_assert(memcmp(s.buf, whole, whole_len) == 0);
         free(s.buf);
     }
+    /* smaller pieces: the same text, never more than asked for at once */
+    const size_t pieces[] = { 1, 8, 100, 320, 5000 };
+    for (size_t p = 0; p < sizeof pieces / sizeof pieces[0]; p++) {
+        size_t expect = pieces[p] < 8 ? 8 : pieces[p] > 1024 ? 1024 : pieces[p];
+        grow_sink s = { NULL, 0, 0, 0, 0, expect };
+        text_email_filter f;
+        text_email_begin(&f, to_grow_sink, &s);
+        text_email_set_piece(&f, pieces[p]);
+        ck_assert_int_eq(text_email_feed(&f, m, len), 0);
+        ck_assert_int_eq(text_email_end(&f), 0);
+        ck_assert_uint_eq(s.len, whole_len);
+        ck_assert(memcmp(s.buf, whole, whole_len) == 0);
+        ck_assert_uint_ge(s.calls, whole_len / expect);
+        free(s.buf);
+    }
     /* a sink that stops: the filter stops at once and returns its value */
-    grow_sink s = { NULL, 0, 0, 0, 1500 };
+    grow_sink s = { NULL, 0, 0, 0, 1500, 0 };
     text_email_filter f;
     text_email_begin(&f, to_grow_sink, &s);
     ck_assert_int_eq(text_email_feed(&f, m, len), 7);
