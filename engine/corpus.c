@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -543,6 +544,39 @@ static int scan_escape(json_scan *s)
     return 0;
 }
 
+/* Nonzero if one of the 8 bytes of x is zero (exact: no false alarm). */
+static uint64_t has_zero_byte(uint64_t x)
+{
+    return (x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL;
+}
+
+/* 1 if the 8 bytes of x are all plain string bytes: printable ASCII
+ * (0x20..0x7f) other than '"' and '\\'. */
+static int plain_word(uint64_t x)
+{
+    uint64_t high = x & 0x8080808080808080ULL;
+    uint64_t control = (x - 0x2020202020202020ULL) & ~x & 0x8080808080808080ULL;
+    uint64_t quote = has_zero_byte(x ^ 0x2222222222222222ULL);
+    uint64_t backslash = has_zero_byte(x ^ 0x5c5c5c5c5c5c5c5cULL);
+    return (high | control | quote | backslash) == 0;
+}
+
+/* Copies the plain bytes at s->p to s->out eight at a time, stopping
+ * before the first 8-byte word that holds anything else (the byte loop
+ * of scan_string takes it from there). */
+static void copy_plain_words(json_scan *s)
+{
+    while (s->end - s->p >= 8) {
+        uint64_t x;
+        memcpy(&x, s->p, 8);
+        if (!plain_word(x))
+            return;
+        memcpy(s->out, &x, 8);
+        s->p += 8;
+        s->out += 8;
+    }
+}
+
 /* The string starting at the quote at s->p: decoded to s->out and
  * NUL-terminated; *value and *len describe it. Keys pass escapes = 0
  * (a key with an escape is left to jansson). Returns 0 or -1. */
@@ -551,6 +585,7 @@ static int scan_string(json_scan *s, int escapes, const char **value, size_t *le
     char *start = s->out;
     s->p++;
     for (;;) {
+        copy_plain_words(s);
         const unsigned char *run = s->p;
         while (s->p < s->end && *s->p >= 0x20 && *s->p < 0x80 && *s->p != '"' && *s->p != '\\')
             s->p++;

@@ -42,15 +42,14 @@ static int hex_value(int c)
     return -1;
 }
 
-/* Case-insensitive equality of a counted name with a lowercase literal. */
+/* Case-insensitive equality of a counted name with a lowercase literal
+ * (read only as far as it matches: no strlen per comparison). */
 static int name_is(const char *name, size_t len, const char *lit)
 {
-    if (strlen(lit) != len)
-        return 0;
     for (size_t i = 0; i < len; i++)
-        if (lower((unsigned char)name[i]) != lit[i])
+        if (lit[i] == '\0' || lower((unsigned char)name[i]) != lit[i])
             return 0;
-    return 1;
+    return lit[len] == '\0';
 }
 
 /* Does the lowercase haystack contain needle? */
@@ -821,12 +820,24 @@ static size_t run_length(const char *s, size_t n, unsigned mask)
  * header line that is dropped, a line of a skipped part, and in the body's
  * plain decoding (no base64, no half-read quoted-printable escape) HTML
  * text (copied out), tag and comment contents and skipped script or style
- * contents (dropped). 0 when the next byte needs mail_byte. */
+ * contents (dropped); also a header's name (collected) and a base64 line
+ * (decoded without the per-byte dispatch). 0 when the next byte needs
+ * mail_byte. */
 static size_t fast_run(text_email_filter *f, const char *s, size_t n)
 {
     if (f->state == S_HDR_VALUE && f->header_kind == K_OTHER) {
         const char *nl = memchr(s, '\n', n);
         return nl ? (size_t)(nl - s) : n;
+    }
+    if (f->state == S_HDR_NAME) { /* collected up to ':' or the line's end */
+        size_t k = 0;
+        while (k < n && s[k] != ':' && s[k] != '\n')
+            k++;
+        size_t room = sizeof(f->name) - f->name_len;
+        size_t take = k < room ? k : room;
+        memcpy(f->name + f->name_len, s, take);
+        f->name_len += take;
+        return k;
     }
     if (f->state != S_BODY || f->part_header || f->body_line_start)
         return 0;
@@ -834,7 +845,13 @@ static size_t fast_run(text_email_filter *f, const char *s, size_t n)
         const char *nl = memchr(s, '\n', n);
         return nl ? (size_t)(nl - s) : n;
     }
-    if (f->base64 || (f->qp && f->qp_state != QP_TEXT))
+    if (f->base64) { /* the rest of the line, straight to the decoder */
+        size_t k = 0;
+        for (; k < n && s[k] != '\n' && f->status == 0; k++)
+            base64_byte(f, (unsigned char)s[k]);
+        return k;
+    }
+    if (f->qp && f->qp_state != QP_TEXT)
         return 0;
     unsigned mask = STOP_LINE | (f->qp ? STOP_QP : 0);
     size_t k;

@@ -47,14 +47,14 @@ static const char *const stopwords[] = {
 };
 
 #define STOPWORD_COUNT (sizeof(stopwords) / sizeof(stopwords[0]))
-_Static_assert(STOPWORD_COUNT < 65535, "the lookup table stores 16-bit entry numbers");
+_Static_assert(STOPWORD_COUNT < 511, "the lookup table stores 9-bit entry numbers");
 
 /* The lookup: an open-addressing table built once (pthread_once) from
  * the array. A word of at most 16 bytes is packed, zero-padded, into two
  * 64-bit keys, so a probe compares two words and a length: no strlen,
- * no memcmp. The table holds small entry numbers (2 KB, stays in cache);
- * the packed entries sit in a separate array. Entries are at most 16
- * bytes (the tests check it). */
+ * no memcmp. The table (2 KB) holds each entry's length and number, so
+ * only a word of the right length reads the packed entries, which sit in
+ * a separate array. Entries are at most 16 bytes (the tests check it). */
 #define MAX_STOPWORD_LEN 16
 #define TABLE_BITS 10
 #define TABLE_SIZE (1u << TABLE_BITS) /* > 4 * STOPWORD_COUNT: short probes */
@@ -65,7 +65,8 @@ typedef struct {
 } packed_word;
 
 static packed_word packed[STOPWORD_COUNT];
-static uint16_t table[TABLE_SIZE];    /* 1 + index into packed, 0 = empty */
+static uint16_t table[TABLE_SIZE];    /* length << 9 | (1 + index into packed),
+                                         0 = empty */
 static pthread_once_t table_once = PTHREAD_ONCE_INIT;
 
 /* Built byte by byte with shifts: a memcpy into a buffer read back as
@@ -94,7 +95,7 @@ static void build_table(void)
         size_t slot = slot_of(w->key, w->len);
         while (table[slot] != 0)
             slot = (slot + 1) & (TABLE_SIZE - 1);
-        table[slot] = (uint16_t)(i + 1);
+        table[slot] = (uint16_t)(w->len << 9 | (i + 1));
     }
 }
 
@@ -102,14 +103,24 @@ int text_is_stopword(const char *word, size_t len)
 {
     if (len == 0 || len > MAX_STOPWORD_LEN)
         return 0;
-    pthread_once(&table_once, build_table);
     uint64_t key[2];
     pack(word, len, key);
+    return text_is_stopword_key(key, len);
+}
+
+int text_is_stopword_key(const uint64_t key[2], size_t len)
+{
+    if (len == 0 || len > MAX_STOPWORD_LEN)
+        return 0;
+    pthread_once(&table_once, build_table);
     for (size_t slot = slot_of(key, len);; slot = (slot + 1) & (TABLE_SIZE - 1)) {
-        if (table[slot] == 0)
+        unsigned e = table[slot];
+        if (e == 0)
             return 0;
-        const packed_word *w = &packed[table[slot] - 1];
-        if (w->len == len && w->key[0] == key[0] && w->key[1] == key[1])
+        if (e >> 9 != len)
+            continue;
+        const packed_word *w = &packed[(e & 0x1ff) - 1];
+        if (w->key[0] == key[0] && w->key[1] == key[1])
             return 1;
     }
 }

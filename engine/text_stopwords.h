@@ -15,10 +15,17 @@
 #define SH_TEXT_STOPWORDS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* 1 if the len bytes at word are exactly a listed stop word, else 0.
  * word need not be NUL-terminated. Cannot fail. */
 int text_is_stopword(const char *word, size_t len);
+
+/* The same for a word of len bytes (1..16) given packed: byte i of the
+ * word at bits 8 * (i % 8) of key[i / 8], zero bytes beyond len. The
+ * tokenizer builds the key while it lowercases an ASCII token. Cannot
+ * fail. */
+int text_is_stopword_key(const uint64_t key[2], size_t len);
 
 /* The number of listed words and the i-th of them (NULL when i is out of
  * range), in strictly increasing byte order. For tests and `--help`. */

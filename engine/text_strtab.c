@@ -26,10 +26,20 @@ void text_strtab_free(text_strtab *t)
     memset(t, 0, sizeof(*t));
 }
 
-/* A slot's contents for id with hash h. */
-static uint64_t slot_value(uint32_t id, uint64_t h)
+/* A slot holds id + 1 in its low 32 bits and a tag in its high 32: the
+ * string's length (up to 65535; longer ones all tag 65535) and the top 16
+ * bits of its hash. A probe reads a string's bytes only on a tag match,
+ * and never the per-id arrays otherwise: one cache line per lookup that
+ * misses, three (slot, offset, bytes) per one that hits. */
+static uint64_t slot_tag(size_t len, uint64_t h)
 {
-    return (h >> 32) << 32 | ((uint64_t)id + 1);
+    uint64_t l = len < 0xffff ? len : 0xffff;
+    return l << 16 | h >> 48;
+}
+
+static uint64_t slot_value(uint32_t id, size_t len, uint64_t h)
+{
+    return slot_tag(len, h) << 32 | ((uint64_t)id + 1);
 }
 
 static uint32_t slot_id(uint64_t e)
@@ -42,13 +52,14 @@ static size_t probe(const text_strtab *t, const char *s, size_t len, uint64_t h)
 {
     size_t mask = t->slot_count - 1;
     size_t i = (size_t)h & mask;
+    uint64_t tag = slot_tag(len, h);
     for (;;) {
         uint64_t e = t->slots[i];
         if (e == 0)
             return i;
-        if (e >> 32 == h >> 32) {
+        if (e >> 32 == tag) {
             uint32_t id = slot_id(e);
-            if (t->hash[id] == h && t->length[id] == len &&
+            if ((len < 0xffff || t->length[id] == len) &&
                 memcmp(t->arena + t->offset[id], s, len) == 0)
                 return i;
         }
@@ -66,7 +77,7 @@ static int grow_slots(text_strtab *t)
         size_t i = (size_t)t->hash[id] & (n - 1);
         while (slots[i] != 0)
             i = (i + 1) & (n - 1);
-        slots[i] = slot_value((uint32_t)id, t->hash[id]);
+        slots[i] = slot_value((uint32_t)id, t->length[id], t->hash[id]);
     }
     free(t->slots);
     t->slots = slots;
@@ -118,7 +129,7 @@ int text_strtab_intern(text_strtab *t, const char *s, size_t len, uint32_t *id, 
         t->arena = arena;
         t->arena_cap = cap;
     }
-    if (2 * (t->count + 1) > t->slot_count) {
+    if (4 * (t->count + 1) > 3 * t->slot_count) { /* load at most 3/4 */
         if ((rc = grow_slots(t)) != 0)
             return rc;
         slot = probe(t, s, len, h);
@@ -131,7 +142,7 @@ int text_strtab_intern(text_strtab *t, const char *s, size_t len, uint32_t *id, 
     t->length[new_id] = (uint32_t)len;
     t->hash[new_id] = h;
     t->arena_len += len + 1;
-    t->slots[slot] = slot_value(new_id, h);
+    t->slots[slot] = slot_value(new_id, len, h);
     t->count++;
     *id = new_id;
     if (added)

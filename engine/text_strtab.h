@@ -1,8 +1,8 @@
 /* text_strtab.h — an interning table: byte strings <-> dense ids.
  *
- * Open addressing with linear probing, keyed by XXH3-64 of the bytes;
- * each slot also holds the hash's top 32 bits, so a probe touches a
- * string only when those match.
+ * Open addressing with linear probing (load at most 3/4), keyed by
+ * XXH3-64 of the bytes; each slot also holds the string's length and 16
+ * bits of its hash, so a probe touches a string only when those match.
  * Ids are 0, 1, 2, ... in insertion order. Strings are copied into one
  * arena and kept NUL-terminated (they may also contain NUL bytes; lengths
  * are explicit). Used for vocabularies (term -> id) and label names.
@@ -23,9 +23,9 @@ typedef struct {
     uint32_t *length;     /* per id: byte length; owned */
     uint64_t *hash;       /* per id: XXH3-64 of the bytes; owned */
     size_t count, id_cap;
-    uint64_t *slots;      /* (hash >> 32) << 32 | (id + 1), or 0 for empty;
-                             slot_count entries, owned */
-    size_t slot_count;    /* a power of two, at least 2 * count */
+    uint64_t *slots;      /* tag (length, hash bits) << 32 | (id + 1), or 0 for
+                             empty; slot_count entries, owned */
+    size_t slot_count;    /* a power of two, at least 4/3 * count */
 } text_strtab;
 
 /* Initialises an empty table. Returns 0 or SH_ENOMEM (then *t is safe to

@@ -34,11 +34,30 @@ struct text_tokenizer {
     char *token;                    /* one normalised token, token_cap bytes */
     size_t token_cap;
 
+    unsigned char byte_class[256]; /* BYTE_SEPARATOR, BYTE_WORD or BYTE_OTHER */
+
     text_token_fn fn;
     void *user;
     int status;                     /* first error of this document */
     text_email_filter email;
 };
+
+/* What a byte starts, for the scanner's fast path: an ASCII separator, an
+ * ASCII word character (letter or digit), or anything else (a UTF-8 lead
+ * or continuation byte: the general path). */
+enum { BYTE_SEPARATOR, BYTE_WORD, BYTE_OTHER };
+
+static void fill_byte_classes(unsigned char *cls)
+{
+    for (int c = 0; c < 256; c++) {
+        if (c >= 0x80)
+            cls[c] = BYTE_OTHER;
+        else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+            cls[c] = BYTE_WORD;
+        else
+            cls[c] = BYTE_SEPARATOR;
+    }
+}
 
 int text_tokenizer_new(const sh_text_config *cfg, text_tokenizer **out,
                        char *err, size_t err_len)
@@ -64,6 +83,7 @@ int text_tokenizer_new(const sh_text_config *cfg, text_tokenizer **out,
     tok->starts = malloc((tok->cps_cap + 1) * sizeof(*tok->starts));
     if (tok->run == NULL || tok->cps == NULL || tok->token == NULL || tok->starts == NULL)
         goto nomem;
+    fill_byte_classes(tok->byte_class);
     if (cfg->stemming) {
         tok->stemmer = sb_stemmer_new("english", "UTF_8");
         if (tok->stemmer == NULL)
@@ -184,16 +204,19 @@ static size_t utf8_decode(const unsigned char *s, size_t n, utf8proc_int32_t *cp
 
 /* ---- tokens ------------------------------------------------------------------ */
 
-/* Filters one normalised token and delivers it. */
+/* Filters one normalised token and delivers it. key is the token packed
+ * for text_is_stopword_key when the caller built it (ASCII tokens of at
+ * most 16 bytes), else NULL. */
 static void emit_token(text_tokenizer *tok, const char *bytes, size_t len,
-                       size_t n_cps, int digits_only)
+                       size_t n_cps, int digits_only, const uint64_t *key)
 {
     const sh_text_config *cfg = &tok->cfg;
     if (n_cps < (size_t)cfg->min_token_len || n_cps > (size_t)cfg->max_token_len)
         return;
     if (digits_only && !cfg->numbers)
         return;
-    if (cfg->stop_words && text_is_stopword(bytes, len))
+    if (cfg->stop_words &&
+        (key ? text_is_stopword_key(key, len) : text_is_stopword(bytes, len)))
         return;
     if (tok->stemmer != NULL) {
         const sb_symbol *stem = sb_stemmer_stem(tok->stemmer, (const sb_symbol *)bytes, (int)len);
@@ -249,7 +272,7 @@ static void emit_unicode_run(text_tokenizer *tok)
         }
         if (i > start)
             emit_token(tok, tok->token, encode_cps(tok, (size_t)start, (size_t)i),
-                       (size_t)(i - start), digits_only);
+                       (size_t)(i - start), digits_only, NULL);
     }
 }
 
@@ -268,11 +291,30 @@ static void emit_cjk_piece(text_tokenizer *tok)
             tok->starts[chars++] = (size_t)i;
     tok->starts[chars] = (size_t)n;
     if (chars == 1 && !tok->cjk_continued)
-        emit_token(tok, tok->token, encode_cps(tok, 0, (size_t)n), (size_t)n, 0);
+        emit_token(tok, tok->token, encode_cps(tok, 0, (size_t)n), (size_t)n, 0, NULL);
     for (size_t c = 0; c + 1 < chars && tok->status == 0; c++) {
         size_t from = tok->starts[c], to = tok->starts[c + 2];
-        emit_token(tok, tok->token, encode_cps(tok, from, to), to - from, 0);
+        emit_token(tok, tok->token, encode_cps(tok, from, to), to - from, 0, NULL);
     }
+}
+
+/* Delivers an ASCII word (k bytes at s, letters and digits): lowercased
+ * into tok->token, packed for the stop-word lookup on the way. */
+static void emit_ascii_word(text_tokenizer *tok, const unsigned char *s, size_t k)
+{
+    if (k > tok->run_cap_cps)
+        return; /* overlong: dropped, as end_run drops it */
+    int digits_only = 1;
+    uint64_t key[2] = { 0, 0 };
+    for (size_t i = 0; i < k; i++) {
+        unsigned char c = s[i];
+        digits_only &= (unsigned)(c - '0') < 10u;
+        c = (unsigned char)((unsigned)(c - 'A') < 26u ? c + ('a' - 'A') : c);
+        tok->token[i] = (char)c;
+        if (i < 16)
+            key[i / 8] |= (uint64_t)c << (8 * (i % 8));
+    }
+    emit_token(tok, tok->token, k, k, digits_only, k <= 16 ? key : NULL);
 }
 
 /* An empty run. */
@@ -293,13 +335,7 @@ static void end_run(text_tokenizer *tok)
         if (tok->run_cjk) {
             emit_cjk_piece(tok);
         } else if (tok->run_ascii) {
-            int digits_only = 1;
-            for (size_t i = 0; i < tok->run_len; i++) {
-                char c = tok->run[i];
-                digits_only &= c >= '0' && c <= '9';
-                tok->token[i] = (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c;
-            }
-            emit_token(tok, tok->token, tok->run_len, tok->run_len, digits_only);
+            emit_ascii_word(tok, (const unsigned char *)tok->run, tok->run_len);
         } else {
             emit_unicode_run(tok);
         }
@@ -320,27 +356,6 @@ static void flush_cjk_piece(text_tokenizer *tok)
     tok->cjk_continued = 1;
 }
 
-/* 1 for the ASCII bytes that are word characters (letters and digits). */
-static int ascii_word_byte(unsigned char c)
-{
-    return (unsigned)((c | 0x20) - 'a') < 26u || (unsigned)(c - '0') < 10u;
-}
-
-/* Delivers a whole ASCII word (k bytes at s) that is a run on its own:
- * what end_run would do with it, without collecting it first. */
-static void emit_ascii_word(text_tokenizer *tok, const unsigned char *s, size_t k)
-{
-    if (k > tok->run_cap_cps)
-        return; /* overlong: dropped, as end_run drops it */
-    int digits_only = 1;
-    for (size_t i = 0; i < k; i++) {
-        unsigned char c = s[i];
-        digits_only &= (unsigned)(c - '0') < 10u;
-        tok->token[i] = (char)((unsigned)(c - 'A') < 26u ? c + ('a' - 'A') : c);
-    }
-    emit_token(tok, tok->token, k, k, digits_only);
-}
-
 /* The ASCII word characters at s[0..n) (at least one): continues the
  * current run, or, when they form a run of their own (nothing collected
  * before, an ASCII separator after), emits them at once. Returns the
@@ -348,7 +363,7 @@ static void emit_ascii_word(text_tokenizer *tok, const unsigned char *s, size_t 
 static size_t scan_ascii_word(text_tokenizer *tok, const unsigned char *s, size_t n)
 {
     size_t k = 1;
-    while (k < n && ascii_word_byte(s[k]))
+    while (k < n && tok->byte_class[s[k]] == BYTE_WORD)
         k++;
     if (tok->run_cps > 0 && tok->run_cjk)
         end_run(tok);
@@ -410,15 +425,21 @@ static int scan(text_tokenizer *tok, const char *text, size_t n)
 {
     const unsigned char *s = (const unsigned char *)text;
     size_t pos = 0;
+    const unsigned char *cls = tok->byte_class;
     while (pos < n && tok->status == 0) {
-        unsigned char c = s[pos];
-        if (c >= 0x80) {
-            pos += scan_char(tok, s + pos, n - pos);
-        } else if (ascii_word_byte(c)) {
+        switch (cls[s[pos]]) {
+        case BYTE_WORD:
             pos += scan_ascii_word(tok, s + pos, n - pos);
-        } else {
+            break;
+        case BYTE_SEPARATOR:
             end_run(tok);
-            pos++;
+            do
+                pos++;
+            while (pos < n && cls[s[pos]] == BYTE_SEPARATOR);
+            break;
+        default:
+            pos += scan_char(tok, s + pos, n - pos);
+            break;
         }
     }
     return tok->status;

@@ -245,8 +245,26 @@ START_TEST(strtab_interns_many_strings)
         ck_assert_uint_eq(len, (size_t)n);
     }
     ck_assert_int_eq(text_strtab_find(&t, "k1", 2, &id), SH_ENOTFOUND);
+    /* strings longer than a slot's length tag: told apart by their bytes */
+    size_t big = 70000;
+    char *a = malloc(big + 1), *b = malloc(big + 1);
+    ck_assert(a && b);
+    memset(a, 'x', big);
+    memcpy(b, a, big);
+    b[big - 1] = 'y';
+    uint32_t ida, idb;
+    ck_assert_int_eq(text_strtab_intern(&t, a, big, &ida, &added), 0);
+    ck_assert_int_eq(text_strtab_intern(&t, b, big, &idb, &added), 0);
+    ck_assert_uint_ne(ida, idb);
+    ck_assert_int_eq(text_strtab_find(&t, a, big, &id), 0);
+    ck_assert_uint_eq(id, ida);
+    ck_assert_int_eq(text_strtab_find(&t, b, big - 1, &id), SH_ENOTFOUND);
+    ck_assert_int_eq(text_strtab_find(&t, b, big, &id), 0);
+    ck_assert_uint_eq(id, idb);
+    free(a);
+    free(b);
     ck_assert_int_eq(text_strtab_find(&t, "", 0, &id), 0);
-    ck_assert_uint_eq(t.count, 50001);
+    ck_assert_uint_eq(t.count, 50003);
     text_strtab_free(&t);
     text_strtab_free(NULL);
 }
