@@ -18,6 +18,7 @@
 
 #define MAX_SETS 64
 #define MAX_LIST 16
+#define MAX_LABELLINGS 4
 
 static void usage(FILE *out)
 {
@@ -35,8 +36,10 @@ static void usage(FILE *out)
             "\n"
             "  --bits LIST       code widths (default model.code_bits)\n"
             "  --encoders LIST   ae, simhash, lsh, itq (default all four)\n"
-            "  --label N         judge relevance by the N-th label of each document only\n"
-            "                    (1-based; default 0 = any shared label)\n"
+            "  --label LIST      judge relevance by the N-th label of each document only\n"
+            "                    (1-based; 0 = any shared label, the default); several\n"
+            "                    (e.g. 1,2) report every encoder under each labelling\n"
+            "                    from one fit\n"
             "  --dups FILE       edited copies (JSON lines with \"source\" and \"edit_rate\"):\n"
             "                    recall of the original and false candidates within r 0-8,\n"
             "                    the copies querying every document of the corpus\n"
@@ -92,13 +95,18 @@ static void print_json(json_t *obj)
     json_decref(obj);
 }
 
-static void report_result(const hash_eval_result *r, const char *name, int as_json)
+/* label: the 1-based label position judged (0 = all), shown when
+ * show_label (several labellings). */
+static void report_result(const hash_eval_result *r, const char *name, int label, int show_label,
+                          int as_json)
 {
     if (as_json) {
         json_t *o = json_object();
         json_t *rp = json_array(), *rc = json_array();
         json_object_set_new(o, "encoder", json_string(name));
         json_object_set_new(o, "bits", json_integer(r->bits));
+        if (show_label)
+            json_object_set_new(o, "label", json_integer(label));
         json_object_set_new(o, "p_at_10", json_number_or_null(r->p_at_10));
         json_object_set_new(o, "p_at_100", json_number_or_null(r->p_at_100));
         json_object_set_new(o, "map_at_100", json_number_or_null(r->map_at_100));
@@ -111,16 +119,21 @@ static void report_result(const hash_eval_result *r, const char *name, int as_js
         json_object_set_new(o, "train_seconds", json_real(r->train_seconds));
         if (r->encoder == SH_ENCODER_AE && r->bits > 0) {
             json_object_set_new(o, "epochs", json_integer(r->train.epochs_run));
+            json_object_set_new(o, "best_epoch", json_integer(r->train.best_epoch + 1));
             json_object_set_new(o, "seconds_per_epoch", json_real(r->train.seconds_per_epoch));
             json_object_set_new(o, "gflops", json_real(r->train.gflops));
         }
         print_json(o);
         return;
     }
-    char bits[16] = "-";
+    char bits[16] = "-", shown[32];
     if (r->bits > 0)
         snprintf(bits, sizeof bits, "%d", r->bits);
-    printf("%-8s %4s %6.3f %6.3f %7.3f %8.1f ", name, bits, r->p_at_10, r->p_at_100,
+    if (show_label)
+        snprintf(shown, sizeof shown, "%s/%d", name, label);
+    else
+        snprintf(shown, sizeof shown, "%s", name);
+    printf("%-8s %4s %6.3f %6.3f %7.3f %8.1f ", shown, bits, r->p_at_10, r->p_at_100,
            r->map_at_100, r->train_seconds);
     for (int i = 0; i < HASH_EVAL_RADII && r->bits > 0; i++)
         printf(" %5.3f/%-7.1f", r->radius_precision[i], r->radius_count[i]);
@@ -158,15 +171,20 @@ typedef struct {
     sh_encoder_kind enc[MAX_LIST];
     int n_enc;
     int rates[MAX_LIST], n_rates;
-    int label, as_json, quiet;
+    int labels[MAX_LABELLINGS], n_labels;
+    int as_json, quiet;
     const char *dups_path;
 } eval_args;
 
-/* Evaluates one (encoder, bits) and its near-duplicate rows. */
-static int eval_one(const eval_args *a, const hash_eval_data *data, const hash_collection *coll,
+/* Evaluates one (encoder, bits) under every labelling (colls[i] holds the
+ * collection with a->labels[i]'s selection; data carries the labels of
+ * colls[0] on entry and on return) and its near-duplicate rows. */
+static int eval_one(const eval_args *a, hash_eval_data *data, const hash_collection *colls,
                     const hash_dups *dups, sh_config cfg, hash_train_opts recipe,
                     sh_encoder_kind enc, int bits)
 {
+    const hash_collection *coll = &colls[0];
+    int show = a->n_labels > 1;
     char err[1024], label[32];
     const char *name = hasher_encoder_name(enc);
     cfg.model.encoder = enc;
@@ -179,11 +197,27 @@ static int eval_one(const eval_args *a, const hash_eval_data *data, const hash_c
         return CLI_EXIT_ERROR;
     hash_eval_result res;
     sh_hasher *h = NULL;
-    int rc = hash_eval_encoder(data, &cfg, &recipe, &res, dups ? &h : NULL, err, sizeof err);
+    int rc = hash_eval_encoder(data, &cfg, &recipe, &res, &h, err, sizeof err);
     cli_train_view_done(&view);
     if (rc != 0)
         return cli_error("%s: %s", label, err);
-    report_result(&res, name, a->as_json);
+    report_result(&res, name, a->labels[0], show, a->as_json);
+    for (int l = 1; l < a->n_labels; l++) {
+        hash_eval_result more;
+        if ((rc = hash_eval_data_relabel(data, &colls[l])) != 0 ||
+            (rc = hash_eval_hasher(data, h, cfg.train.seed, &more, err, sizeof err)) != 0) {
+            hash_eval_data_relabel(data, &colls[0]);
+            hasher_free(h);
+            return cli_error("%s: %s", label, rc == SH_ENOMEM ? "out of memory" : err);
+        }
+        more.train_seconds = res.train_seconds;
+        more.train = res.train;
+        report_result(&more, name, a->labels[l], show, a->as_json);
+    }
+    if (a->n_labels > 1 && (rc = hash_eval_data_relabel(data, &colls[0])) != 0) {
+        hasher_free(h);
+        return cli_error("%s: out of memory", label);
+    }
     for (int i = 0; dups != NULL && i < a->n_rates; i++) {
         metrics_dup_row rows[HASH_DUP_RADII];
         size_t n_q;
@@ -223,7 +257,6 @@ int cmd_eval(int argc, char **argv)
     int opt;
     optind = 0;
     while ((opt = getopt_long(argc, argv, "c:qh", longopts, NULL)) != -1) {
-        char *end;
         switch (opt) {
         case 'c':
             config_path = optarg;
@@ -251,9 +284,13 @@ int cmd_eval(int argc, char **argv)
                                  optarg);
             break;
         case 'l':
-            a.label = (int)strtol(optarg, &end, 10);
-            if (end == optarg || *end != '\0' || a.label < 0)
-                return cli_error("eval: --label %s: expected 0 (all) or a label position", optarg);
+            a.n_labels = cli_parse_int_list(optarg, a.labels, MAX_LABELLINGS);
+            for (int i = 0; i < a.n_labels; i++)
+                if (a.labels[i] < 0)
+                    a.n_labels = 0;
+            if (a.n_labels <= 0)
+                return cli_error("eval: --label %s: expected 0 (all) or label positions, at "
+                                 "most %d", optarg, MAX_LABELLINGS);
             break;
         case 'j':
             a.as_json = 1;
@@ -299,50 +336,69 @@ int cmd_eval(int argc, char **argv)
     corpus_options copts = corpus_default_options();
     copts.on_binary = cfg.text.on_binary;
     copts.warn = warn_skipped;
-    hash_collection coll;
+    if (a.n_labels == 0) {
+        a.n_labels = 1;
+        a.labels[0] = 0;
+    }
+    hash_collection colls[MAX_LABELLINGS];
     hash_eval_data data;
     hash_dups dups;
+    memset(colls, 0, sizeof colls);
     memset(&data, 0, sizeof data);
     memset(&dups, 0, sizeof dups);
     const char *path = argv[optind];
-    if ((rc = hash_collection_load(&coll, &path, 1, &copts, a.label - 1, err, sizeof err)) != 0)
-        return cli_error("%s", err);
     int status = CLI_EXIT_ERROR;
-    if (coll.n == 0) {
+    /* one load per labelling: the documents are the same, the labels differ */
+    for (int l = 0; l < a.n_labels; l++)
+        if ((rc = hash_collection_load(&colls[l], &path, 1, &copts, a.labels[l] - 1, err,
+                                       sizeof err)) != 0) {
+            cli_error("%s", err);
+            goto done;
+        }
+    const hash_collection *coll = &colls[0];
+    if (coll->n == 0) {
         cli_error("%s: the corpus is empty", path);
         goto done;
     }
-    if ((rc = hash_eval_data_init(&data, &coll, &cfg, 1, err, sizeof err)) != 0) {
+    if ((rc = hash_eval_data_init(&data, coll, &cfg, 1, err, sizeof err)) != 0) {
         cli_error("%s: %s", path, err);
         goto done;
     }
     if (a.dups_path != NULL &&
-        (rc = hash_dups_load(&dups, a.dups_path, &coll, err, sizeof err)) != 0) {
+        (rc = hash_dups_load(&dups, a.dups_path, coll, err, sizeof err)) != 0) {
         cli_error("%s", err);
         goto done;
     }
     if (!a.as_json) {
         printf("%s: %zu train / %zu test documents, %zu terms, %zu labels\n", path,
                data.train.rows, data.test.rows, text_vocab_size(data.vocab),
-               coll.label_names.count);
+               coll->label_names.count);
         printf("%-8s %4s %6s %6s %7s %8s  radius 0..4: precision/mean results\n", "encoder",
                "bits", "P@10", "P@100", "mAP@100", "train s");
     }
-    hash_eval_result ref;
-    if ((rc = hash_eval_cosine(&data, cfg.train.seed, &ref)) != 0) {
-        cli_error("tf-idf reference: %s", sh_strerror(rc));
+    for (int l = 0; l < a.n_labels; l++) {
+        hash_eval_result ref;
+        if ((rc = hash_eval_data_relabel(&data, &colls[l])) != 0 ||
+            (rc = hash_eval_cosine(&data, cfg.train.seed, &ref)) != 0) {
+            cli_error("tf-idf reference: %s", sh_strerror(rc));
+            goto done;
+        }
+        report_result(&ref, "tfidf", a.labels[l], a.n_labels > 1, a.as_json);
+    }
+    if ((rc = hash_eval_data_relabel(&data, &colls[0])) != 0) {
+        cli_error("out of memory");
         goto done;
     }
-    report_result(&ref, "tfidf", a.as_json);
     for (int b = 0; b < a.n_bits; b++)
         for (int e = 0; e < a.n_enc; e++)
-            if (eval_one(&a, &data, &coll, a.dups_path ? &dups : NULL, cfg, recipe, a.enc[e],
+            if (eval_one(&a, &data, colls, a.dups_path ? &dups : NULL, cfg, recipe, a.enc[e],
                          a.bits[b]) != 0)
                 goto done;
     status = CLI_EXIT_OK;
 done:
     hash_dups_free(&dups);
     hash_eval_data_free(&data);
-    hash_collection_free(&coll);
+    for (int l = 0; l < MAX_LABELLINGS; l++)
+        hash_collection_free(&colls[l]);
     return status;
 }

@@ -355,6 +355,32 @@ fail:
     return rc;
 }
 
+int hash_eval_data_relabel(hash_eval_data *d, const hash_collection *c)
+{
+    metrics_labels train, test;
+    int rc = metrics_labels_init(&train);
+    if (rc != 0)
+        return rc;
+    if ((rc = metrics_labels_init(&test)) != 0) {
+        metrics_labels_free(&train);
+        return rc;
+    }
+    for (size_t r = 0; r < d->train.rows && rc == 0; r++)
+        rc = d->train_index[r] < c->n ? copy_labels(&train, c, d->train_index[r]) : SH_EINVAL;
+    for (size_t r = 0; r < d->test.rows && rc == 0; r++)
+        rc = d->test_index[r] < c->n ? copy_labels(&test, c, d->test_index[r]) : SH_EINVAL;
+    if (rc != 0) {
+        metrics_labels_free(&train);
+        metrics_labels_free(&test);
+        return rc;
+    }
+    metrics_labels_free(&d->train_labels);
+    metrics_labels_free(&d->test_labels);
+    d->train_labels = train;
+    d->test_labels = test;
+    return 0;
+}
+
 int hash_eval_cosine(const hash_eval_data *d, uint64_t seed, hash_eval_result *out)
 {
     memset(out, 0, sizeof(*out));
@@ -371,14 +397,12 @@ int hash_eval_cosine(const hash_eval_data *d, uint64_t seed, hash_eval_result *o
     return 0;
 }
 
-int hash_eval_encoder(const hash_eval_data *d, const sh_config *cfg,
-                      const hash_train_opts *recipe, hash_eval_result *out,
-                      sh_hasher **out_hasher, char *err, size_t err_len)
+int hash_eval_hasher(const hash_eval_data *d, sh_hasher *h, uint64_t seed,
+                     hash_eval_result *out, char *err, size_t err_len)
 {
     memset(out, 0, sizeof(*out));
-    out->encoder = cfg->model.encoder;
-    out->bits = cfg->model.code_bits;
-    sh_hasher *h = NULL;
+    out->encoder = hasher_encoder(h);
+    out->bits = hasher_bits(h);
     size_t n_db = d->train.rows, n_q = d->test.rows;
     sh_code *db = malloc((n_db ? n_db : 1) * sizeof(sh_code));
     sh_code *q = malloc((n_q ? n_q : 1) * sizeof(sh_code));
@@ -387,12 +411,6 @@ int hash_eval_encoder(const hash_eval_data *d, const sh_config *cfg,
         sh_fail(err, err_len, rc, "out of memory");
         goto fail;
     }
-    if ((rc = hasher_new(cfg, d->vocab, &h, err, err_len)) != 0)
-        goto fail;
-    double t0 = now_seconds();
-    if ((rc = hasher_fit(h, &d->train, &d->train_counts, recipe, &out->train, err, err_len)) != 0)
-        goto fail;
-    out->train_seconds = now_seconds() - t0;
     if ((rc = hasher_encode_rows(h, &d->train, db)) != 0 ||
         (rc = hasher_encode_rows(h, &d->test, q)) != 0) {
         sh_fail(err, err_len, rc, "encoding: %s", sh_strerror(rc));
@@ -402,7 +420,7 @@ int hash_eval_encoder(const hash_eval_data *d, const sh_config *cfg,
     double prec[2], map[2];
     metrics_radius_row rows[HASH_EVAL_RADII];
     if ((rc = metrics_hamming_rank(q, &d->test_labels, n_q, db, &d->train_labels, n_db, ks, 2,
-                                   cfg->train.seed, prec, map)) != 0 ||
+                                   seed, prec, map)) != 0 ||
         (rc = metrics_hamming_radius(q, &d->test_labels, n_q, db, &d->train_labels, n_db,
                                      HASH_EVAL_RADII - 1, rows)) != 0) {
         sh_fail(err, err_len, rc, "metrics: %s", sh_strerror(rc));
@@ -415,15 +433,40 @@ int hash_eval_encoder(const hash_eval_data *d, const sh_config *cfg,
         out->radius_precision[r] = rows[r].precision;
         out->radius_count[r] = rows[r].mean_results;
     }
+    rc = 0;
+fail:
+    free(db);
+    free(q);
+    return rc;
+}
+
+int hash_eval_encoder(const hash_eval_data *d, const sh_config *cfg,
+                      const hash_train_opts *recipe, hash_eval_result *out,
+                      sh_hasher **out_hasher, char *err, size_t err_len)
+{
+    memset(out, 0, sizeof(*out));
+    out->encoder = cfg->model.encoder;
+    out->bits = cfg->model.code_bits;
+    sh_hasher *h = NULL;
+    hash_train_summary train;
+    memset(&train, 0, sizeof train);
+    int rc = hasher_new(cfg, d->vocab, &h, err, err_len);
+    if (rc != 0)
+        return rc;
+    double t0 = now_seconds();
+    if ((rc = hasher_fit(h, &d->train, &d->train_counts, recipe, &train, err, err_len)) != 0)
+        goto fail;
+    double seconds = now_seconds() - t0;
+    if ((rc = hash_eval_hasher(d, h, cfg->train.seed, out, err, err_len)) != 0)
+        goto fail;
+    out->train_seconds = seconds;
+    out->train = train;
     if (out_hasher != NULL) {
         *out_hasher = h;
         h = NULL;
     }
-    rc = 0;
 fail:
     hasher_free(h);
-    free(db);
-    free(q);
     return rc;
 }
 

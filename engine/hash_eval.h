@@ -107,6 +107,13 @@ int hash_eval_data_init(hash_eval_data *d, const hash_collection *c, const sh_co
 /* Frees everything and zeroes *d. Accepts NULL. */
 void hash_eval_data_free(hash_eval_data *d);
 
+/* Replaces d's train and test label lists with those of collection c,
+ * which must hold the same documents in the same order as the collection
+ * d was made from (another label selection of the same file, say).
+ * Returns 0; SH_EINVAL (c has fewer documents than d refers to; d
+ * unchanged); SH_ENOMEM (d unchanged). */
+int hash_eval_data_relabel(hash_eval_data *d, const hash_collection *c);
+
 /* The real-valued reference: P@10, P@100, mAP@100 by tf-idf cosine (the
  * radius fields are 0). Returns 0 or metrics' errors. */
 int hash_eval_cosine(const hash_eval_data *d, uint64_t seed, hash_eval_result *out);
@@ -118,6 +125,13 @@ int hash_eval_cosine(const hash_eval_data *d, uint64_t seed, hash_eval_result *o
 int hash_eval_encoder(const hash_eval_data *d, const sh_config *cfg,
                       const hash_train_opts *recipe, hash_eval_result *out,
                       sh_hasher **out_hasher, char *err, size_t err_len);
+
+/* Measures an already fitted hasher h (over d's vocabulary) on d with d's
+ * current labels: out's quality fields as hash_eval_encoder's, encoder
+ * and bits from h, training fields 0. Returns 0, SH_ENOMEM or the
+ * encoder's and metrics' errors, with a message. */
+int hash_eval_hasher(const hash_eval_data *d, sh_hasher *h, uint64_t seed,
+                     hash_eval_result *out, char *err, size_t err_len);
 
 /* Near-duplicate rows for one edit rate: the copies in dups whose
  * edit_rate is within 1e-6 of rate query all documents of c (encoded by

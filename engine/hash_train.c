@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "itq.h"
 #include "nn_train.h"
 #include "rng.h"
 #include "sh_error.h"
@@ -56,6 +57,8 @@ void hash_train_opts_from_config(hash_train_opts *o, const sh_config *cfg)
     o->sub_rate = 0.0;
     o->median_threshold = 1;
     o->deterministic_epochs = 0;
+    o->itq_init = 0.0;
+    o->unigram_bias = 0;
 }
 
 int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, size_t err_len)
@@ -89,12 +92,17 @@ int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, s
         o->deterministic_epochs = (int)v;
     else if (NAME_IS("adapt_sizes") && (v == 0 || v == 1))
         o->adapt_sizes = (int)v;
+    else if (NAME_IS("itq_init") && v >= 0 && v <= 100)
+        o->itq_init = v;
+    else if (NAME_IS("unigram_bias") && (v == 0 || v == 1))
+        o->unigram_bias = (int)v;
     else
         return sh_fail(err, err_len, SH_EINVAL,
                        "recipe option '%.*s': unknown name or value out of range (names: "
                        "kl_weight, kl_anneal_epochs, neighbours 0..64, neighbour_weight, "
                        "drop_rate [0,1), sub_rate [0,1), median_threshold 0/1, "
-                       "deterministic_epochs, adapt_sizes 0/1)",
+                       "deterministic_epochs, adapt_sizes 0/1, itq_init 0..100, "
+                       "unigram_bias 0/1)",
                        (int)name_len, assignment);
 #undef NAME_IS
     return 0;
@@ -621,6 +629,100 @@ static int valid_measure(valid_state *v, nn_net *net, int median, double *out)
     return 0;
 }
 
+/* ---- initialisation from PCA + ITQ --------------------------------------- */
+
+/* Sets the encoder of net so that, before any training, its bit k is
+ * exactly ITQ's bit k of the training rows (itq.h): z = (x - m) A.
+ *   no hidden layer:  code pre-activation a = s * z (W = s A, b = -s A^T m);
+ *   hidden layers:    layer 0 units [0, K) compute relu(z) and [K, 2K)
+ *                     relu(-z); later hidden layers pass units [0, 2K)
+ *                     through (identity columns, relu of a non-negative
+ *                     value is itself); the code layer reads
+ *                     a_k = s_k (h_k - h_{K+k}) = s_k z_k and nothing from
+ *                     the other units (their weights into the code start
+ *                     at 0; they still train).
+ * s_k = logit_std / std(z_k), so every bit's logit starts with that
+ * spread. Needs every hidden width >= 2K (SH_EINVAL otherwise). Returns 0,
+ * SH_EINVAL or SH_ENOMEM. */
+static int itq_initialise(nn_net *net, const sh_csr *rows, double logit_std, uint64_t seed)
+{
+    size_t K = net->cfg.code_dim, V = net->cfg.input_dim, L = net->code_layer;
+    for (size_t l = 0; l < L; l++)
+        if (net->out_dim[l] < 2 * K)
+            return SH_EINVAL;
+    sh_itq *q = NULL;
+    float *z = malloc(rows->rows * K * sizeof(float));     /* [N,K] */
+    int rc = z == NULL ? SH_ENOMEM : itq_fit(rows, (int)K, ITQ_ITERATIONS, seed, &q, NULL);
+    if (rc != 0 || (rc = itq_project(q, rows, z)) != 0)
+        goto fail;
+    double scale[SH_CODE_MAX_BITS];
+    for (size_t k = 0; k < K; k++) {
+        double sq = 0.0;
+        for (size_t i = 0; i < rows->rows; i++)
+            sq += (double)z[i * K + k] * z[i * K + k];
+        double sd = sqrt(sq / (double)rows->rows);
+        scale[k] = sd > 0 ? logit_std / sd : 1.0;
+    }
+    if (L == 0) {
+        for (size_t v = 0; v < V; v++)
+            for (size_t k = 0; k < K; k++)
+                net->W[0][v * K + k] = (float)(scale[k] * itq_weight(q, v, (int)k));
+        for (size_t k = 0; k < K; k++)
+            net->b[0][k] = (float)(-scale[k] * itq_offset(q, (int)k));
+        goto done;
+    }
+    size_t H = net->out_dim[0];
+    for (size_t v = 0; v < V; v++)
+        for (size_t k = 0; k < K; k++) {
+            net->W[0][v * H + k] = itq_weight(q, v, (int)k);
+            net->W[0][v * H + K + k] = -itq_weight(q, v, (int)k);
+        }
+    for (size_t k = 0; k < K; k++) {
+        net->b[0][k] = -itq_offset(q, (int)k);
+        net->b[0][K + k] = itq_offset(q, (int)k);
+    }
+    for (size_t l = 1; l < L; l++) {
+        size_t in = net->in_dim[l], out = net->out_dim[l];
+        for (size_t i = 0; i < in; i++)
+            for (size_t j = 0; j < 2 * K; j++)
+                net->W[l][i * out + j] = i == j ? 1.0f : 0.0f;
+        for (size_t j = 0; j < 2 * K; j++)
+            net->b[l][j] = 0.0f;
+    }
+    size_t in = net->in_dim[L];
+    memset(net->W[L], 0, in * K * sizeof(float));
+    for (size_t k = 0; k < K; k++) {
+        net->W[L][k * K + k] = (float)scale[k];
+        net->W[L][(K + k) * K + k] = (float)-scale[k];
+        net->b[L][k] = 0.0f;
+    }
+done:
+    rc = 0;
+fail:
+    itq_free(q);
+    free(z);
+    return rc;
+}
+
+/* The decoder's output bias (the last layer's b[V]) = log of each word's
+ * share of all training word occurrences (add-one smoothed): the
+ * decoder starts at the unigram model, so the code learns what the
+ * unigram model does not explain. */
+static void unigram_bias(nn_net *net, const sh_csr *counts)
+{
+    size_t V = counts->cols, last = net->n_layers - 1;
+    double total = (double)V;
+    float *b = net->b[last];
+    for (size_t v = 0; v < V; v++)
+        b[v] = 1.0f;
+    for (size_t e = 0; e < counts->row_ptr[counts->rows]; e++) {
+        b[counts->col_idx[e]] += counts->values[e];
+        total += counts->values[e];
+    }
+    for (size_t v = 0; v < V; v++)
+        b[v] = (float)log((double)b[v] / total);
+}
+
 /* ---- the training driver ------------------------------------------------ */
 
 typedef struct {
@@ -785,6 +887,17 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
     nc.max_batch = (uint32_t)(batch > 256 ? batch : 256);
     if ((rc = nn_new(&nc, &init_rng, &net, err, err_len)) != 0)
         goto fail;
+    if (o->itq_init > 0 &&
+        (rc = itq_initialise(net, &tr_in, o->itq_init, o->seed)) != 0) {
+        if (rc == SH_EINVAL)
+            sh_fail(err, err_len, rc, "hash_train: itq_init needs hidden layers of at least "
+                    "2 x code bits and more training documents than bits");
+        else
+            sh_fail(err, err_len, rc, "hash_train: itq_init: %s", sh_strerror(rc));
+        goto fail;
+    }
+    if (o->unigram_bias)
+        unigram_bias(net, &tr_counts);
     s.n_hidden = o->n_hidden;
     for (int i = 0; i < o->n_hidden; i++)
         s.hidden_used[i] = hidden[i];

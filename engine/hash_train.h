@@ -108,6 +108,8 @@ typedef struct {
     double sub_rate;          /* denoising: probability of substituting each term, [0, 1) */
     int median_threshold;     /* 1: per-bit median thresholds; 0: 0.5 */
     int deterministic_epochs; /* first epochs trained on p itself, not sampled bits */
+    double itq_init;          /* > 0: encoder starts as PCA + ITQ, logits of this spread */
+    int unigram_bias;         /* 1: decoder bias starts at the log unigram distribution */
     hash_batch_fn on_batch;   /* may be NULL */
     hash_epoch_fn on_epoch;   /* may be NULL */
     void *user;
@@ -133,8 +135,8 @@ void hash_train_opts_from_config(hash_train_opts *o, const sh_config *cfg);
 
 /* Sets one recipe option from "name=value" (kl_weight, kl_anneal_epochs,
  * neighbours, neighbour_weight, drop_rate, sub_rate, median_threshold,
- * deterministic_epochs, adapt_sizes). Returns 0 or SH_EINVAL with a message naming the option
- * (o unchanged). */
+ * deterministic_epochs, adapt_sizes, itq_init, unigram_bias). Returns 0 or
+ * SH_EINVAL with a message naming the option (o unchanged). */
 int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, size_t err_len);
 
 /* The hidden widths and batch size hash_train uses for n_docs training

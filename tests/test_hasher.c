@@ -18,6 +18,7 @@
 #include "itq.h"
 #include "metrics.h"
 #include "modelfile.h"
+#include "nn_io.h"
 #include "rng.h"
 #include "sh_error.h"
 
@@ -525,6 +526,98 @@ START_TEST(another_version_is_refused)
 }
 END_TEST
 
+/* itq_init starts the encoder at PCA + ITQ: trained with a vanishing
+ * learning rate, the codes (at threshold 0.5) are ITQ's; unigram_bias
+ * starts the decoder bias at the log word shares. Both with and without
+ * hidden layers. */
+START_TEST(itq_init_starts_at_itq_codes)
+{
+    tiny_corpus c;
+    tiny_make(&c, 17);
+    for (int n_hidden = 0; n_hidden <= 2; n_hidden += 2) {
+        sh_config cfg;
+        tiny_config(&cfg, SH_ENCODER_AE, 16);
+        cfg.model.n_hidden = n_hidden;
+        cfg.model.hidden[0] = cfg.model.hidden[1] = 40;   /* >= 2 x 16 */
+        cfg.train.epochs = 1;
+        cfg.train.learning_rate = 1e-9;
+        hash_train_opts o;
+        hash_train_opts_from_config(&o, &cfg);
+        o.itq_init = 3.0;
+        o.unigram_bias = 1;
+        o.median_threshold = 0;
+        o.kl_weight = 0.0;
+        sh_hasher *h = NULL;
+        char err[256] = "";
+        ck_assert_msg(hasher_train_docs(&cfg, c.docs, N_DOCS, &o, &h, NULL, err, sizeof err) == 0,
+                      "%s", err);
+        sh_csr rows, counts;
+        tiny_rows(h, &c, &rows);
+        ck_assert_int_eq(csr_init(&counts, rows.cols), 0);
+        sh_csr scratch;
+        ck_assert_int_eq(csr_init(&scratch, rows.cols), 0);
+        ck_assert_int_eq(hasher_vectorize_docs(hasher_vocab(h), c.docs, N_DOCS, &scratch, &counts,
+                                               err, sizeof err), 0);
+        sh_itq *itq = NULL;
+        ck_assert_int_eq(itq_fit(&rows, 16, ITQ_ITERATIONS, cfg.train.seed, &itq, NULL), 0);
+        sh_code want[N_DOCS], got[N_DOCS];
+        float z[N_DOCS * 16];
+        ck_assert_int_eq(itq_encode(itq, &rows, NULL, want), 0);
+        ck_assert_int_eq(itq_project(itq, &rows, z), 0);
+        encode_all(h, &c, got);
+        for (int d = 0; d < N_DOCS; d++)
+            for (int k = 0; k < 16; k++)
+                if (fabsf(z[d * 16 + k]) > 1e-4f)
+                    ck_assert_msg(code_get_bit(&want[d], k) == code_get_bit(&got[d], k),
+                                  "%d hidden: document %d bit %d", n_hidden, d, k);
+        /* the decoder bias: log of (count + 1) / (total + V) per word */
+        mf_writer *w = NULL;
+        ck_assert_int_eq(mf_writer_new(MF_KIND_HASHER, &w), 0);
+        ck_assert_int_eq(hasher_write(h, w), 0);
+        uint8_t *buf;
+        size_t len;
+        ck_assert_int_eq(mf_writer_finish(w, &buf, &len), 0);
+        mf_writer_free(w);
+        mf_model *m = NULL;
+        ck_assert_int_eq(mf_read_buffer(buf, len, "m", &m, err, sizeof err), 0);
+        nn_net *net = NULL;
+        ck_assert_int_eq(nn_load_sections(m, '0', 0, 1, &net, err, sizeof err), 0);
+        size_t V = rows.cols;
+        double *share = calloc(V, sizeof(double)), total = (double)V;
+        for (size_t e = 0; e < counts.row_ptr[counts.rows]; e++) {
+            share[counts.col_idx[e]] += counts.values[e];
+            total += counts.values[e];
+        }
+        const float *bias = net->b[net->n_layers - 1];
+        for (size_t v = 0; v < V; v++)
+            ck_assert_msg(fabs(bias[v] - log((share[v] + 1) / total)) < 1e-4,
+                          "word %zu: bias %g", v, bias[v]);
+        free(share);
+        nn_free(net);
+        mf_model_free(m);
+        free(buf);
+        itq_free(itq);
+        csr_free(&rows);
+        csr_free(&counts);
+        csr_free(&scratch);
+        hasher_free(h);
+    }
+    /* a hidden layer narrower than 2 x bits cannot carry the construction */
+    sh_config cfg;
+    tiny_config(&cfg, SH_ENCODER_AE, 16);
+    cfg.model.hidden[0] = 24;
+    hash_train_opts o;
+    hash_train_opts_from_config(&o, &cfg);
+    o.itq_init = 2.0;
+    sh_hasher *h = NULL;
+    char err[256] = "";
+    ck_assert_int_eq(hasher_train_docs(&cfg, c.docs, N_DOCS, &o, &h, NULL, err, sizeof err),
+                     SH_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "itq_init"));
+    tiny_free(&c);
+}
+END_TEST
+
 /* A collection in memory without reading files. */
 static void collection_of(hash_collection *coll, const tiny_corpus *c, const corpus_split *split,
                           int with_labels)
@@ -589,6 +682,26 @@ START_TEST(eval_needs_labels_and_both_splits)
     ck_assert_int_eq(lsh.bits, 32);
     ck_assert_double_gt(lsh.p_at_10, 0.25);
     ck_assert_double_le(lsh.p_at_10, 1.0);
+    /* another labelling of the same documents: every label the same, so
+     * every result is relevant; measured on the fitted hasher */
+    hash_collection one;
+    tiny_corpus same = c;
+    for (int d = 0; d < N_DOCS; d++)
+        same.label[d] = 0;
+    collection_of(&one, &same, split, 1);
+    sh_hasher *h = NULL;
+    hash_eval_result again, all;
+    ck_assert_int_eq(hash_eval_encoder(&data, &cfg, NULL, &again, &h, err, sizeof err), 0);
+    ck_assert_double_eq(again.p_at_10, lsh.p_at_10);
+    ck_assert_int_eq(hash_eval_data_relabel(&data, &one), 0);
+    ck_assert_int_eq(hash_eval_hasher(&data, h, 1, &all, err, sizeof err), 0);
+    ck_assert_double_eq(all.p_at_10, 1.0);
+    ck_assert_double_eq(all.p_at_100, 1.0);
+    ck_assert_int_eq(hash_eval_data_relabel(&data, &coll), 0);
+    ck_assert_int_eq(hash_eval_hasher(&data, h, 1, &all, err, sizeof err), 0);
+    ck_assert_double_eq(all.p_at_10, lsh.p_at_10);
+    hasher_free(h);
+    hash_collection_free(&one);
     hash_eval_data_free(&data);
     hash_collection_free(&coll);
     tiny_free(&c);
@@ -608,6 +721,7 @@ Suite *hasher_suite(void)
     tcase_add_test(core, sizes_adapt_to_the_collection);
     tcase_add_test(core, recipe_options_parse);
     tcase_add_test(core, denoising_and_neighbours_train);
+    tcase_add_test(core, itq_init_starts_at_itq_codes);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_set_timeout(limits, 60);
