@@ -3,6 +3,7 @@
  *   search_codes --n N [--bits 64] [--dist clustered|random] [--seed S]
  *                [--queries Q] [--scan-queries QS] [--max-radius R]
  *                [--dir DIR] [--dump PREFIX] [--label NAME] [--compact 1]
+ *                [--batch B]
  *
  * Generates N codes (seeded), adds them to a new index in DIR through the
  * index layer (idx_add: the codes are given, no text, no model), then
@@ -69,6 +70,7 @@ typedef struct {
     const char *dump;
     const char *label;
     int compact;
+    int batch;
 } options;
 
 /* Latency and work of one (radius, mode) cell. */
@@ -109,7 +111,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: search_codes --n N [--bits 64] [--dist clustered|random] [--seed S]\n"
                     "       [--queries Q] [--scan-queries QS] [--max-radius R] [--max-probes P]\n"
-                    "       [--dir DIR] [--dump PREFIX] [--label NAME] [--compact 0|1]\n");
+                    "       [--dir DIR] [--dump PREFIX] [--label NAME] [--compact 0|1] [--batch B]\n");
     exit(2);
 }
 
@@ -117,7 +119,8 @@ static void parse_options(int argc, char **argv, options *o)
 {
     *o = (options){ .n = 0, .bits = 64, .dist = "clustered", .seed = 1, .queries = 200,
                     .scan_queries = 10, .max_radius = 10, .max_probes = 2e5,
-                    .dir = "build/bench/search.idx", .dump = NULL, .label = "" };
+                    .dir = "build/bench/search.idx", .dump = NULL, .label = "",
+                    .batch = 10000 };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -146,13 +149,15 @@ static void parse_options(int argc, char **argv, options *o)
             o->label = v;
         else if (!strcmp(a, "--compact"))
             o->compact = atoi(v);
+        else if (!strcmp(a, "--batch"))
+            o->batch = atoi(v);
         else
             usage();
         i++;
     }
     if (o->n == 0 || o->n > 100000000 || !code_bits_valid(o->bits) || o->queries < 1 ||
         o->scan_queries < 0 || o->scan_queries > o->queries || o->max_radius < 0 ||
-        o->max_radius > MAX_RADIUS || o->max_radius > o->bits ||
+        o->max_radius > MAX_RADIUS || o->max_radius > o->bits || o->batch < 1 ||
         (strcmp(o->dist, "clustered") && strcmp(o->dist, "random")))
         usage();
 }
@@ -233,7 +238,7 @@ static void dump_codes(const char *path, const sh_code *codes, uint64_t n, int b
 
 static double build_index(const options *o, const sh_code *codes, idx_index **out)
 {
-    idx_options io = { .flags = IDX_CREATE | IDX_NOSYNC, .batch_size = 10000,
+    idx_options io = { .flags = IDX_CREATE | IDX_NOSYNC, .batch_size = o->batch,
                        .store_duplicates = 1, .code_bits = o->bits,
                        .expected_docs = o->n, .map_size = (size_t)(o->n * 160 + (64 << 20)) };
     char err[512] = "";
@@ -471,8 +476,9 @@ int main(int argc, char **argv)
     free(words);
 
     printf("{\"label\": \"%s\", \"n\": %llu, \"bits\": %d, \"dist\": \"%s\", \"seed\": %llu, "
-           "\"substrings\": %d,\n",
-           o.label, (unsigned long long)o.n, o.bits, o.dist, (unsigned long long)o.seed, ix->m);
+           "\"substrings\": %d, \"batch\": %d,\n",
+           o.label, (unsigned long long)o.n, o.bits, o.dist, (unsigned long long)o.seed, ix->m,
+           o.batch);
     printf(" \"build\": {\"seconds\": %.3f, \"codes_per_s\": %.0f, \"rss_kib_before\": %ld, "
            "\"rss_kib_after\": %ld, \"buckets\": %llu, \"max_bucket\": %llu, "
            "\"used_bytes_per_doc\": %.1f, \"tables\": ",

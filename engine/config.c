@@ -146,7 +146,7 @@ void config_defaults(sh_config *cfg)
     snprintf(cfg->index.path, sizeof cfg->index.path, "%s", "semhash.idx");
     cfg->index.map_size_mb = 1024;
     cfg->index.mih_substrings = 0;
-    cfg->index.batch_size = 1000;
+    cfg->index.batch_size = 10000;
     cfg->index.store_exact_duplicates = 1;
 
     cfg->query.radius = 3;

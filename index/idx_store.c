@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #include "sh_error.h"
@@ -194,10 +195,25 @@ void idx_substring_key(uint64_t v, const idx_substring *sub, uint8_t *out)
         out[i] = (uint8_t)(v >> (8 * (sub->key_bytes - 1 - i)));
 }
 
+/* LMDB reports a write that the disk cut short as EIO. When the device
+ * holding the index has (almost) no room left, that was a full disk. */
+#define IDX_LOW_SPACE ((uint64_t)64 << 20)
+
+static int disk_is_full(const char *path)
+{
+    struct statvfs fs;
+    if (!path || statvfs(path, &fs) != 0)
+        return 0;
+    return (uint64_t)fs.f_bavail * fs.f_frsize < IDX_LOW_SPACE;
+}
+
 int idx_lmdb_error(const idx_index *ix, int rc, const char *what, char *err, size_t err_len)
 {
     if (rc == 0)
         return 0;
+    if ((rc == EIO || rc == ENOSPC) && disk_is_full(ix ? ix->path : NULL))
+        return sh_fail(err, err_len, ENOSPC, "%s: no space left on the device (index %s)", what,
+                       ix->path);
     int code;
     if (rc == MDB_NOTFOUND)
         code = SH_ENOTFOUND;
