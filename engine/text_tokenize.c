@@ -40,6 +40,11 @@ struct text_tokenizer {
     void *user;
     int status;                     /* first error of this document */
     text_email_filter email;
+
+    /* text_tokenizer_capture: the start of the mail filter's output */
+    char capture[TEXT_CAPTURE_MAX];
+    size_t capture_cap, capture_len;
+    int filtered;                   /* the last text went through the filter */
 };
 
 /* What a byte starts, for the scanner's fast path: an ASCII separator, an
@@ -305,15 +310,18 @@ static void emit_ascii_word(text_tokenizer *tok, const unsigned char *s, size_t 
     if (k > tok->run_cap_cps)
         return; /* overlong: dropped, as end_run drops it */
     int digits_only = 1;
-    uint64_t key[2] = { 0, 0 };
+    uint64_t low = 0, high = 0; /* the key's two words, kept in registers */
     for (size_t i = 0; i < k; i++) {
         unsigned char c = s[i];
         digits_only &= (unsigned)(c - '0') < 10u;
         c = (unsigned char)((unsigned)(c - 'A') < 26u ? c + ('a' - 'A') : c);
         tok->token[i] = (char)c;
-        if (i < 16)
-            key[i / 8] |= (uint64_t)c << (8 * (i % 8));
+        if (i < 8)
+            low |= (uint64_t)c << (8 * i);
+        else if (i < 16)
+            high |= (uint64_t)c << (8 * (i - 8));
     }
+    uint64_t key[2] = { low, high };
     emit_token(tok, tok->token, k, k, digits_only, k <= 16 ? key : NULL);
 }
 
@@ -447,7 +455,27 @@ static int scan(text_tokenizer *tok, const char *text, size_t n)
 
 static int scan_sink(void *sink, const char *bytes, size_t n)
 {
-    return scan(sink, bytes, n);
+    text_tokenizer *tok = sink;
+    if (tok->capture_len < tok->capture_cap) {
+        size_t room = tok->capture_cap - tok->capture_len;
+        size_t take = n < room ? n : room;
+        memcpy(tok->capture + tok->capture_len, bytes, take);
+        tok->capture_len += take;
+    }
+    return scan(tok, bytes, n);
+}
+
+void text_tokenizer_capture(text_tokenizer *tok, size_t cap)
+{
+    tok->capture_cap = cap < TEXT_CAPTURE_MAX ? cap : TEXT_CAPTURE_MAX;
+}
+
+const char *text_tokenizer_captured(const text_tokenizer *tok, size_t *len)
+{
+    if (!tok->filtered || tok->capture_cap == 0)
+        return NULL;
+    *len = tok->capture_len;
+    return tok->capture;
 }
 
 int text_tokenize(text_tokenizer *tok, const char *text, size_t len,
@@ -458,8 +486,11 @@ int text_tokenize(text_tokenizer *tok, const char *text, size_t len,
     tok->fn = fn;
     tok->user = user;
     tok->status = 0;
+    tok->capture_len = 0;
+    tok->filtered = 0;
     reset_run(tok);
     if (tok->cfg.email && text_email_looks_like_mail(text, len)) {
+        tok->filtered = 1;
         text_email_begin(&tok->email, scan_sink, tok);
         if (text_email_feed(&tok->email, text, len) == 0)
             text_email_end(&tok->email);

@@ -86,6 +86,22 @@ const sh_text_config *text_tokenizer_config(const text_tokenizer *tok);
 int text_tokenize(text_tokenizer *tok, const char *text, size_t len,
                   text_token_fn fn, void *user);
 
+/* Most bytes text_tokenizer_capture keeps. */
+#define TEXT_CAPTURE_MAX 512
+
+/* Makes every later text_tokenize call keep the first cap bytes (at most
+ * TEXT_CAPTURE_MAX; 0, the default, keeps none) of what the mail filter
+ * hands the scanner, for a caller that also wants the start of a mail's
+ * readable text without filtering it a second time (the index's
+ * snippets). Cannot fail. */
+void text_tokenizer_capture(text_tokenizer *tok, size_t cap);
+
+/* After text_tokenize: the kept bytes (owned by tok, valid until its next
+ * call; *len of them, fewer than cap if the filtered text is shorter), or
+ * NULL if the last text did not go through the mail filter (not a mail,
+ * email off, a binary text) or nothing is kept. */
+const char *text_tokenizer_captured(const text_tokenizer *tok, size_t *len);
+
 /* A 64-bit digest of the document's token sequence: chained XXH64 over
  * the tokens (each hashed with the previous value as seed, starting from
  * 0; 0 for a document without tokens). Texts that differ only in case,

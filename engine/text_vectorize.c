@@ -65,6 +65,11 @@ void text_vectorizer_free(text_vectorizer *vec)
     free(vec);
 }
 
+text_tokenizer *text_vectorizer_tokenizer(text_vectorizer *vec)
+{
+    return vec->tok;
+}
+
 static int count_term(const char *token, size_t len, void *user)
 {
     text_vectorizer *vec = user;

@@ -53,6 +53,10 @@ int text_vectorize_row_tap(text_vectorizer *vec, const char *text, size_t len,
                            text_token_fn tap, void *tap_user, const uint32_t **ids,
                            const float **tfidf, const float **counts, size_t *n);
 
+/* The vectoriser's tokenizer (owned by it), e.g. for
+ * text_tokenizer_capture. */
+text_tokenizer *text_vectorizer_tokenizer(text_vectorizer *vec);
+
 /* Appends the document's row to tfidf and its counts row to counts (either
  * may be NULL; each must have text_vocab_size columns). Returns 0;
  * SH_EINPUT (binary document, nothing appended); SH_EINVAL (a matrix has

@@ -49,6 +49,8 @@ static int encoder_new(const sh_index *sh, sh_encoder **out, char *err, size_t e
     rc = text_vectorizer_new(hasher_vocab(e->h), &e->vec, err, err_len);
     if (rc)
         goto fail;
+    /* the start of each mail's filtered text, for its snippet */
+    text_tokenizer_capture(text_vectorizer_tokenizer(e->vec), 2 * SH_SNIPPET_BYTES);
     if (csr_init(&e->rows, text_vocab_size(hasher_vocab(e->h))) != 0) {
         rc = sh_fail(err, err_len, SH_ENOMEM, "out of memory for an encoder");
         goto fail;
@@ -503,12 +505,18 @@ static int snippet_emit(void *sink, const char *bytes, size_t n)
 
 /* Writes the snippet of text into out (SH_SNIPPET_BYTES): blanks and
  * control bytes collapsed to single spaces, cut at a character boundary;
- * for a mail, its Subject and body rather than its headers. Returns the
- * length. */
-static size_t make_snippet(const char *text, size_t len, char *out)
+ * for a mail, its Subject and body rather than its headers. mail_text,
+ * if not NULL, is the start of the mail filter's output for text (the
+ * tokenizer kept it: text_tokenizer_capture), at least 2 *
+ * SH_SNIPPET_BYTES bytes unless the whole of it. Returns the length. */
+static size_t make_snippet(const char *text, size_t len, const char *mail_text,
+                           size_t mail_len, char *out)
 {
     snippet_sink mail;
-    if (len && text_email_looks_like_mail(text, len)) {
+    if (mail_text) {
+        text = mail_text;
+        len = mail_len < sizeof mail.buf ? mail_len : sizeof mail.buf;
+    } else if (len && text_email_looks_like_mail(text, len)) {
         text_email_filter f;
         mail.len = 0;
         text_email_begin(&f, snippet_emit, &mail);
@@ -546,8 +554,12 @@ static size_t make_snippet(const char *text, size_t len, char *out)
     return n;
 }
 
-static int doc_prepare(const sh_doc *doc, size_t *name_len_out, char **field_out,
-                       size_t *field_len_out, char *err, size_t err_len)
+/* Checks a document's name and labels and makes its record field (labels,
+ * separator, snippet: malloc'd into *field_out). mail_text, mail_len: as
+ * make_snippet's (NULL: the snippet filters the text itself). */
+static int doc_prepare(const sh_doc *doc, const char *mail_text, size_t mail_len,
+                       size_t *name_len_out, char **field_out, size_t *field_len_out,
+                       char *err, size_t err_len)
 {
     size_t name_len = doc->name ? strlen_or(doc->name, doc->name_len) : 0;
     size_t labels_len = strlen_or(doc->labels, doc->labels_len);
@@ -570,8 +582,8 @@ static int doc_prepare(const sh_doc *doc, size_t *name_len_out, char **field_out
     if (labels_len)
         memcpy(field, doc->labels, labels_len);
     field[labels_len] = SNIPPET_SEP;
-    *field_len_out = labels_len + 1 +
-                     make_snippet(doc->text ? doc->text : "", doc->text_len, field + labels_len + 1);
+    *field_len_out = labels_len + 1 + make_snippet(doc->text ? doc->text : "", doc->text_len,
+                                                   mail_text, mail_len, field + labels_len + 1);
     *field_out = field;
     *name_len_out = name_len;
     return 0;
@@ -611,7 +623,7 @@ static int doc_store(sh_index *sh, const sh_doc *doc, const sh_encoded *enc,
 {
     size_t name_len = 0, field_len = 0;
     char *field = NULL;
-    int rc = doc_prepare(doc, &name_len, &field, &field_len, err, err_len);
+    int rc = doc_prepare(doc, NULL, 0, &name_len, &field, &field_len, err, err_len);
     if (rc)
         return rc;
     rc = doc_write(sh, doc, enc, name_len, field, field_len, res, err, err_len);
@@ -691,8 +703,12 @@ static int prepare_chunk(batch_job *j, sh_encoder *e, size_t c)
         batch_item *it = &j->items[i];
         int rc = encode_prepare(e, d->text ? d->text : "", d->text_len, &it->enc);
         it->binary = rc == SH_EINPUT;
+        size_t mail_len = 0;
+        const char *mail_text = text_tokenizer_captured(text_vectorizer_tokenizer(e->vec),
+                                                        &mail_len);
         if (rc == 0)
-            rc = doc_prepare(d, &it->name_len, &it->field, &it->field_len, NULL, 0);
+            rc = doc_prepare(d, mail_text, mail_len, &it->name_len, &it->field, &it->field_len,
+                             NULL, 0);
         if (rc == SH_ENOMEM)
             return rc;
         it->rc = rc;          /* a refused document keeps its (empty) row */
@@ -774,7 +790,7 @@ static int write_chunk(batch_job *j, size_t c, sh_add_result *res, size_t *done,
             /* the fields were refused: check them again for the message */
             char *field = NULL;
             size_t name_len, field_len;
-            rc = doc_prepare(d, &name_len, &field, &field_len, err, err_len);
+            rc = doc_prepare(d, NULL, 0, &name_len, &field, &field_len, err, err_len);
             free(field);
             return rc ? rc : it->rc;
         }

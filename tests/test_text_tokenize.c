@@ -11,6 +11,7 @@
 #include "rng.h"
 #include "sh_error.h"
 #include "test_text_util.h"
+#include "text_email.h"
 #include "text_stopwords.h"
 #include "text_tokenize.h"
 
@@ -265,9 +266,57 @@ START_TEST(stop_word_table_agrees_with_the_list)
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
         size_t len = 1 + x % 18;
         for (size_t k = 0; k < len; k++) /* mostly letters common in stop words */
-            w[k] = k < 4 ? "aeiost"[(x >> (8 + 3 * k)) % 6] : (char)('a' + (x >> (4 * k)) % 26);
+            w[k] = k < 4 ? "aeiost"[(x >> (8 + 3 * k)) % 6] : (char)('a' + (x >> (3 * k)) % 26);
         ck_assert_int_eq(text_is_stopword(w, len), listed(w, len));
     }
+}
+END_TEST
+
+static int ignore_token(const char *token, size_t len, void *user)
+{
+    (void)token;
+    (void)len;
+    (void)user;
+    return 0;
+}
+
+START_TEST(capture_keeps_the_start_of_a_mails_filtered_text)
+{
+    static const char mail[] = "From: a@b\nSubject: Hello there\nX-Junk: dropped\n\n"
+                               "<p>Body &amp; more body text, long enough to be cut.</p>\n";
+    char *plain = NULL;
+    size_t plain_len = 0;
+    ck_assert_int_eq(text_email_to_plain(mail, strlen(mail), &plain, &plain_len), 0);
+    sh_text_config cfg = tt_text_defaults();
+    text_tokenizer *tok = NULL;
+    ck_assert_int_eq(text_tokenizer_new(&cfg, &tok, NULL, 0), 0);
+    size_t len = 99;
+    ck_assert_int_eq(text_tokenize(tok, mail, strlen(mail), ignore_token, NULL), 0);
+    ck_assert_ptr_null(text_tokenizer_captured(tok, &len)); /* off by default */
+    const size_t caps[] = { 1, 20, 1000 };
+    for (size_t i = 0; i < 3; i++) {
+        text_tokenizer_capture(tok, caps[i]);
+        ck_assert_int_eq(text_tokenize(tok, mail, strlen(mail), ignore_token, NULL), 0);
+        const char *kept = text_tokenizer_captured(tok, &len);
+        ck_assert_ptr_nonnull(kept);
+        size_t expect = caps[i] < plain_len ? caps[i] : plain_len;
+        ck_assert_uint_eq(len, expect);
+        ck_assert(memcmp(kept, plain, len) == 0);
+    }
+    /* not a mail, a binary text: nothing kept */
+    ck_assert_int_eq(text_tokenize(tok, "just words", 10, ignore_token, NULL), 0);
+    ck_assert_ptr_null(text_tokenizer_captured(tok, &len));
+    ck_assert_int_eq(text_tokenize(tok, "From: a\n\n\0b", 12, ignore_token, NULL), SH_EINPUT);
+    ck_assert_ptr_null(text_tokenizer_captured(tok, &len));
+    text_tokenizer_free(tok);
+    /* email off: the text is not filtered, nothing kept */
+    cfg.email = 0;
+    ck_assert_int_eq(text_tokenizer_new(&cfg, &tok, NULL, 0), 0);
+    text_tokenizer_capture(tok, 100);
+    ck_assert_int_eq(text_tokenize(tok, mail, strlen(mail), ignore_token, NULL), 0);
+    ck_assert_ptr_null(text_tokenizer_captured(tok, &len));
+    text_tokenizer_free(tok);
+    free(plain);
 }
 END_TEST
 
@@ -491,6 +540,7 @@ Suite *text_tokenize_suite(void)
     tcase_add_test(limits, invalid_utf8_is_replaced_not_fatal);
     tcase_add_test(limits, length_limits_drop_rather_than_split);
     tcase_add_test(limits, long_cjk_runs_keep_every_bigram);
+    tcase_add_test(limits, capture_keeps_the_start_of_a_mails_filtered_text);
     tcase_add_test(limits, random_bytes_and_markup_never_break_the_rules);
     tcase_add_test(limits, empty_and_stop_word_only_documents_give_no_tokens);
     tcase_add_test(limits, binary_documents_are_refused_before_any_token);
