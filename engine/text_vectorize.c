@@ -4,6 +4,7 @@
 #include "sh_error.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,23 @@ struct text_vectorizer {
     text_token_fn tap;     /* during text_vectorize_row_tap, or NULL */
     void *tap_user;
 };
+
+/* 1 + ln(c) for the small counts most terms have, computed once by the
+ * same log() (so the weights are the same bits as computing it each time). */
+#define TF_TABLE 64
+static double tf_table[TF_TABLE];
+static pthread_once_t tf_once = PTHREAD_ONCE_INIT;
+
+static void fill_tf_table(void)
+{
+    for (int c = 1; c < TF_TABLE; c++)
+        tf_table[c] = 1.0 + log((double)c);
+}
+
+static double term_weight(uint32_t c)
+{
+    return c < TF_TABLE ? tf_table[c] : 1.0 + log((double)c);
+}
 
 int text_vectorizer_new(const text_vocab *vocab, text_vectorizer **out,
                         char *err, size_t err_len)
@@ -129,6 +147,7 @@ int text_vectorize_row_tap(text_vectorizer *vec, const char *text, size_t len,
                            text_token_fn tap, void *tap_user, const uint32_t **ids,
                            const float **tfidf, const float **counts, size_t *n)
 {
+    pthread_once(&tf_once, fill_tf_table);
     vec->n = 0;
     vec->tap = tap;
     vec->tap_user = tap_user;
@@ -140,7 +159,7 @@ int text_vectorize_row_tap(text_vectorizer *vec, const char *text, size_t len,
         uint32_t id = vec->ids[i];
         uint32_t c = vec->count_by_id[id];
         vec->count_by_id[id] = 0; /* ready for the next document */
-        double w = (1.0 + log((double)c)) * (double)text_vocab_idf(vec->vocab, id);
+        double w = term_weight(c) * (double)text_vocab_idf(vec->vocab, id);
         vec->counts[i] = (float)c;
         vec->tfidf[i] = (float)w;
         norm2 += w * w;
