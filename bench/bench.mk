@@ -43,7 +43,7 @@ bench-deps:
 $(BENCH_PARTS:%=bench-%): bench-%: all bench-programs bench-deps corpora
 	@mkdir -p $(BENCH_RESULTS)
 	@echo "  BENCH   $*"
-	$(Q)sh $(BENCH_DIR)/machine.sh > $(BENCH_RESULTS)/machine.json
+	$(Q)sh $(BENCH_DIR)/machine.sh > $(BENCH_RESULTS)/machine-$*.json
 	$(Q)sh $(BENCH_DIR)/$*.sh $(abspath $(PROGRAM)) $(abspath $(BENCH_BUILD)) $(abspath $(BENCH_RESULTS))
 
 bench-report:

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """bench/report.py RESULTS_DIR OUT.md OUT.json — assembles BENCHMARKS.md.
 
-Reads RESULTS_DIR/machine.json and, for each benchmark part that has run,
-RESULTS_DIR/PART.md (its section, written by bench/PART.sh) and
-RESULTS_DIR/PART.json (its figures). Writes OUT.md (the sections in a
+Reads, for each benchmark part that has run, RESULTS_DIR/PART.md (its
+section, written by bench/PART.sh), RESULTS_DIR/PART.json (its figures)
+and RESULTS_DIR/machine-PART.json (the machine and its load average when
+the part started, bench/machine.sh). Writes OUT.md (the sections in a
 fixed order under a common header) and OUT.json (every part's figures
 under its name, and the machine). A part that has not run is listed as missing.
 """
@@ -24,12 +25,14 @@ def main():
     if len(sys.argv) != 4:
         sys.exit("usage: report.py RESULTS_DIR OUT.md OUT.json")
     results, out_path, json_path = sys.argv[1], sys.argv[2], sys.argv[3]
-    machine = {}
-    machine_path = os.path.join(results, "machine.json")
-    if os.path.exists(machine_path):
-        with open(machine_path) as f:
-            machine = json.load(f)
-    everything = {"machine": machine}
+    machines = {}
+    for part, _ in PARTS:
+        path = os.path.join(results, "machine-%s.json" % part)
+        if os.path.exists(path) and os.path.exists(os.path.join(results, part + ".md")):
+            with open(path) as f:
+                machines[part] = json.load(f)
+    machine = max(machines.values(), key=lambda m: m.get("date", ""), default={})
+    everything = {"machine": machines}
     lines = [
         "# semhash benchmarks",
         "",
@@ -41,10 +44,9 @@ def main():
     ]
     if machine:
         lines += [
-            "Machine of the last run: %s, %s cores, %s GiB, %s, %s, OpenBLAS %s (%s)."
-            % (machine.get("cpu"), machine.get("cores"), machine.get("memory_gib"),
-               machine.get("os"), machine.get("compiler"), machine.get("openblas"),
-               machine.get("date")),
+            "Machine: %s, %s cores, %s GiB, %s, %s, OpenBLAS %s." % (
+                machine.get("cpu"), machine.get("cores"), machine.get("memory_gib"),
+                machine.get("os"), machine.get("compiler"), machine.get("openblas")),
             "",
         ]
     missing = []
@@ -56,6 +58,11 @@ def main():
             continue
         lines.append("## " + title)
         lines.append("")
+        m = machines.get(part)
+        if m:
+            lines.append("Run started %s, load average %s (1, 5, 15 min)." % (
+                m.get("date"), m.get("loadavg", "unknown")))
+            lines.append("")
         with open(md) as f:
             lines.append(f.read().rstrip("\n"))
         lines.append("")
