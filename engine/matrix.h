@@ -96,16 +96,15 @@ void mat_gemm_naive(int trans_a, int trans_b, size_t M, size_t N, size_t K,
 /* Y[B,H] = X[B,V] . W[V,H] (accumulate == 0) or Y += X . W (accumulate
  * != 0), with X sparse (B = x->rows, V = x->cols) and W dense row-major.
  * Costs 2 * nnz * H flops; never densifies X. Every element receives its
- * terms in increasing column order, on any number of threads (large
- * products are split over mat_get_threads() threads by column ranges of
- * Y), so the result does not depend on the thread count. Cannot fail. */
+ * terms in increasing column order (a batch is worked one column at a
+ * time, so each row of W is read once). One thread. Cannot fail. */
 void csr_dense_mul(float *Y, const sh_csr *x, const float *W, size_t H, int accumulate);
 void csr_dense_mul_naive(float *Y, const sh_csr *x, const float *W, size_t H, int accumulate);
 
 /* dW[V,H] += X^T . dY[B,H] with X sparse [B,V]: only the rows of dW whose
- * column index appears in X are touched; each element receives its terms
- * in increasing row order of X, threads or not (as csr_dense_mul).
- * Cannot fail. */
+ * column index appears in X are touched (each once per call); each element
+ * receives its terms in increasing row order of X. One thread. Cannot
+ * fail. */
 void csr_t_dense_mul(float *dW, const sh_csr *x, const float *dY, size_t H);
 void csr_t_dense_mul_naive(float *dW, const sh_csr *x, const float *dY, size_t H);
 
@@ -126,7 +125,7 @@ int mat_sym_eigen_naive(float *A, float *w, size_t n);
 
 /* Sets the number of BLAS threads (0 = all cores), which is also the
  * number of threads the engine's own parallel loops use (mat_parallel:
- * the sparse products here, Adam, the softmax loss). Process-wide; call
+ * Adam, the softmax loss, zeroing gradients). Process-wide; call
  * it before starting work, not while another thread is inside a product.
  * Cannot fail. */
 void mat_set_threads(int threads);

@@ -253,9 +253,8 @@ static void one_row(sh_csr *out, const sh_csr *x, size_t r)
 
 START_TEST(sparse_products_same_bits_any_path_or_threads)
 {
-    /* A product large enough to be computed by columns and split over
-     * threads must give exactly the bits of the row-by-row loop, on one
-     * thread and on two. */
+    /* A batch product, computed one column at a time, must give exactly
+     * the bits of the row-by-row loop, whatever the thread setting. */
     sh_rng rng;
     rng_seed(&rng, 14);
     size_t B = 128, V = 2000, H = 300;
