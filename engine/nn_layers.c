@@ -55,6 +55,24 @@ void dense_backward(float *dinp, float *dW, float *db, const float *dout,
     bias_backward(db, dout, B, O);
 }
 
+void dense_forward_aug(float *out, float *xa, const float *inp, const float *Wb, size_t B,
+                       size_t I, size_t O)
+{
+    for (size_t r = 0; r < B; r++) {
+        memcpy(xa + r * (I + 1), inp + r * I, I * sizeof(float));
+        xa[r * (I + 1) + I] = 1.0f;
+    }
+    mat_gemm(0, 0, B, O, I + 1, 1.0f, xa, I + 1, Wb, O, 0.0f, out, O);
+}
+
+void dense_backward_aug(float *dinp, float *dWb, const float *dout, const float *xa,
+                        const float *W, size_t B, size_t I, size_t O)
+{
+    if (dinp != NULL)
+        mat_gemm(0, 1, B, I, O, 1.0f, dout, O, W, O, 1.0f, dinp, I);
+    mat_gemm(1, 0, I + 1, O, B, 1.0f, xa, I + 1, dout, O, 1.0f, dWb, O);
+}
+
 void dense_forward_csr(float *out, const sh_csr *x, const float *W, const float *b, size_t O)
 {
     broadcast_bias(out, b, x->rows, O);

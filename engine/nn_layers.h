@@ -25,6 +25,20 @@ void dense_forward(float *out, const float *inp, const float *W, const float *b,
 void dense_backward(float *dinp, float *dW, float *db, const float *dout,
                     const float *inp, const float *W, size_t B, size_t I, size_t O);
 
+/* The same layer with the bias as one more row of weights, so that one
+ * product computes it (no broadcast of b before, no column sums for db
+ * after): Wb[I+1,O] is W[I,O] followed by b[O] (as the network's arenas
+ * lay them out). xa[B,I+1] receives [inp | 1]; keep it for the backward.
+ * out[B,O] = xa . Wb. */
+void dense_forward_aug(float *out, float *xa, const float *inp, const float *Wb, size_t B,
+                       size_t I, size_t O);
+
+/* Backward of dense_forward_aug: dinp[B,I] += dout . W^T (skipped when dinp
+ * is NULL; W = the first I rows of Wb), dWb[I+1,O] += xa^T . dout (dW
+ * followed by db). */
+void dense_backward_aug(float *dinp, float *dWb, const float *dout, const float *xa,
+                        const float *W, size_t B, size_t I, size_t O);
+
 /* out[B,O] = X[B,V] . W[V,O] + b[O] with X sparse (B = x->rows). */
 void dense_forward_csr(float *out, const sh_csr *x, const float *W, const float *b, size_t O);
 

@@ -171,6 +171,23 @@ static size_t carve_acts(float *arena, float **pre, float **post, float **code, 
     return off + 3 * B * K;
 }
 
+/* Points xa views into an arena (NULL to only count); returns its size
+ * in floats. A CSR first layer has none. */
+static size_t carve_xa(float *arena, nn_net *net)
+{
+    size_t off = 0;
+    for (size_t l = 0; l < net->n_layers; l++) {
+        if (l == 0 && net->cfg.input_kind == NN_INPUT_CSR) {
+            net->xa[l] = NULL;
+            continue;
+        }
+        if (arena != NULL)
+            net->xa[l] = arena + off;
+        off += net->max_batch * (net->in_dim[l] + 1);
+    }
+    return off;
+}
+
 /* Allocates a zeroed network for cfg (already checked): parameters and
  * activations always, gradients and Adam moments only for training. */
 static int net_create(const nn_config *cfg, int training, nn_net **out)
@@ -185,8 +202,10 @@ static int net_create(const nn_config *cfg, int training, nn_net **out)
     size_t n_acts = carve_acts(NULL, NULL, NULL, NULL, NULL, NULL, net);
     net->params = calloc(net->n_params, sizeof(float));
     net->acts = calloc(n_acts, sizeof(float));
-    if (net->params == NULL || net->acts == NULL)
+    net->xa_arena = calloc(carve_xa(NULL, net) + 1, sizeof(float));
+    if (net->params == NULL || net->acts == NULL || net->xa_arena == NULL)
         goto fail;
+    carve_xa(net->xa_arena, net);
     carve(net->params, net->W, net->b, net);
     carve_acts(net->acts, net->pre, net->post, &net->code, &net->code_p, &net->eps, net);
     if (training) {
@@ -269,6 +288,7 @@ void nn_free(nn_net *net)
     free(net->adam_v);
     free(net->acts);
     free(net->dacts);
+    free(net->xa_arena);
     free(net);
 }
 
@@ -356,9 +376,9 @@ static void forward_layer(nn_net *net, size_t l, const nn_data *in, nn_mode mode
     double t0 = now_seconds();
     if (sparse)
         dense_forward_csr(net->pre[0], in->csr, net->W[0], net->b[0], O);
-    else
-        dense_forward(net->pre[l], l == 0 ? in->dense : layer_input(net, l), net->W[l],
-                      net->b[l], B, I, O);
+    else /* W[l] is followed by b[l] in the arena: [W; b] */
+        dense_forward_aug(net->pre[l], net->xa[l], l == 0 ? in->dense : layer_input(net, l),
+                          net->W[l], B, I, O);
     count_product(net, sparse, now_seconds() - t0, layer_flops(net, l, in, 0));
     if (l == net->n_layers - 1)
         return; /* logits: the loss or nn_output applies the activation */
@@ -539,12 +559,9 @@ void nn_backward(nn_net *net, const nn_data *in, const float *dcode_extra)
         double t0 = now_seconds();
         if (sparse)
             dense_backward_csr(net->dW[0], net->db[0], net->dpre[0], in->csr, O);
-        else if (l == 0)
-            dense_backward(NULL, net->dW[0], net->db[0], net->dpre[0], in->dense, net->W[0], B,
-                           I, O);
-        else
-            dense_backward(layer_dinput(net, l), net->dW[l], net->db[l], net->dpre[l],
-                           layer_input(net, l), net->W[l], B, I, O);
+        else /* dW[l] is followed by db[l]; xa[l] holds the forward's input */
+            dense_backward_aug(l == 0 ? NULL : layer_dinput(net, l), net->dW[l], net->dpre[l],
+                               net->xa[l], net->W[l], B, I, O);
         count_product(net, sparse, now_seconds() - t0, layer_flops(net, l, in, 1));
         if (net->cfg.weight_decay > 0)
             reg_weight_decay(net->dW[l], net->W[l], I * O, net->cfg.weight_decay);

@@ -135,6 +135,10 @@ typedef struct {
     size_t max_batch;
     size_t batch;                     /* rows of the last forward */
     float *acts, *dacts;              /* activation arenas, owned */
+    float *xa_arena;                  /* owned: the xa views below */
+    float *xa[NN_MAX_LAYERS];         /* [B, in_dim[l] + 1] input of dense layer l with a
+                                         column of ones (the bias as a weight row);
+                                         NULL for a CSR first layer */
     float *pre[NN_MAX_LAYERS];        /* [B, out_dim[l]] pre-activations (last: logits) */
     float *post[NN_MAX_LAYERS];       /* [B, out_dim[l]] activations; code layer: unused;
                                          last: the output (filled by nn_output) */

@@ -81,6 +81,41 @@ START_TEST(dense_layer_gradients)
 }
 END_TEST
 
+START_TEST(dense_layer_with_bias_row_matches_dense_layer)
+{
+    /* dense_forward_aug / dense_backward_aug ([W; b] as one matrix, the
+     * input with a column of ones) compute what dense_forward /
+     * dense_backward compute, gradients accumulating alike. */
+    sh_rng rng;
+    rng_seed(&rng, 23);
+    const size_t dims[][3] = { { 1, 1, 1 }, { 3, 5, 4 }, { 17, 9, 33 }, { 128, 64, 300 } };
+    for (size_t t = 0; t < sizeof(dims) / sizeof(dims[0]); t++) {
+        size_t B = dims[t][0], I = dims[t][1], O = dims[t][2];
+        float *inp = fvec(B * I), *Wb = fvec((I + 1) * O), *xa = fvec(B * (I + 1));
+        float *out = fvec(B * O), *out_aug = fvec(B * O), *dout = fvec(B * O);
+        float *dinp = fvec(B * I), *dinp_aug = fvec(B * I);
+        float *dWb = fvec((I + 1) * O), *dWb_aug = fvec((I + 1) * O);
+        tu_fill_uniform(&rng, inp, B * I, -1, 1);
+        tu_fill_uniform(&rng, Wb, (I + 1) * O, -1, 1);
+        tu_fill_uniform(&rng, dout, B * O, -1, 1);
+        tu_fill_uniform(&rng, dinp, B * I, -1, 1);
+        tu_fill_uniform(&rng, dWb, (I + 1) * O, -1, 1);
+        memcpy(dinp_aug, dinp, B * I * sizeof(float));
+        memcpy(dWb_aug, dWb, (I + 1) * O * sizeof(float));
+        dense_forward(out, inp, Wb, Wb + I * O, B, I, O);
+        dense_forward_aug(out_aug, xa, inp, Wb, B, I, O);
+        ck_assert(tu_max_rel_diff(out, out_aug, B * O) < 1e-5);
+        dense_backward(dinp, dWb, dWb + I * O, dout, inp, Wb, B, I, O);
+        dense_backward_aug(dinp_aug, dWb_aug, dout, xa, Wb, B, I, O);
+        ck_assert(tu_max_rel_diff(dinp, dinp_aug, B * I) < 1e-5);
+        ck_assert(tu_max_rel_diff(dWb, dWb_aug, (I + 1) * O) < 1e-5);
+        dense_backward_aug(NULL, dWb_aug, dout, xa, Wb, B, I, O); /* no dinp: skipped */
+        free(inp); free(Wb); free(xa); free(out); free(out_aug); free(dout);
+        free(dinp); free(dinp_aug); free(dWb); free(dWb_aug);
+    }
+}
+END_TEST
+
 START_TEST(dense_csr_layer_gradients)
 {
     sh_rng rng;
@@ -452,6 +487,7 @@ Suite *nn_layers_suite(void)
     TCase *core = tcase_create("core");
     tcase_set_timeout(core, 60); /* seconds: stays safe on a loaded machine */
     tcase_add_test(core, dense_layer_gradients);
+    tcase_add_test(core, dense_layer_with_bias_row_matches_dense_layer);
     tcase_add_test(core, dense_csr_layer_gradients);
     tcase_add_test(core, activation_gradients);
     tcase_add_test(core, binary_code_gradient_deterministic);
