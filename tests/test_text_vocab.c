@@ -245,6 +245,16 @@ START_TEST(strtab_interns_many_strings)
         ck_assert_uint_eq(len, (size_t)n);
     }
     ck_assert_int_eq(text_strtab_find(&t, "k1", 2, &id), SH_ENOTFOUND);
+    /* the same first 8 bytes (a slot's head), told apart by the rest */
+    uint32_t i8, i9a, i9b;
+    ck_assert_int_eq(text_strtab_intern(&t, "abcdefgh", 8, &i8, &added), 0);
+    ck_assert_int_eq(text_strtab_intern(&t, "abcdefgh1", 9, &i9a, &added), 0);
+    ck_assert_int_eq(text_strtab_intern(&t, "abcdefgh2", 9, &i9b, &added), 0);
+    ck_assert(i8 != i9a && i9a != i9b && i8 != i9b);
+    ck_assert_int_eq(text_strtab_find(&t, "abcdefgh2", 9, &id), 0);
+    ck_assert_uint_eq(id, i9b);
+    ck_assert_int_eq(text_strtab_find(&t, "abcdefgh3", 9, &id), SH_ENOTFOUND);
+    ck_assert_int_eq(text_strtab_find(&t, "abcdefg\0", 8, &id), SH_ENOTFOUND);
     /* strings longer than a slot's length tag: told apart by their bytes */
     size_t big = 70000;
     char *a = malloc(big + 1), *b = malloc(big + 1);
@@ -264,7 +274,7 @@ START_TEST(strtab_interns_many_strings)
     free(a);
     free(b);
     ck_assert_int_eq(text_strtab_find(&t, "", 0, &id), 0);
-    ck_assert_uint_eq(t.count, 50003);
+    ck_assert_uint_eq(t.count, 50006);
     text_strtab_free(&t);
     text_strtab_free(NULL);
 }
