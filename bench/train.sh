@@ -74,15 +74,21 @@ fi
 for t in $threads; do
     say "semhash, $t thread(s), $epochs epochs"
     "$bin/train_nash" run "$data" "$t" "$epochs" > "$work/semhash-$t.json"
+    # the cross-check through the CLI and the peer may fail without
+    # taking the part down: their cells then say so
     "$semhash" train -c config.yaml --set train.epochs="$epochs" --set train.threads="$t" \
         --set train.patience=0 --set train.validation_fraction=0 \
-        -o "$work/model-$t.shm" "$data/spam-train.jsonl" > "$work/cli-$t.txt"
+        -o "$work/model-$t.shm" "$data/spam-train.jsonl" > "$work/cli-$t.txt" ||
+        say "semhash train failed (see $work/cli-$t.txt)"
     if [ "$have_torch" = 1 ]; then
         for mode in sparse dense; do
             say "PyTorch ($mode input), $t thread(s), $epochs epochs"
             OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t \
                 "$py" bench/torch_nash.py "$data" "$t" "$epochs" --input "$mode" \
-                > "$work/torch-$mode-$t.json"
+                > "$work/torch-$mode-$t.json" || {
+                say "torch_nash.py failed ($mode, $t threads): its cell is left out"
+                rm -f "$work/torch-$mode-$t.json"
+            }
         done
     fi
 done
