@@ -64,6 +64,7 @@ int cli_open_index(const char *path, int rdonly, struct sh_index **out);
 int cli_open_index_flags(const char *path, int flags, struct sh_index **out);
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "config.h"
 
@@ -87,6 +88,23 @@ int cli_config_opt(cli_config_opts *o, int opt, const char *arg);
  * (radius may be NULL) when negative becomes cfg->query.radius. Returns
  * 0, or CLI_EXIT_ERROR (message printed). */
 int cli_config_load(const cli_config_opts *o, sh_config *cfg, const char **dir, long *radius);
+
+/* The simple index commands (stats, rm, compact) take -c/--config, --set,
+ * -i/--index, -h/--help, and -q/--quiet when allow_quiet; document names
+ * after the options when names is set, nothing otherwise. */
+typedef struct {
+    const char *name;          /* "rm": for messages */
+    void (*usage)(FILE *out);
+    int allow_quiet;
+    int names;
+} cli_index_command;
+
+/* Parses those options, then loads the configuration into *cfg (*dir
+ * defaults to index.path). Returns -1 to go on (the names start at
+ * argv[optind]), or the exit status to return at once: after --help, or
+ * after a usage or configuration error has been printed. cli_index_opts.c. */
+int cli_index_command_options(int argc, char **argv, const cli_index_command *cmd,
+                              sh_config *cfg, const char **dir, int *quiet);
 
 /* Parses a decimal count 0..max into *out; -1 if malformed. cmd_query.c. */
 int cli_parse_count(const char *s, long max, long *out);

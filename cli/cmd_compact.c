@@ -1,6 +1,5 @@
 /* cmd_compact.c — `semhash compact`: rewrite an index's lookup tables in
  * key order (sh_compact), and say how much smaller they got. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -46,35 +45,13 @@ static uint64_t lookup_bytes(sh_index *ix, uint64_t *docs)
 
 int cmd_compact(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "config", required_argument, NULL, 'c' }, { "set", required_argument, NULL, 's' },
-        { "index", required_argument, NULL, 'i' }, { "quiet", no_argument, NULL, 'q' },
-        { "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 }
-    };
-    const char *dir = NULL;
-    cli_config_opts copts = { NULL, { NULL }, 0 };
-    int quiet = 0, opt;
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, "c:i:qh", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'c':
-        case 's':
-            if (cli_config_opt(&copts, opt, optarg) != 0)
-                return CLI_EXIT_ERROR;
-            break;
-        case 'i': dir = optarg; break;
-        case 'q': quiet = 1; break;
-        case 'h': usage(stdout); return CLI_EXIT_OK;
-        default: usage(stderr); return CLI_EXIT_ERROR;
-        }
-    }
-    if (optind < argc) {
-        usage(stderr);
-        return cli_error("compact: unexpected argument '%s'", argv[optind]);
-    }
+    static const cli_index_command cmd = { "compact", usage, 1, 0 };
     sh_config cfg;
-    if (cli_config_load(&copts, &cfg, &dir, NULL) != 0)
-        return CLI_EXIT_ERROR;
+    const char *dir;
+    int quiet;
+    int status = cli_index_command_options(argc, argv, &cmd, &cfg, &dir, &quiet);
+    if (status >= 0)
+        return status;
     sh_index *ix;
     if (cli_open_index(dir, 0, &ix) != 0)
         return CLI_EXIT_ERROR;
@@ -82,7 +59,7 @@ int cmd_compact(int argc, char **argv)
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     char err[1024];
-    int status = CLI_EXIT_OK;
+    status = CLI_EXIT_OK;
     if (sh_compact(ix, err, sizeof err) != 0) {
         status = cli_error("compact: %s", err);
     } else if (!quiet) {

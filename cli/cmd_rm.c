@@ -1,7 +1,7 @@
 /* cmd_rm.c — `semhash rm`: remove documents from an index by name.
  * All or nothing: if one name is unknown, nothing is removed. */
-#include <getopt.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "cli.h"
@@ -26,41 +26,20 @@ static void usage(FILE *out)
 
 int cmd_rm(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "config", required_argument, NULL, 'c' }, { "set", required_argument, NULL, 's' },
-        { "index", required_argument, NULL, 'i' }, { "quiet", no_argument, NULL, 'q' },
-        { "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 }
-    };
-    const char *dir = NULL;
-    cli_config_opts copts = { NULL, { NULL }, 0 };
-    int quiet = 0, opt;
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, "c:i:qh", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'c':
-        case 's':
-            if (cli_config_opt(&copts, opt, optarg) != 0)
-                return CLI_EXIT_ERROR;
-            break;
-        case 'i': dir = optarg; break;
-        case 'q': quiet = 1; break;
-        case 'h': usage(stdout); return CLI_EXIT_OK;
-        default: usage(stderr); return CLI_EXIT_ERROR;
-        }
-    }
-    if (optind >= argc) {
-        usage(stderr);
-        return cli_error("rm: no document name given");
-    }
+    static const cli_index_command cmd = { "rm", usage, 1, 1 };
     sh_config cfg;
-    if (cli_config_load(&copts, &cfg, &dir, NULL) != 0)
-        return CLI_EXIT_ERROR;
+    const char *dir;
+    int quiet;
+    int status = cli_index_command_options(argc, argv, &cmd, &cfg, &dir, &quiet);
+    if (status >= 0)
+        return status;
     sh_index *ix;
     if (cli_open_index(dir, 0, &ix) != 0)
         return CLI_EXIT_ERROR;
     static char buf[SH_DOC_BUF];
     char err[1024];
-    int status = CLI_EXIT_OK, unknown = 0;
+    int unknown = 0;
+    status = CLI_EXIT_OK;
     for (int i = optind; i < argc; i++) {
         sh_doc_info doc;
         int rc = sh_doc_find(ix, argv[i], 0, &doc, buf, sizeof buf, err, sizeof err);

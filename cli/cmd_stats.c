@@ -1,5 +1,4 @@
 /* cmd_stats.c — `semhash stats`: what an index holds and how big it is. */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,34 +23,13 @@ static void usage(FILE *out)
 
 int cmd_stats(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "config", required_argument, NULL, 'c' }, { "set", required_argument, NULL, 's' },
-        { "index", required_argument, NULL, 'i' }, { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
-    const char *dir = NULL;
-    cli_config_opts copts = { NULL, { NULL }, 0 };
-    int opt;
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, "c:i:h", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'c':
-        case 's':
-            if (cli_config_opt(&copts, opt, optarg) != 0)
-                return CLI_EXIT_ERROR;
-            break;
-        case 'i': dir = optarg; break;
-        case 'h': usage(stdout); return CLI_EXIT_OK;
-        default: usage(stderr); return CLI_EXIT_ERROR;
-        }
-    }
-    if (optind < argc) {
-        usage(stderr);
-        return cli_error("stats: unexpected argument '%s'", argv[optind]);
-    }
+    static const cli_index_command cmd = { "stats", usage, 0, 0 };
     sh_config cfg;
-    if (cli_config_load(&copts, &cfg, &dir, NULL) != 0)
-        return CLI_EXIT_ERROR;
+    const char *dir;
+    int quiet;
+    int status = cli_index_command_options(argc, argv, &cmd, &cfg, &dir, &quiet);
+    if (status >= 0)
+        return status;
     sh_index *ix;
     if (cli_open_index(dir, 1, &ix) != 0)
         return CLI_EXIT_ERROR;
