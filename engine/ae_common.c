@@ -200,28 +200,65 @@ const char *ae_noise_name(ae_noise_kind kind)
     }
 }
 
+/* x[0..n) += sigma * N(0, 1), two normals per accepted pair by Marsaglia's
+ * polar method: u and v are the two 32-bit halves of one draw scaled
+ * to [-1, 1), kept when 0 < s = u^2 + v^2 < 1 (about 79% of
+ * draws). No trigonometry, one log and one sqrt per two values: the
+ * denoising blade corrupts 47 million values per Fashion-MNIST epoch. */
+static void add_gaussian(float *x, size_t n, float sigma, sh_rng *rng)
+{
+    const double scale = 1.0 / 2147483648.0;
+    size_t i = 0;
+    while (i < n) {
+        uint64_t r = rng_u64(rng);
+        double u = ((double)(r >> 32) - 2147483648.0) * scale;
+        double v = ((double)(r & 0xffffffffu) - 2147483648.0) * scale;
+        double s = u * u + v * v;
+        if (s >= 1.0 || s == 0.0)
+            continue;
+        double f = (double)sigma * sqrt(-2.0 * log(s) / s);
+        x[i++] += (float)(u * f);
+        if (i < n)
+            x[i++] += (float)(v * f);
+    }
+}
+
+/* Sets each of x[0..n) to 0 with probability share: one draw gives two
+ * 32-bit uniforms, each compared with share * 2^32. */
+static void mask_values(float *x, size_t n, float share, sh_rng *rng)
+{
+    double t = (double)share * 4294967296.0;
+    uint64_t below = t >= 4294967296.0 ? UINT64_C(4294967296) : (uint64_t)t;
+    for (size_t i = 0; i < n; i += 2) {
+        uint64_t r = rng_u64(rng);
+        if ((r >> 32) < below)
+            x[i] = 0.0f;
+        if (i + 1 < n && (r & 0xffffffffu) < below)
+            x[i + 1] = 0.0f;
+    }
+}
+
 void ae_corrupt(float *x, size_t n, const ae_noise *noise, sh_rng *rng)
 {
     float level = noise->level;
-    for (size_t i = 0; i < n; i++) {
-        switch (noise->kind) {
-        case AE_NOISE_GAUSSIAN:
-            x[i] += level * rng_normal(rng);
-            break;
-        case AE_NOISE_MASK:
-            if (rng_uniform(rng) < level)
-                x[i] = 0.0f;
-            break;
-        case AE_NOISE_SALT_PEPPER:
+    switch (noise->kind) {
+    case AE_NOISE_GAUSSIAN:
+        add_gaussian(x, n, level, rng);
+        break;
+    case AE_NOISE_MASK:
+        mask_values(x, n, level, rng);
+        break;
+    case AE_NOISE_SALT_PEPPER:
+        for (size_t i = 0; i < n; i++)
             if (rng_uniform(rng) < level)
                 x[i] = rng_uniform(rng) < 0.5f ? 0.0f : 1.0f;
-            break;
-        default:
-            break;
-        }
-        if (noise->clip)
-            x[i] = x[i] < 0.0f ? 0.0f : (x[i] > 1.0f ? 1.0f : x[i]);
+        break;
+    default:
+        break;
     }
+    if (noise->clip)
+        for (size_t i = 0; i < n; i++)
+            x[i] = x[i] < 0.0f ? 0.0f : (x[i] > 1.0f ? 1.0f : x[i]);
 }
 
 /* Word dropout on CSR rows: rebuilds the batch keeping each entry with

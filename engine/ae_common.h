@@ -98,8 +98,10 @@ int ae_noise_parse(const char *name, ae_noise_kind *kind);
 /* The name ae_noise_parse reads. Static string; cannot fail. */
 const char *ae_noise_name(ae_noise_kind kind);
 
-/* Corrupts x[n] in place, drawing from rng (one draw per value for mask
- * and Gaussian, two for salt-and-pepper hits). Cannot fail. */
+/* Corrupts x[n] in place, drawing from rng (one 64-bit draw per two
+ * values for mask, about 1.27 per two for Gaussian (polar method), one
+ * per value and one more per hit for salt-and-pepper), then clips to
+ * [0, 1] if noise->clip. Cannot fail. */
 void ae_corrupt(float *x, size_t n, const ae_noise *noise, sh_rng *rng);
 
 /* An nn_corrupt_fn (nn_train.h) applying the ae_noise passed as user to
