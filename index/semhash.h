@@ -313,12 +313,12 @@ int sh_sync(sh_index *ix, char *err, size_t err_len);
  * go on answering from their snapshot meanwhile; each table is rewritten
  * in one transaction of its own and holds the same entries afterwards, so
  * a crash leaves every table either as it was or compacted. The file
- * does not shrink: freed pages are reused by later writes. Costs a few
- * seconds per million documents and memory for one table's entries
- * (about 20 bytes per document). `semhash index` compacts by itself when
- * a run at least doubled the index.
- * Errors: SH_EREADONLY; SH_ENOMEM; SH_EINDEX (a damaged record: the
- * table being rewritten is left as it was); SH_EFULL; errno. */
+ * does not shrink: freed pages are reused by later writes. Costs about a
+ * second per million documents (BENCHMARKS.md) and no memory beyond
+ * LMDB's. `semhash index` compacts by itself when a run at least doubled
+ * the index.
+ * Errors: SH_EREADONLY; SH_EINDEX (an LMDB failure: the table being
+ * rewritten is left as it was); SH_EFULL; errno (ENOSPC...). */
 int sh_compact(sh_index *ix, char *err, size_t err_len);
 
 /* The number of documents in the latest committed state, into *n (0 on

@@ -1,7 +1,8 @@
 /* test_index_compact.c — idx_compact: the rewritten tables hold the same
  * entries (verify passes, every search mode gives the brute-force answer,
  * names and content lookups work, statistics unchanged), take fewer pages,
- * later writes still work, and refused calls change nothing. */
+ * later writes still work, refused calls change nothing, and a damaged
+ * doc record is neither needed nor hidden. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,7 +160,8 @@ START_TEST(refused_compactions_change_nothing)
     ck_assert_int_eq(idx_compact(ix, NULL, NULL, err, sizeof err), SH_EREADONLY);
     idx_close(ix);
 
-    /* a damaged doc record: the table being rebuilt stays as it was */
+    /* compaction copies the lookup tables, not the doc records: a damaged
+     * record stays what it was, and verify still reports it */
     idx_options rw = tix_options(0, 32);
     ix = tix_open_with(dir, &rw);
     MDB_txn *txn;
@@ -173,12 +175,13 @@ START_TEST(refused_compactions_change_nothing)
     ck_assert_int_eq(mdb_cursor_put(cur, &k, &jv, MDB_CURRENT), 0);
     mdb_cursor_close(cur);
     ck_assert_int_eq(mdb_txn_commit(txn), 0);
-    idx_stats before, after;
-    read_stats(ix, &before);
-    ck_assert_int_eq(idx_compact(ix, NULL, NULL, err, sizeof err), SH_EINDEX);
-    ck_assert_msg(strstr(err, "mih_0") != NULL && strstr(err, dir) != NULL, "%s", err);
+    idx_stats after;
+    ck_assert_int_eq(idx_compact(ix, NULL, NULL, err, sizeof err), 0);
+    idx_reader *rd;
+    ck_assert_int_eq(idx_reader_begin(ix, &rd, NULL, 0), 0);
+    ck_assert_int_eq(idx_verify(rd, err, sizeof err), SH_EINDEX);
+    idx_reader_end(rd);
     read_stats(ix, &after);
-    ck_assert_uint_eq(after.tables[5].entries, before.tables[5].entries);
     ck_assert_uint_eq(after.tables[5].entries, 101);
     idx_close(ix);
     tix_rmtree(dir);
