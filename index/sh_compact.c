@@ -12,11 +12,8 @@ int sh_compact(sh_index *sh, char *err, size_t err_len)
     int rc = idx_commit(sh->ix, err, err_len);
     if (rc == 0)
         rc = idx_compact(sh->ix, NULL, NULL, err, err_len);
-    if (rc == 0 && sh->nosync) {
-        int mrc = mdb_env_sync(sh->ix->env, 1);
-        if (mrc)
-            rc = idx_lmdb_error(sh->ix, mrc, "flushing to disk", err, err_len);
-    }
+    if (rc == 0)
+        rc = sh_flush_nosync(sh, err, err_len);
     pthread_mutex_unlock(&sh->write_lock);
     return rc;
 }

@@ -879,18 +879,22 @@ int sh_remove(sh_index *sh, const char *name, size_t name_len, uint32_t *id, cha
     return rc;
 }
 
+int sh_flush_nosync(sh_index *sh, char *err, size_t err_len)
+{
+    if (!sh->nosync)
+        return 0;
+    int rc = mdb_env_sync(sh->ix->env, 1);
+    return rc ? idx_lmdb_error(sh->ix, rc, "flushing to disk", err, err_len) : 0;
+}
+
 int sh_sync(sh_index *sh, char *err, size_t err_len)
 {
     if (sh->ix->rdonly)
         return 0;
     pthread_mutex_lock(&sh->write_lock);
     int rc = idx_commit(sh->ix, err, err_len);
-    if (rc == 0 && sh->nosync) {
-        /* commits did not fsync: flush them now */
-        int mrc = mdb_env_sync(sh->ix->env, 1);
-        if (mrc)
-            rc = idx_lmdb_error(sh->ix, mrc, "flushing to disk", err, err_len);
-    }
+    if (rc == 0)
+        rc = sh_flush_nosync(sh, err, err_len);
     pthread_mutex_unlock(&sh->write_lock);
     return rc;
 }

@@ -76,6 +76,11 @@ void sh_encoder_give(sh_index *sh, sh_encoder *e);
 int sh_encode_full(sh_index *sh, const char *text, size_t len, sh_encoded *out, char *err,
                    size_t err_len);
 
+/* On a SH_OPEN_NOSYNC handle, flushes every commit so far to disk (the
+ * commits did not fsync); nothing otherwise. Call with write_lock held.
+ * 0 or an errno / SH_EINDEX with the message in err. */
+int sh_flush_nosync(sh_index *sh, char *err, size_t err_len);
+
 /* A reader on the latest committed state. Returns 0 and *out, or
  * SH_ENOMEM / SH_EINDEX. */
 int sh_reader_take(sh_index *sh, sh_reader **out, char *err, size_t err_len);
