@@ -59,6 +59,10 @@ void hash_train_opts_from_config(hash_train_opts *o, const sh_config *cfg)
     o->deterministic_epochs = 0;
     o->itq_init = 0.0;
     o->unigram_bias = 0;
+    o->tfidf_target = 0;
+    o->decorrelation = 0.0;
+    o->decoder_warmup = 0;
+    o->neighbour_pull = 0.0;
 }
 
 int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, size_t err_len)
@@ -96,13 +100,22 @@ int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, s
         o->itq_init = v;
     else if (NAME_IS("unigram_bias") && (v == 0 || v == 1))
         o->unigram_bias = (int)v;
+    else if (NAME_IS("tfidf_target") && (v == 0 || v == 1))
+        o->tfidf_target = (int)v;
+    else if (NAME_IS("decorrelation") && v >= 0)
+        o->decorrelation = v;
+    else if (NAME_IS("decoder_warmup") && v >= 0 && v <= 100000 && v == floor(v))
+        o->decoder_warmup = (int)v;
+    else if (NAME_IS("neighbour_pull") && v >= 0)
+        o->neighbour_pull = v;
     else
         return sh_fail(err, err_len, SH_EINVAL,
                        "recipe option '%.*s': unknown name or value out of range (names: "
                        "kl_weight, kl_anneal_epochs, neighbours 0..64, neighbour_weight, "
                        "drop_rate [0,1), sub_rate [0,1), median_threshold 0/1, "
                        "deterministic_epochs, adapt_sizes 0/1, itq_init 0..100, "
-                       "unigram_bias 0/1)",
+                       "unigram_bias 0/1, tfidf_target 0/1, decorrelation, decoder_warmup, "
+                       "neighbour_pull)",
                        (int)name_len, assignment);
 #undef NAME_IS
     return 0;
@@ -303,6 +316,31 @@ fail:
     free(cols);
     free(vals);
     return rc;
+}
+
+/* Replaces the count values by the tf-idf weights of the same entries,
+ * scaled by one factor so that the total over the collection stays the
+ * count total (the loss keeps its scale against the KL term). Returns 0
+ * or SH_EINVAL (the two matrices' entries differ; counts unchanged). */
+static int tfidf_targets(sh_csr *counts, const sh_csr *tfidf)
+{
+    size_t nnz = counts->row_ptr[counts->rows];
+    if (tfidf->rows != counts->rows || tfidf->row_ptr[tfidf->rows] != nnz)
+        return SH_EINVAL;
+    for (size_t r = 0; r <= counts->rows; r++)
+        if (counts->row_ptr[r] != tfidf->row_ptr[r])
+            return SH_EINVAL;
+    double total_counts = 0.0, total_tfidf = 0.0;
+    for (size_t e = 0; e < nnz; e++) {
+        if (counts->col_idx[e] != tfidf->col_idx[e])
+            return SH_EINVAL;
+        total_counts += counts->values[e];
+        total_tfidf += tfidf->values[e];
+    }
+    float scale = total_tfidf > 0 ? (float)(total_counts / total_tfidf) : 1.0f;
+    for (size_t e = 0; e < nnz; e++)
+        counts->values[e] = tfidf->values[e] * scale;
+    return 0;
 }
 
 /* ---- denoising corruption ---------------------------------------------- */
@@ -634,13 +672,14 @@ static int valid_measure(valid_state *v, nn_net *net, int median, double *out)
 /* Sets the encoder of net so that, before any training, its bit k is
  * exactly ITQ's bit k of the training rows (itq.h): z = (x - m) A.
  *   no hidden layer:  code pre-activation a = s * z (W = s A, b = -s A^T m);
- *   hidden layers:    layer 0 units [0, K) compute relu(z) and [K, 2K)
- *                     relu(-z); later hidden layers pass units [0, 2K)
+ *   hidden layers:    layer 0 units [0, K) compute relu(s z) and [K, 2K)
+ *                     relu(-s z); later hidden layers pass units [0, 2K)
  *                     through (identity columns, relu of a non-negative
  *                     value is itself); the code layer reads
- *                     a_k = s_k (h_k - h_{K+k}) = s_k z_k and nothing from
- *                     the other units (their weights into the code start
- *                     at 0; they still train).
+ *                     a_k = h_k - h_{K+k} = s_k z_k and nothing from the
+ *                     other units (their weights into the code start at 0;
+ *                     they still train). The scale sits in the first layer
+ *                     so that its weights are large against Adam's steps.
  * s_k = logit_std / std(z_k), so every bit's logit starts with that
  * spread. Needs every hidden width >= 2K (SH_EINVAL otherwise). Returns 0,
  * SH_EINVAL or SH_ENOMEM. */
@@ -674,12 +713,12 @@ static int itq_initialise(nn_net *net, const sh_csr *rows, double logit_std, uin
     size_t H = net->out_dim[0];
     for (size_t v = 0; v < V; v++)
         for (size_t k = 0; k < K; k++) {
-            net->W[0][v * H + k] = itq_weight(q, v, (int)k);
-            net->W[0][v * H + K + k] = -itq_weight(q, v, (int)k);
+            net->W[0][v * H + k] = (float)(scale[k] * itq_weight(q, v, (int)k));
+            net->W[0][v * H + K + k] = (float)(-scale[k] * itq_weight(q, v, (int)k));
         }
     for (size_t k = 0; k < K; k++) {
-        net->b[0][k] = -itq_offset(q, (int)k);
-        net->b[0][K + k] = itq_offset(q, (int)k);
+        net->b[0][k] = (float)(-scale[k] * itq_offset(q, (int)k));
+        net->b[0][K + k] = (float)(scale[k] * itq_offset(q, (int)k));
     }
     for (size_t l = 1; l < L; l++) {
         size_t in = net->in_dim[l], out = net->out_dim[l];
@@ -692,8 +731,8 @@ static int itq_initialise(nn_net *net, const sh_csr *rows, double logit_std, uin
     size_t in = net->in_dim[L];
     memset(net->W[L], 0, in * K * sizeof(float));
     for (size_t k = 0; k < K; k++) {
-        net->W[L][k * K + k] = (float)scale[k];
-        net->W[L][(K + k) * K + k] = (float)-scale[k];
+        net->W[L][k * K + k] = 1.0f;
+        net->W[L][(K + k) * K + k] = -1.0f;
         net->b[L][k] = 0.0f;
     }
 done:
@@ -721,6 +760,209 @@ static void unigram_bias(nn_net *net, const sh_csr *counts)
     }
     for (size_t v = 0; v < V; v++)
         b[v] = (float)log((double)b[v] / total);
+}
+
+/* ---- bit decorrelation ---------------------------------------------------- */
+
+double hash_decorrelation(float *dp, const float *p, size_t B, size_t K, float weight, double *C)
+{
+    if (B < 2 || K < 2 || weight == 0.0f)
+        return 0.0;
+    double mean[SH_CODE_MAX_BITS] = { 0 };
+    for (size_t b = 0; b < B; b++)
+        for (size_t k = 0; k < K; k++)
+            mean[k] += p[b * K + k];
+    for (size_t k = 0; k < K; k++)
+        mean[k] /= (double)B;
+    for (size_t i = 0; i < K; i++)          /* C[K,K] = (1/B) Pc^T Pc */
+        for (size_t j = i; j < K; j++) {
+            double c = 0.0;
+            for (size_t b = 0; b < B; b++)
+                c += (p[b * K + i] - mean[i]) * (p[b * K + j] - mean[j]);
+            C[i * K + j] = C[j * K + i] = c / (double)B;
+        }
+    double alpha = 16.0 * weight / ((double)K * (double)(K - 1)), value = 0.0;
+    for (size_t i = 0; i < K; i++)
+        for (size_t j = 0; j < K; j++)
+            if (i != j)
+                value += C[i * K + j] * C[i * K + j];
+    if (dp != NULL) /* dL/dp[b,k] = (4 alpha / B) sum_{j != k} C[k,j] (p[b,j] - m_j) */
+        for (size_t b = 0; b < B; b++)
+            for (size_t k = 0; k < K; k++) {
+                double g = 0.0;
+                for (size_t j = 0; j < K; j++)
+                    if (j != k)
+                        g += C[k * K + j] * (p[b * K + j] - mean[j]);
+                dp[b * K + k] += (float)(4.0 * alpha / (double)B * g);
+            }
+    return alpha * value;
+}
+
+/* ---- neighbour pull ------------------------------------------------------- */
+
+double hash_neighbour_pull(float *dp, const float *p, const float *m, size_t B, size_t K,
+                           float weight)
+{
+    if (B == 0 || K == 0 || weight == 0.0f)
+        return 0.0;
+    double scale = (double)weight / ((double)K * (double)B), value = 0.0;
+    for (size_t i = 0; i < B * K; i++) {
+        value += p[i] * (1.0 - m[i]) + m[i] * (1.0 - p[i]);
+        if (dp != NULL)
+            dp[i] += (float)(scale * (1.0 - 2.0 * m[i]));
+    }
+    return scale * value;
+}
+
+/* ---- one epoch with code terms -------------------------------------------- */
+
+/* The minibatch loop of nn_train (nn_train.h) with one addition: between
+ * nn_loss and nn_backward, code-level terms that nn_loss does not have
+ * (bit decorrelation) add their gradient on p as nn_backward's
+ * dcode_extra (the straight-through code passes a gradient on b to a as
+ * one on p). Used when such a term is switched on; nn_train otherwise.
+ * The rng streams are the caller's and continue across epochs. */
+typedef struct {
+    uint32_t *order;          /* [N] shuffled rows */
+    sh_csr in_batch, target_batch;
+    float *dcode;             /* [max_batch, K] */
+    double *cov;              /* [K, K] scratch */
+    float *p_cache;           /* [N, K] latest bit probabilities of every row (pull) */
+    float *m;                 /* [max_batch, K] neighbours' mean probabilities */
+    const uint32_t *nbr;      /* [N, n_nbr] neighbour lists, or NULL */
+    size_t n_nbr;
+    double target_words;      /* mean target total per row: scales the code terms */
+    sh_rng shuffle_rng, code_rng, corrupt_rng;
+} code_epoch_state;
+
+static void code_epoch_free(code_epoch_state *st)
+{
+    free(st->order);
+    free(st->dcode);
+    free(st->cov);
+    free(st->p_cache);
+    free(st->m);
+    csr_free(&st->in_batch);
+    csr_free(&st->target_batch);
+}
+
+static int code_epoch_init(code_epoch_state *st, nn_net *net, const sh_csr *in,
+                           const sh_csr *target, const uint32_t *nbr, size_t n_nbr,
+                           uint64_t seed)
+{
+    memset(st, 0, sizeof(*st));
+    size_t V = net->cfg.input_dim, K = net->cfg.code_dim, n = in->rows;
+    double total = 0.0;
+    for (size_t e = 0; e < target->row_ptr[target->rows]; e++)
+        total += target->values[e];
+    st->target_words = n > 0 ? total / (double)n : 0.0;
+    if (nbr != NULL) {
+        st->nbr = nbr;
+        st->n_nbr = n_nbr;
+        st->p_cache = malloc((n ? n : 1) * K * sizeof(float));
+        st->m = malloc(net->max_batch * K * sizeof(float));
+        if (st->p_cache == NULL || st->m == NULL)
+            return SH_ENOMEM;
+        int rc = encode_probs(net, in, st->p_cache);
+        if (rc != 0)
+            return rc;
+    }
+    st->order = malloc((n ? n : 1) * sizeof(uint32_t));
+    st->dcode = malloc(net->max_batch * K * sizeof(float));
+    st->cov = malloc(K * K * sizeof(double));
+    if (st->order == NULL || st->dcode == NULL || st->cov == NULL ||
+        csr_init(&st->in_batch, V) != 0 ||
+        csr_init(&st->target_batch, V) != 0)
+        return SH_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        st->order[i] = (uint32_t)i;
+    sh_rng root;
+    rng_seed(&root, seed ^ 0x5deece66dull);
+    st->shuffle_rng = rng_split(&root);
+    st->code_rng = rng_split(&root);
+    st->corrupt_rng = rng_split(&root);
+    return 0;
+}
+
+/* st->m[r] = the mean cached probabilities of row rows[r]'s neighbours
+ * (its own when it has none). */
+static void neighbour_means(code_epoch_state *st, const uint32_t *rows, size_t n, size_t K)
+{
+    for (size_t r = 0; r < n; r++) {
+        float *m = st->m + r * K;
+        const uint32_t *list = st->nbr + (size_t)rows[r] * st->n_nbr;
+        size_t have = 0;
+        memset(m, 0, K * sizeof(float));
+        for (size_t t = 0; t < st->n_nbr && list[t] != UINT32_MAX; t++, have++)
+            for (size_t k = 0; k < K; k++)
+                m[k] += st->p_cache[(size_t)list[t] * K + k];
+        if (have == 0)
+            memcpy(m, st->p_cache + (size_t)rows[r] * K, K * sizeof(float));
+        else
+            for (size_t k = 0; k < K; k++)
+                m[k] /= (float)have;
+    }
+}
+
+/* One epoch over in/target (CSR rows) in batches of `batch`; *loss gets
+ * the mean batch loss, *stopped 1 if deadline (0 = none) passed. */
+static int code_epoch(nn_net *net, code_epoch_state *st, const nn_data *in,
+                      const nn_data *target, size_t batch, const nn_optim *optim,
+                      const hash_train_opts *o, int epoch, corrupt_state *corrupt,
+                      double deadline, double *loss, int *stopped)
+{
+    size_t N = in->rows, K = net->cfg.code_dim;
+    size_t batches = (N + batch - 1) / batch, done = 0;
+    double sum = 0.0;
+    int rc;
+    *stopped = 0;
+    rng_shuffle_u32(&st->shuffle_rng, st->order, N);
+    for (size_t k = 0; k < batches; k++) {
+        size_t first = k * batch, n = N - first < batch ? N - first : batch;
+        nn_data x, t;
+        if ((rc = nn_data_gather(&x, in, st->order + first, n, NULL, &st->in_batch)) != 0 ||
+            (rc = nn_data_gather(&t, target, st->order + first, n, NULL,
+                                 &st->target_batch)) != 0)
+            return rc;
+        if (corrupt != NULL &&
+            (rc = corrupt_batch(NULL, &st->in_batch, n, x.cols, &st->corrupt_rng, corrupt)) != 0)
+            return rc;
+        nn_loss_parts parts;
+        nn_zero_grad(net);
+        if ((rc = nn_forward(net, &x, NN_MODE_TRAIN, &st->code_rng)) != 0 ||
+            (rc = nn_loss(net, &t, &parts)) != 0)
+            return rc;
+        memset(st->dcode, 0, n * K * sizeof(float));
+        double words = st->target_words;
+        double extra = hash_decorrelation(st->dcode, net->code_p, n, K,
+                                          (float)(o->decorrelation * words), st->cov);
+        if (st->p_cache != NULL && o->neighbour_pull > 0) {
+            neighbour_means(st, st->order + first, n, K);
+            extra += hash_neighbour_pull(st->dcode, net->code_p, st->m, n, K,
+                                         (float)(o->neighbour_pull * words));
+        }
+        for (size_t r = 0; st->p_cache != NULL && r < n; r++)
+            memcpy(st->p_cache + (size_t)st->order[first + r] * K, net->code_p + r * K,
+                   K * sizeof(float));
+        nn_backward(net, &x, st->dcode);
+        if (epoch < o->decoder_warmup) /* the encoder stays as initialised */
+            for (size_t l = 0; l <= net->code_layer; l++) {
+                memset(net->dW[l], 0, net->in_dim[l] * net->out_dim[l] * sizeof(float));
+                memset(net->db[l], 0, net->out_dim[l] * sizeof(float));
+            }
+        nn_optim_step(net, optim);
+        double batch_loss = parts.total + extra;
+        sum += batch_loss * (double)n;
+        done += n;
+        if (o->on_batch != NULL && o->on_batch(epoch, k, batches, batch_loss, o->user) != 0)
+            return SH_ECANCEL;
+        if (deadline > 0 && now_seconds() > deadline) {
+            *stopped = 1;
+            break;
+        }
+    }
+    *loss = done > 0 ? sum / (double)done : 0.0;
+    return 0;
 }
 
 /* ---- the training driver ------------------------------------------------ */
@@ -801,6 +1043,8 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
     sh_csr tr_in, tr_counts, tr_target;
     valid_state vs;
     train_user tu;
+    code_epoch_state ce;
+    memset(&ce, 0, sizeof(ce));
     memset(&vs, 0, sizeof(vs));
     memset(&tu, 0, sizeof(tu));
     int have_in = csr_init(&tr_in, V) == 0, have_counts = csr_init(&tr_counts, V) == 0;
@@ -850,22 +1094,29 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
         goto fail;
     }
 
-    /* targets: the counts, plus neighbours if asked */
+    /* targets: the counts (or the tf-idf weights), plus neighbours if asked */
+    if (o->tfidf_target && (rc = tfidf_targets(&tr_counts, &tr_in)) != 0) {
+        sh_fail(err, err_len, rc, "hash_train: tf-idf targets need count rows with the "
+                "tf-idf rows' entries");
+        goto fail;
+    }
     const sh_csr *target = &tr_counts;
-    if (o->neighbours > 0 && o->neighbour_weight > 0 && n_train > 1 &&
-        n_train <= o->neighbour_max_docs) {
+    if (o->neighbours > 0 && (o->neighbour_weight > 0 || o->neighbour_pull > 0) &&
+        n_train > 1 && n_train <= o->neighbour_max_docs) {
         nbr = malloc(n_train * (size_t)o->neighbours * sizeof(uint32_t));
         if (nbr == NULL) {
             rc = sh_fail(err, err_len, SH_ENOMEM, "hash_train: out of memory for neighbours");
             goto fail;
         }
         if ((rc = hash_neighbours(&tr_in, &tr_in, (size_t)o->neighbours, 1, nbr)) != 0 ||
-            (rc = neighbour_targets(&tr_target, &tr_counts, nbr, (size_t)o->neighbours,
-                                    o->neighbour_weight)) != 0) {
+            (o->neighbour_weight > 0 &&
+             (rc = neighbour_targets(&tr_target, &tr_counts, nbr, (size_t)o->neighbours,
+                                     o->neighbour_weight)) != 0)) {
             sh_fail(err, err_len, rc, "hash_train: neighbour targets: %s", sh_strerror(rc));
             goto fail;
         }
-        target = &tr_target;
+        if (o->neighbour_weight > 0)
+            target = &tr_target;
     }
 
     /* the network */
@@ -925,8 +1176,28 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
         to.corrupt = relay_corrupt;
     }
     nn_data d_in = { n_train, V, NULL, &tr_in }, d_target = { n_train, V, NULL, target };
+    int pull = o->neighbour_pull > 0 && nbr != NULL;
+    int own_loop = o->decorrelation > 0 || o->decoder_warmup > 0 || pull;
+    if (own_loop && (rc = code_epoch_init(&ce, net, &tr_in, target, pull ? nbr : NULL,
+                                          (size_t)o->neighbours, o->seed)) != 0) {
+        sh_fail(err, err_len, rc, "hash_train: out of memory");
+        goto fail;
+    }
 
     double best = -1.0, train_seconds = 0.0, flops = 0.0;
+    int have_best = 0;
+    if (n_valid > 0 && o->itq_init > 0) {
+        /* the PCA + ITQ start is a candidate too: training must beat it */
+        double prec;
+        if ((rc = valid_measure(&vs, net, o->median_threshold, &prec)) != 0) {
+            sh_fail(err, err_len, rc, "hash_train: validation: %s", sh_strerror(rc));
+            goto fail;
+        }
+        best = isnan(prec) ? 0.0 : prec;
+        s.valid_precision = best;
+        have_best = 1;
+        memcpy(best_params, net->params, net->n_params * sizeof(float));
+    }
     for (int epoch = 0; epoch < o->epochs; epoch++) {
         double t0 = now_seconds();
         double ramp = o->kl_anneal_epochs > 0 ? (double)(epoch + 1) / o->kl_anneal_epochs : 1.0;
@@ -943,7 +1214,19 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
         to.deterministic_code = epoch < o->deterministic_epochs;
         nn_train_summary ts;
         double f0 = net->flops;
-        rc = nn_train(net, &d_in, &d_target, NULL, NULL, &to, &ts, err, err_len);
+        if (own_loop) {
+            double deadline = o->max_seconds > 0 ? t_start + o->max_seconds : 0.0;
+            rc = code_epoch(net, &ce, &d_in, &d_target, (size_t)batch, &to.optim, o, epoch,
+                            to.corrupt != NULL ? &tu.corrupt : NULL, deadline, &ts.train_loss,
+                            &ts.stopped_early);
+            if (rc == SH_ECANCEL)
+                rc = sh_fail(err, err_len, rc, "training cancelled at epoch %d", epoch + 1);
+            else if (rc != 0)
+                sh_fail(err, err_len, rc, "hash_train: epoch %d: %s", epoch + 1,
+                        sh_strerror(rc));
+        } else {
+            rc = nn_train(net, &d_in, &d_target, NULL, NULL, &to, &ts, err, err_len);
+        }
         if (rc != 0)
             goto fail;
         train_seconds += now_seconds() - t0;
@@ -966,8 +1249,10 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
                 s.best_epoch = epoch;
                 s.valid_precision = prec;
                 info.best = 1;
+                have_best = 1;
                 memcpy(best_params, net->params, net->n_params * sizeof(float));
-            } else if (o->patience > 0 && epoch + 1 >= HASH_WARMUP_EPOCHS &&
+            } else if (o->patience > 0 &&
+                       epoch + 1 >= HASH_WARMUP_EPOCHS + o->decoder_warmup &&
                        epoch + 1 >= o->kl_anneal_epochs &&
                        epoch - s.best_epoch >= o->patience) {
                 s.stopped_early = 1;
@@ -986,7 +1271,7 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
         if (s.stopped_early)
             break;
     }
-    if (best_params != NULL && s.best_epoch >= 0)
+    if (best_params != NULL && have_best)
         memcpy(net->params, best_params, net->n_params * sizeof(float));
     net->cfg.bernoulli_kl = (float)o->kl_weight;
     if ((rc = compute_thresholds(net, &tr_in, o->median_threshold, thresholds)) != 0) {
@@ -1012,6 +1297,7 @@ fail:
     csr_free(&tu.corrupt.copy);
     free(tu.corrupt.cols);
     free(tu.corrupt.vals);
+    code_epoch_free(&ce);
     valid_free(&vs);
     return rc;
 }

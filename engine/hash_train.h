@@ -110,6 +110,10 @@ typedef struct {
     int deterministic_epochs; /* first epochs trained on p itself, not sampled bits */
     double itq_init;          /* > 0: encoder starts as PCA + ITQ, logits of this spread */
     int unigram_bias;         /* 1: decoder bias starts at the log unigram distribution */
+    int tfidf_target;         /* 1: reconstruct the tf-idf weights instead of the counts */
+    double decorrelation;     /* weight of the bit decorrelation term, >= 0 */
+    int decoder_warmup;       /* first epochs train the decoder only (encoder frozen) */
+    double neighbour_pull;    /* weight of the pull towards the neighbours' bits, >= 0 */
     hash_batch_fn on_batch;   /* may be NULL */
     hash_epoch_fn on_epoch;   /* may be NULL */
     void *user;
@@ -156,6 +160,26 @@ void hash_train_adapt(const hash_train_opts *o, size_t n_docs, int *hidden, int 
 int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *counts,
                nn_net **out_net, float *thresholds, hash_train_summary *summary,
                char *err, size_t err_len);
+
+/* Bit decorrelation of a batch of bit probabilities p[B,K]: with C the
+ * batch covariance (1/B) (p - mean)^T (p - mean), the value
+ *   weight * 16 / (K (K - 1)) * sum over i != j of C_ij^2
+ * (16 C_ij^2 is the squared correlation of two balanced saturated bits, so
+ * a fully redundant code costs about weight). Adds the gradient with
+ * respect to p into dp[B,K] when dp is non-NULL. cov[K*K] is scratch.
+ * B < 2 or K < 2 gives 0. Cannot fail; K <= SH_CODE_MAX_BITS. */
+double hash_decorrelation(float *dp, const float *p, size_t B, size_t K, float weight,
+                          double *cov);
+
+/* Neighbour pull of a batch: p[B,K] the rows' bit probabilities, m[B,K]
+ * their neighbours' mean probabilities (held constant); the value is the
+ * expected Hamming distance between a row's stochastic bits and bits
+ * drawn from m, per bit, averaged over rows:
+ *   weight / (K B) * sum over b, k of p (1 - m) + m (1 - p)
+ * and dp[B,K] (may be NULL) receives its gradient with respect to p,
+ * weight / (K B) * (1 - 2 m). B or K 0 gives 0. Cannot fail. */
+double hash_neighbour_pull(float *dp, const float *p, const float *m, size_t B, size_t K,
+                           float weight);
 
 /* Codes of rows (any count) under net and thresholds: bit k of row i is
  * p_k > thresholds[k]. Returns 0, SH_EINVAL (width mismatch) or

@@ -618,6 +618,80 @@ START_TEST(itq_init_starts_at_itq_codes)
 }
 END_TEST
 
+/* Finite-difference check of the bit decorrelation term's gradient, and
+ * its value on hand-made batches: independent bits cost 0, two copies of
+ * one balanced saturated bit cost weight * 16 * 2 * (1/4)^2 / (K (K-1)). */
+START_TEST(decorrelation_gradient_matches_finite_differences)
+{
+    enum { B = 7, K = 5 };
+    sh_rng rng;
+    rng_seed(&rng, 41);
+    float p[B * K], dp[B * K];
+    double cov[K * K];
+    for (int i = 0; i < B * K; i++)
+        p[i] = 0.05f + 0.9f * rng_uniform(&rng);
+    memset(dp, 0, sizeof dp);
+    const float w = 1.7f;
+    double v = hash_decorrelation(dp, p, B, K, w, cov);
+    ck_assert(v > 0);
+    for (int i = 0; i < B * K; i++) {
+        float keep = p[i];
+        const float h = 1e-3f;
+        p[i] = keep + h;
+        double up = hash_decorrelation(NULL, p, B, K, w, cov);
+        p[i] = keep - h;
+        double down = hash_decorrelation(NULL, p, B, K, w, cov);
+        p[i] = keep;
+        double numeric = (up - down) / (2.0 * h);
+        ck_assert_msg(fabs(numeric - dp[i]) < 1e-3 * (fabs(numeric) + 1e-2),
+                      "element %d: analytic %g, numeric %g", i, dp[i], numeric);
+    }
+    /* hand-made: bits 0 and 1 identical (0,1,0,1), bits 2 and 3 a balanced
+     * design independent of them and of each other */
+    float q[4 * 4] = { 0, 0, 0, 0,   1, 1, 0, 1,   0, 0, 1, 1,   1, 1, 1, 0 };
+    double val = hash_decorrelation(NULL, q, 4, 4, 1.0f, cov);
+    ck_assert_msg(fabs(val - 16.0 * 2 * (1.0 / 16) / 12.0) < 1e-9, "value %g", val);
+    ck_assert(hash_decorrelation(NULL, q, 1, 4, 1.0f, cov) == 0.0);
+    ck_assert(hash_decorrelation(NULL, q, 4, 4, 0.0f, cov) == 0.0);
+}
+END_TEST
+
+/* Finite-difference check of the neighbour pull's gradient (m constant),
+ * and its value: rows equal to saturated neighbours cost 0, opposite ones
+ * weight. */
+START_TEST(neighbour_pull_gradient_matches_finite_differences)
+{
+    enum { B = 6, K = 4 };
+    sh_rng rng;
+    rng_seed(&rng, 43);
+    float p[B * K], m[B * K], dp[B * K];
+    for (int i = 0; i < B * K; i++) {
+        p[i] = 0.05f + 0.9f * rng_uniform(&rng);
+        m[i] = rng_uniform(&rng);
+    }
+    memset(dp, 0, sizeof dp);
+    const float w = 2.5f;
+    double v = hash_neighbour_pull(dp, p, m, B, K, w);
+    ck_assert(v > 0 && v < w);
+    for (int i = 0; i < B * K; i++) {
+        float keep = p[i];
+        const float h = 1e-3f;
+        p[i] = keep + h;
+        double up = hash_neighbour_pull(NULL, p, m, B, K, w);
+        p[i] = keep - h;
+        double down = hash_neighbour_pull(NULL, p, m, B, K, w);
+        p[i] = keep;
+        double numeric = (up - down) / (2.0 * h);
+        ck_assert_msg(fabs(numeric - dp[i]) < 1e-3 * (fabs(numeric) + 1e-2),
+                      "element %d: analytic %g, numeric %g", i, dp[i], numeric);
+    }
+    float a[4] = { 0, 1, 1, 0 }, b[4] = { 1, 0, 0, 1 };
+    ck_assert(hash_neighbour_pull(NULL, a, a, 1, 4, 3.0f) == 0.0);
+    ck_assert(fabs(hash_neighbour_pull(NULL, a, b, 1, 4, 3.0f) - 3.0) < 1e-12);
+    ck_assert(hash_neighbour_pull(NULL, a, b, 0, 4, 3.0f) == 0.0);
+}
+END_TEST
+
 /* A collection in memory without reading files. */
 static void collection_of(hash_collection *coll, const tiny_corpus *c, const corpus_split *split,
                           int with_labels)
@@ -722,6 +796,8 @@ Suite *hasher_suite(void)
     tcase_add_test(core, recipe_options_parse);
     tcase_add_test(core, denoising_and_neighbours_train);
     tcase_add_test(core, itq_init_starts_at_itq_codes);
+    tcase_add_test(core, decorrelation_gradient_matches_finite_differences);
+    tcase_add_test(core, neighbour_pull_gradient_matches_finite_differences);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_set_timeout(limits, 60);
