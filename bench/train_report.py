@@ -176,7 +176,9 @@ def main():
            "Flops counted by the network: 2 x nnz x 500 per sparse product, 2 x B x I x O per "
            "dense product (forward; twice that backward). \"Whole training\" divides all of "
            "them by the training time; \"dense parts\" divides the dense layers' flops by the "
-           "time spent in them (nn_timing: the BLAS products and their bias terms).", "",
+           "time spent in them (nn_timing: the BLAS products, whose weight matrices carry the "
+           "bias as one more row, and copying each layer's input beside a column of ones).",
+           "",
            "| threads | sgemm peak | whole training | fraction | dense parts | fraction | "
            "target (dense parts) | result |",
            "| --- | --- | --- | --- | --- | --- | --- | --- |"]
@@ -200,7 +202,7 @@ def main():
     first = next(iter(res["semhash"].values())) if res["semhash"] else None
     md += ["### Where a semhash epoch goes", "",
            "Seconds per epoch by phase (nn_timing, from the same runs): the dense layers "
-           "(BLAS products and bias terms: %s GFLOP per epoch), the sparse first layer (its "
+           "(BLAS products, bias included: %s GFLOP per epoch), the sparse first layer (its "
            "forward and the gradient of its weights: %s GFLOP per epoch), the loss (softmax "
            "over the vocabulary, likelihood, its gradient, KL), Adam over all %s parameters, "
            "and the rest (batch assembly, activations, sampling the bits, zeroing the "
