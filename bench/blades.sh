@@ -99,8 +99,10 @@ run vae50 $SH generate $FM $LIMIT --hidden 512,256 --latent 20 --epochs "$(ep 50
 run classify $SH classify $FM $LIMIT --hidden 128 --code 32 --epochs "$(ep 10)" $AE
 run overcomplete $SH classify $FM $LIMIT --overcomplete --hidden none --code 1024 \
     --sparsity 0.1 --rho 0.05 --epochs "$(ep 10)" $AE
-run text_classify $SH classify --text $SPAM --classes ham,spam --epochs "$(ep 10)" $AE
-run text_anomaly $SH anomaly --text $SPAM --normal-label ham --epochs "$(ep 10)" $AE
+# 30 epochs on the 4,837 training mails (under a second each): at the default 10
+# the text anomaly AUROC is 0.87 and still climbing (0.90 at 30, no better at 50)
+run text_classify $SH classify --text $SPAM --classes ham,spam --epochs "$(ep 30)" $AE
+run text_anomaly $SH anomaly --text $SPAM --normal-label ham --epochs "$(ep 30)" $AE
 
 # ---- peers --------------------------------------------------------------------
 if [ "$peers_ok" = 1 ]; then

@@ -277,10 +277,11 @@ def dec_phase(net, x, y, km, a):
     """IDEC as `semhash ae cluster` runs it: Student-t soft assignments
     (alpha 1), target P refreshed every update_interval batches, loss =
     recon (per-row sum) + gamma * D * KL(P || Q), centroids trained by Adam
-    too; stop when fewer than tol of the assignments change."""
+    too (lr --dec-lr, 1e-4 as semhash); stop when fewer than tol of the
+    assignments change."""
     xt = torch.from_numpy(x)
     mu = torch.nn.Parameter(torch.tensor(km.cluster_centers_, dtype=torch.float32))
-    opt = torch.optim.Adam(list(net.parameters()) + [mu], lr=1e-3)
+    opt = torch.optim.Adam(list(net.parameters()) + [mu], lr=a.dec_lr)
     gen = torch.Generator().manual_seed(a.seed + 1)
     weight = a.gamma * x.shape[1]
 
@@ -482,6 +483,7 @@ def main():
     p.add_argument("--test-limit", type=int, default=0)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--dec-epochs", type=int, default=20)
+    p.add_argument("--dec-lr", type=float, default=1e-4)
     p.add_argument("--gamma", type=float, default=0.1)
     p.add_argument("--update-interval", type=int, default=30)
     p.add_argument("--tol", type=float, default=0.001)

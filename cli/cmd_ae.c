@@ -168,6 +168,7 @@ static void args_defaults(ae_args *a)
     a->dec_epochs = 20;
     a->gamma = 0.1f;
     a->update_interval = 30;
+    a->dec_lr = 1e-4f;
     a->elbo_samples = 1;
     a->softmax_epochs = 20;
 }
@@ -258,6 +259,7 @@ int ae_parse(ae_args *a, int argc, char **argv, const char *task, const char *us
         else if (strcmp(o, "--dec-epochs") == 0) rc = parse_int(o, v, &a->dec_epochs);
         else if (strcmp(o, "--gamma") == 0) rc = parse_float(o, v, &a->gamma);
         else if (strcmp(o, "--update-interval") == 0) rc = parse_int(o, v, &a->update_interval);
+        else if (strcmp(o, "--dec-lr") == 0) rc = parse_float(o, v, &a->dec_lr);
         else if (strcmp(o, "--elbo-samples") == 0) rc = parse_int(o, v, &a->elbo_samples);
         else if (strcmp(o, "--softmax-epochs") == 0) rc = parse_int(o, v, &a->softmax_epochs);
         else

@@ -62,6 +62,7 @@ typedef struct {
     int dec_epochs;                /* DEC phase epochs cap */
     float gamma;                   /* DEC clustering-loss weight */
     int update_interval;           /* DEC target refresh, in batches */
+    float dec_lr;                  /* DEC phase Adam learning rate */
     int elbo_samples;              /* VAE held-out ELBO samples */
     int softmax_epochs;            /* classify: softmax training epochs */
     int overcomplete;              /* classify/reduce: features from an overcomplete AE */

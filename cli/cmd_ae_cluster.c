@@ -24,6 +24,8 @@ static const char cluster_usage[] =
     "  --dec-epochs N        cap on DEC passes over the data (20)\n"
     "  --tol F               stop when fewer than this share changes (0.001)\n"
     "  --update-interval N   batches between target refreshes (30)\n"
+    "  --dec-lr F            Adam learning rate of the DEC phase (1e-4; --lr is the\n"
+    "                        pretraining's)\n"
     "  --gamma F             clustering weight beside reconstruction (0.1; 0 = pure DEC\n"
     "                        without the reconstruction term)\n";
 
@@ -85,9 +87,10 @@ int cmd_ae_cluster(int argc, char **argv)
     }
     if (!a.code_set)
         a.code = 10;
-    if (a.k < 1 || a.dec_epochs < 1 || a.update_interval < 1 || !(a.tol >= 0) || a.gamma < 0)
+    if (a.k < 1 || a.dec_epochs < 1 || a.update_interval < 1 || !(a.tol >= 0) || a.gamma < 0 ||
+        !(a.dec_lr > 0))
         return cli_error("ae cluster: need --k >= 1, --dec-epochs >= 1, --update-interval >= 1, "
-                         "--tol >= 0, --gamma >= 0");
+                         "--tol >= 0, --gamma >= 0, --dec-lr > 0");
     if ((rc = ae_load_data(&a, &d, 0, "ae cluster")) != 0)
         return rc;
     size_t N = d.train.x.rows, C = a.k;
@@ -144,7 +147,7 @@ int cmd_ae_cluster(int argc, char **argv)
         o.gamma = a.gamma;
         o.recon = a.gamma > 0;
         o.batch_size = a.batch;
-        o.lr = a.lr;
+        o.lr = a.dec_lr;
         o.max_epochs = a.dec_epochs;
         o.update_interval = a.update_interval;
         o.tol = a.tol;

@@ -111,7 +111,7 @@ void ae_dec_defaults(ae_dec_opts *o)
     o->gamma = 0.1f;
     o->recon = 1;
     o->batch_size = 256;
-    o->lr = 1e-3f;
+    o->lr = 1e-4f;
     o->max_epochs = 20;
     o->update_interval = 30;
     o->tol = 0.001;

@@ -58,7 +58,9 @@ typedef struct {
                               reconstruction error when recon = 1 (0.1) */
     int recon;             /* 1: keep the reconstruction loss (IDEC) */
     size_t batch_size;     /* rows per step (256) */
-    float lr;              /* Adam learning rate (1e-3) */
+    float lr;              /* Adam learning rate (1e-4: on Fashion-MNIST 1e-3 drifts, NMI
+                              0.586 after 8 epochs falling to 0.575 after 20; 1e-4 climbs to
+                              0.604) */
     int max_epochs;        /* cap on passes over the data (20) */
     int update_interval;   /* batches between target refreshes (30) */
     double tol;            /* stop when fewer than this share of assignments change (0.001) */
