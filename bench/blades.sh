@@ -86,7 +86,7 @@ if [ "$PEERS" != 0 ]; then
 fi
 
 # ---- semhash ------------------------------------------------------------------
-run cluster $SH cluster $FM $LIMIT --epochs "$(ep 20)" --dec-epochs "$(ep 20)" $AE
+run cluster $SH cluster $FM $LIMIT --epochs "$(ep 20)" --dec-epochs "$(ep 10)" $AE
 run denoise_gaussian $SH denoise $FM $LIMIT --hidden 512 --code 128 --epochs "$(ep 10)" \
     --noise gaussian --level 0.5 $AE
 run denoise_mask $SH denoise $FM $LIMIT --hidden 512 --code 128 --epochs "$(ep 10)" \
@@ -106,7 +106,7 @@ run text_anomaly $SH anomaly --text $SPAM --normal-label ham --epochs "$(ep 30)"
 
 # ---- peers --------------------------------------------------------------------
 if [ "$peers_ok" = 1 ]; then
-    dec_epochs=$(ep 20)
+    dec_epochs=$(ep 10)
     [ "$PEER_DEC" = 0 ] && dec_epochs=0
     run peer_dec $PEER dec $PT $PLIMIT --epochs "$(ep 20)" --dec-epochs "$dec_epochs"
     run peer_denoise $PEER denoise $PT $PLIMIT --epochs "$(ep 10)"

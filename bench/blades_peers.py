@@ -482,7 +482,7 @@ def main():
     p.add_argument("--limit", type=int, default=0, help="first N training rows (0 = all)")
     p.add_argument("--test-limit", type=int, default=0)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--dec-epochs", type=int, default=20)
+    p.add_argument("--dec-epochs", type=int, default=10)
     p.add_argument("--dec-lr", type=float, default=1e-4)
     p.add_argument("--gamma", type=float, default=0.1)
     p.add_argument("--update-interval", type=int, default=30)

@@ -165,7 +165,7 @@ static void args_defaults(ae_args *a)
     a->knn_k = 5;
     a->knn_rows = 2000;
     a->tol = 0.001;
-    a->dec_epochs = 20;
+    a->dec_epochs = 10;
     a->gamma = 0.1f;
     a->update_interval = 30;
     a->dec_lr = 1e-4f;

@@ -21,7 +21,7 @@ static const char cluster_usage[] =
     "Clusters the training rows (as DEC does); labels, when present, give ACC and NMI\n"
     "beside k-means on the raw features and on the pretrained codes.\n"
     "  --k C                 clusters (10)\n"
-    "  --dec-epochs N        cap on DEC passes over the data (20)\n"
+    "  --dec-epochs N        cap on DEC passes over the data (10)\n"
     "  --tol F               stop when fewer than this share changes (0.001)\n"
     "  --update-interval N   batches between target refreshes (30)\n"
     "  --dec-lr F            Adam learning rate of the DEC phase (1e-4; --lr is the\n"

@@ -112,7 +112,7 @@ void ae_dec_defaults(ae_dec_opts *o)
     o->recon = 1;
     o->batch_size = 256;
     o->lr = 1e-4f;
-    o->max_epochs = 20;
+    o->max_epochs = 10;
     o->update_interval = 30;
     o->tol = 0.001;
     o->kmeans_restarts = 10;
