@@ -63,6 +63,7 @@ void hash_train_opts_from_config(hash_train_opts *o, const sh_config *cfg)
     o->decorrelation = 0.0;
     o->decoder_warmup = 0;
     o->neighbour_pull = 0.0;
+    o->consistency = 0.0;
 }
 
 int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, size_t err_len)
@@ -108,6 +109,8 @@ int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, s
         o->decoder_warmup = (int)v;
     else if (NAME_IS("neighbour_pull") && v >= 0)
         o->neighbour_pull = v;
+    else if (NAME_IS("consistency") && v >= 0)
+        o->consistency = v;
     else
         return sh_fail(err, err_len, SH_EINVAL,
                        "recipe option '%.*s': unknown name or value out of range (names: "
@@ -115,7 +118,7 @@ int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, s
                        "drop_rate [0,1), sub_rate [0,1), median_threshold 0/1, "
                        "deterministic_epochs, adapt_sizes 0/1, itq_init 0..100, "
                        "unigram_bias 0/1, tfidf_target 0/1, decorrelation, decoder_warmup, "
-                       "neighbour_pull)",
+                       "neighbour_pull, consistency)",
                        (int)name_len, assignment);
 #undef NAME_IS
     return 0;
@@ -818,16 +821,19 @@ double hash_neighbour_pull(float *dp, const float *p, const float *m, size_t B, 
 
 /* The minibatch loop of nn_train (nn_train.h) with one addition: between
  * nn_loss and nn_backward, code-level terms that nn_loss does not have
- * (bit decorrelation) add their gradient on p as nn_backward's
- * dcode_extra (the straight-through code passes a gradient on b to a as
- * one on p). Used when such a term is switched on; nn_train otherwise.
- * The rng streams are the caller's and continue across epochs. */
+ * (bit decorrelation, neighbour pull, consistency) add their gradient on
+ * p as nn_backward's dcode_extra (the straight-through code passes a
+ * gradient on b to a as one on p). Used when such a term is switched on;
+ * nn_train otherwise. The rng streams are seeded once and continue
+ * across epochs. The pull and consistency targets are the clean rows'
+ * bit probabilities, encoded at the start of every epoch (the encoder
+ * only: a small part of an epoch's work). */
 typedef struct {
     uint32_t *order;          /* [N] shuffled rows */
     sh_csr in_batch, target_batch;
     float *dcode;             /* [max_batch, K] */
     double *cov;              /* [K, K] scratch */
-    float *p_cache;           /* [N, K] latest bit probabilities of every row (pull) */
+    float *p_cache;           /* [N, K] clean rows' bit probabilities, or NULL */
     float *m;                 /* [max_batch, K] neighbours' mean probabilities */
     const uint32_t *nbr;      /* [N, n_nbr] neighbour lists, or NULL */
     size_t n_nbr;
@@ -848,7 +854,7 @@ static void code_epoch_free(code_epoch_state *st)
 
 static int code_epoch_init(code_epoch_state *st, nn_net *net, const sh_csr *in,
                            const sh_csr *target, const uint32_t *nbr, size_t n_nbr,
-                           uint64_t seed)
+                           int cache, uint64_t seed)
 {
     memset(st, 0, sizeof(*st));
     size_t V = net->cfg.input_dim, K = net->cfg.code_dim, n = in->rows;
@@ -856,16 +862,13 @@ static int code_epoch_init(code_epoch_state *st, nn_net *net, const sh_csr *in,
     for (size_t e = 0; e < target->row_ptr[target->rows]; e++)
         total += target->values[e];
     st->target_words = n > 0 ? total / (double)n : 0.0;
-    if (nbr != NULL) {
-        st->nbr = nbr;
-        st->n_nbr = n_nbr;
+    st->nbr = nbr;
+    st->n_nbr = n_nbr;
+    if (cache) {
         st->p_cache = malloc((n ? n : 1) * K * sizeof(float));
         st->m = malloc(net->max_batch * K * sizeof(float));
         if (st->p_cache == NULL || st->m == NULL)
             return SH_ENOMEM;
-        int rc = encode_probs(net, in, st->p_cache);
-        if (rc != 0)
-            return rc;
     }
     st->order = malloc((n ? n : 1) * sizeof(uint32_t));
     st->dcode = malloc(net->max_batch * K * sizeof(float));
@@ -917,6 +920,8 @@ static int code_epoch(nn_net *net, code_epoch_state *st, const nn_data *in,
     int rc;
     *stopped = 0;
     rng_shuffle_u32(&st->shuffle_rng, st->order, N);
+    if (st->p_cache != NULL && (rc = encode_probs(net, in->csr, st->p_cache)) != 0)
+        return rc;
     for (size_t k = 0; k < batches; k++) {
         size_t first = k * batch, n = N - first < batch ? N - first : batch;
         nn_data x, t;
@@ -936,14 +941,18 @@ static int code_epoch(nn_net *net, code_epoch_state *st, const nn_data *in,
         double words = st->target_words;
         double extra = hash_decorrelation(st->dcode, net->code_p, n, K,
                                           (float)(o->decorrelation * words), st->cov);
-        if (st->p_cache != NULL && o->neighbour_pull > 0) {
+        if (st->nbr != NULL && o->neighbour_pull > 0) {
             neighbour_means(st, st->order + first, n, K);
             extra += hash_neighbour_pull(st->dcode, net->code_p, st->m, n, K,
                                          (float)(o->neighbour_pull * words));
         }
-        for (size_t r = 0; st->p_cache != NULL && r < n; r++)
-            memcpy(st->p_cache + (size_t)st->order[first + r] * K, net->code_p + r * K,
-                   K * sizeof(float));
+        if (st->p_cache != NULL && o->consistency > 0) {
+            for (size_t r = 0; r < n; r++)
+                memcpy(st->m + r * K, st->p_cache + (size_t)st->order[first + r] * K,
+                       K * sizeof(float));
+            extra += hash_neighbour_pull(st->dcode, net->code_p, st->m, n, K,
+                                         (float)(o->consistency * words));
+        }
         nn_backward(net, &x, st->dcode);
         if (epoch < o->decoder_warmup) /* the encoder stays as initialised */
             for (size_t l = 0; l <= net->code_layer; l++) {
@@ -1138,14 +1147,16 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
     nc.max_batch = (uint32_t)(batch > 256 ? batch : 256);
     if ((rc = nn_new(&nc, &init_rng, &net, err, err_len)) != 0)
         goto fail;
-    if (o->itq_init > 0 &&
-        (rc = itq_initialise(net, &tr_in, o->itq_init, o->seed)) != 0) {
-        if (rc == SH_EINVAL)
-            sh_fail(err, err_len, rc, "hash_train: itq_init needs hidden layers of at least "
-                    "2 x code bits and more training documents than bits");
-        else
-            sh_fail(err, err_len, rc, "hash_train: itq_init: %s", sh_strerror(rc));
-        goto fail;
+    if (o->itq_init > 0) {
+        rc = itq_initialise(net, &tr_in, o->itq_init, o->seed);
+        if (rc == SH_ENOMEM) {
+            sh_fail(err, err_len, rc, "hash_train: out of memory for the ITQ start");
+            goto fail;
+        }
+        /* SH_EINVAL: a hidden layer narrower than 2K, or no more rows or
+         * terms than bits: the encoder keeps its random start */
+        s.itq_initialised = rc == 0;
+        rc = 0;
     }
     if (o->unigram_bias)
         unigram_bias(net, &tr_counts);
@@ -1177,27 +1188,19 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
     }
     nn_data d_in = { n_train, V, NULL, &tr_in }, d_target = { n_train, V, NULL, target };
     int pull = o->neighbour_pull > 0 && nbr != NULL;
-    int own_loop = o->decorrelation > 0 || o->decoder_warmup > 0 || pull;
+    int own_loop = o->decorrelation > 0 || o->decoder_warmup > 0 || pull || o->consistency > 0;
     if (own_loop && (rc = code_epoch_init(&ce, net, &tr_in, target, pull ? nbr : NULL,
-                                          (size_t)o->neighbours, o->seed)) != 0) {
+                                          (size_t)o->neighbours, pull || o->consistency > 0,
+                                          o->seed)) != 0) {
         sh_fail(err, err_len, rc, "hash_train: out of memory");
         goto fail;
     }
 
     double best = -1.0, train_seconds = 0.0, flops = 0.0;
     int have_best = 0;
-    if (n_valid > 0 && o->itq_init > 0) {
-        /* the PCA + ITQ start is a candidate too: training must beat it */
-        double prec;
-        if ((rc = valid_measure(&vs, net, o->median_threshold, &prec)) != 0) {
-            sh_fail(err, err_len, rc, "hash_train: validation: %s", sh_strerror(rc));
-            goto fail;
-        }
-        best = isnan(prec) ? 0.0 : prec;
-        s.valid_precision = best;
-        have_best = 1;
-        memcpy(best_params, net->params, net->n_params * sizeof(float));
-    }
+    int first_candidate = HASH_WARMUP_EPOCHS + o->decoder_warmup; /* 1-based epoch */
+    if (first_candidate > o->epochs)
+        first_candidate = o->epochs;
     for (int epoch = 0; epoch < o->epochs; epoch++) {
         double t0 = now_seconds();
         double ramp = o->kl_anneal_epochs > 0 ? (double)(epoch + 1) / o->kl_anneal_epochs : 1.0;
@@ -1244,16 +1247,16 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
             if (isnan(prec))
                 prec = 0.0;
             info.valid_precision = prec;
-            if (prec > best) {
+            /* the first epochs are no candidates (see hash_train.h) */
+            int candidate = epoch + 1 >= first_candidate;
+            if (candidate && prec > best) {
                 best = prec;
                 s.best_epoch = epoch;
                 s.valid_precision = prec;
                 info.best = 1;
                 have_best = 1;
                 memcpy(best_params, net->params, net->n_params * sizeof(float));
-            } else if (o->patience > 0 &&
-                       epoch + 1 >= HASH_WARMUP_EPOCHS + o->decoder_warmup &&
-                       epoch + 1 >= o->kl_anneal_epochs &&
+            } else if (candidate && o->patience > 0 && epoch + 1 >= o->kl_anneal_epochs &&
                        epoch - s.best_epoch >= o->patience) {
                 s.stopped_early = 1;
             }

@@ -114,6 +114,7 @@ typedef struct {
     double decorrelation;     /* weight of the bit decorrelation term, >= 0 */
     int decoder_warmup;       /* first epochs train the decoder only (encoder frozen) */
     double neighbour_pull;    /* weight of the pull towards the neighbours' bits, >= 0 */
+    double consistency;       /* weight of the pull of a corrupted row's bits to its clean ones */
     hash_batch_fn on_batch;   /* may be NULL */
     hash_epoch_fn on_epoch;   /* may be NULL */
     void *user;
@@ -131,6 +132,7 @@ typedef struct {
     int hidden_used[SH_MAX_HIDDEN_LAYERS]; /* widths after adaptation */
     int n_hidden;
     int batch_used;
+    int itq_initialised;      /* 1 if the encoder started as PCA + ITQ (itq_init) */
 } hash_train_summary;
 
 /* Fills o from cfg (model and train sections) and the recipe defaults.
