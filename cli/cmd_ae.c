@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ae_reduce.h"
 #include "cli.h"
 #include "matrix.h"
-#include "progress.h"
 #include "sh_error.h"
 
 static const struct {
@@ -119,10 +119,9 @@ static int parse_float(const char *opt, const char *s, float *out)
     return 0;
 }
 
-static int parse_widths(const char *s, ae_args *a)
+static int parse_widths(const char *s, ae_arch *a)
 {
     a->n_hidden = 0;
-    a->hidden_set = 1;
     if (strcmp(s, "none") == 0 || s[0] == '\0')
         return 0;
     const char *p = s;
@@ -139,43 +138,57 @@ static int parse_widths(const char *s, ae_args *a)
     return 0;
 }
 
-static void args_defaults(ae_args *a)
+/* The engine's defaults of the task's blade (ae_train.h, ae_dec.h,
+ * ae_classify.h, ae_reduce.h), which the library uses too. */
+static void args_defaults(ae_args *a, ae_blade blade)
 {
+    ae_fit_opts fit;
+    ae_dec_opts dec;
+    ae_softmax_opts head;
+    ae_reduce_opts reduce;
+    ae_fit_defaults(&fit);
+    ae_dec_defaults(&dec);
+    ae_softmax_defaults(&head);
+    ae_reduce_defaults(&reduce);
     memset(a, 0, sizeof(*a));
+    a->blade = blade;
     a->label_col = -1;
     a->test_fraction = 0.2;
-    a->hidden[0] = 128;
-    a->n_hidden = 1;
-    a->code = 32;
-    a->act = SH_ACT_RELU;
-    a->loss = NN_LOSS_MSE;
-    a->sparsity_rho = 0.05f;
-    a->epochs = 10;
-    a->batch = 256;
-    a->lr = 1e-3f;
-    a->seed = 1;
+    ae_arch_defaults(&a->arch, blade);
+    a->epochs = fit.epochs;
+    a->batch = fit.batch_size;
+    a->lr = fit.lr;
+    a->seed = fit.seed;
     a->threads = 0;
     a->progress = -1;
-    a->noise.kind = AE_NOISE_NONE;
-    a->noise.clip = 1;
+    a->noise = fit.noise;
     a->normal_class = -1;
     a->fpr = NAN;
     a->percentile = NAN;
-    a->k = 10;
-    a->knn_k = 5;
-    a->knn_rows = 2000;
-    a->tol = 0.001;
-    a->dec_epochs = 10;
-    a->gamma = 0.1f;
-    a->update_interval = 30;
-    a->dec_lr = 1e-4f;
+    a->k = dec.clusters;
+    a->knn_k = reduce.knn_k;
+    a->knn_rows = reduce.knn_test_rows;
+    a->tol = dec.tol;
+    a->dec_epochs = dec.max_epochs;
+    a->gamma = dec.gamma;
+    a->update_interval = dec.update_interval;
+    a->dec_lr = dec.lr;
     a->elbo_samples = 1;
-    a->softmax_epochs = 20;
+    a->softmax_epochs = head.epochs;
+}
+
+/* The blade a task's name names (AE_BLADE_REDUCE for none). */
+static ae_blade blade_of(const char *task)
+{
+    for (int b = AE_BLADE_REDUCE; b <= AE_BLADE_CLASSIFY; b++)
+        if (strcmp(task, ae_blade_name((ae_blade)b)) == 0)
+            return (ae_blade)b;
+    return AE_BLADE_REDUCE;
 }
 
 int ae_parse(ae_args *a, int argc, char **argv, const char *task, const char *usage)
 {
-    args_defaults(a);
+    args_defaults(a, blade_of(task));
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -207,28 +220,26 @@ int ae_parse(ae_args *a, int argc, char **argv, const char *task, const char *us
         else if (strcmp(o, "--test-fraction") == 0) rc = parse_double(o, v, &a->test_fraction);
         else if (strcmp(o, "--limit") == 0) rc = parse_size(o, v, &a->limit);
         else if (strcmp(o, "--test-limit") == 0) rc = parse_size(o, v, &a->test_limit);
-        else if (strcmp(o, "--hidden") == 0) rc = parse_widths(v, a);
+        else if (strcmp(o, "--hidden") == 0) rc = parse_widths(v, &a->arch);
         else if (strcmp(o, "--code") == 0 || strcmp(o, "--dim") == 0 ||
                  strcmp(o, "--latent") == 0) {
             size_t k;
             rc = parse_size(o, v, &k);
             if (rc == 0 && (k == 0 || k > 1000000))
                 rc = cli_error("ae %s: %s must be in 1..1000000", task, o);
-            a->code = (uint32_t)k;
-            a->code_set = 1;
+            a->arch.code = (uint32_t)k;
         } else if (strcmp(o, "--act") == 0) {
-            if (strcmp(v, "relu") == 0) a->act = SH_ACT_RELU;
-            else if (strcmp(v, "tanh") == 0) a->act = SH_ACT_TANH;
-            else if (strcmp(v, "sigmoid") == 0) a->act = SH_ACT_SIGMOID;
+            if (strcmp(v, "relu") == 0) a->arch.act = SH_ACT_RELU;
+            else if (strcmp(v, "tanh") == 0) a->arch.act = SH_ACT_TANH;
+            else if (strcmp(v, "sigmoid") == 0) a->arch.act = SH_ACT_SIGMOID;
             else rc = cli_error("ae %s: --act wants relu, tanh or sigmoid", task);
         } else if (strcmp(o, "--loss") == 0) {
-            a->loss_set = 1;
-            if (strcmp(v, "mse") == 0) a->loss = NN_LOSS_MSE;
-            else if (strcmp(v, "bce") == 0) a->loss = NN_LOSS_BCE;
+            if (strcmp(v, "mse") == 0) a->arch.loss = NN_LOSS_MSE;
+            else if (strcmp(v, "bce") == 0) a->arch.loss = NN_LOSS_BCE;
             else rc = cli_error("ae %s: --loss wants mse or bce", task);
-        } else if (strcmp(o, "--weight-decay") == 0) rc = parse_float(o, v, &a->weight_decay);
-        else if (strcmp(o, "--sparsity") == 0) rc = parse_float(o, v, &a->sparsity_beta);
-        else if (strcmp(o, "--rho") == 0) rc = parse_float(o, v, &a->sparsity_rho);
+        } else if (strcmp(o, "--weight-decay") == 0) rc = parse_float(o, v, &a->arch.weight_decay);
+        else if (strcmp(o, "--sparsity") == 0) rc = parse_float(o, v, &a->arch.sparsity_beta);
+        else if (strcmp(o, "--rho") == 0) rc = parse_float(o, v, &a->arch.sparsity_rho);
         else if (strcmp(o, "--epochs") == 0) rc = parse_int(o, v, &a->epochs);
         else if (strcmp(o, "--batch") == 0) rc = parse_size(o, v, &a->batch);
         else if (strcmp(o, "--lr") == 0) rc = parse_float(o, v, &a->lr);
@@ -369,9 +380,8 @@ int ae_data_in_unit(const ae_data *d)
 {
     const sh_mat *m[2] = { &d->train.x, &d->test.x };
     for (int k = 0; k < 2; k++)
-        for (size_t i = 0; i < m[k]->rows * m[k]->cols; i++)
-            if (!(m[k]->data[i] >= 0.0f && m[k]->data[i] <= 1.0f))
-                return 0;
+        if (ae_first_row_outside_unit(m[k]->data, m[k]->rows, m[k]->cols) < m[k]->rows)
+            return 0;
     return 1;
 }
 
@@ -387,83 +397,62 @@ void ae_data_free(ae_data *d)
 
 void ae_make_config(const ae_args *a, nn_config *cfg, uint32_t D, nn_loss_kind default_loss)
 {
-    nn_config_defaults(cfg, D, a->code);
-    cfg->n_enc = a->n_hidden;
-    memcpy(cfg->enc_hidden, a->hidden, sizeof(a->hidden));
-    cfg->enc_act = a->act;
-    cfg->dec_act = a->act;
-    cfg->loss = a->loss_set ? a->loss : default_loss;
-    cfg->weight_decay = a->weight_decay;
-    if (a->sparsity_beta > 0) {
-        cfg->sparsity_beta = a->sparsity_beta;
-        cfg->sparsity_rho = a->sparsity_rho;
-        cfg->code_act = SH_ACT_SIGMOID;
-    }
-    cfg->max_batch = (uint32_t)(a->batch > 256 ? a->batch : 256);
+    ae_blade_config(cfg, a->blade, &a->arch, D, default_loss, a->batch);
 }
 
-int ae_new_net(const ae_args *a, const nn_config *cfg, nn_net **net)
+ae_fit_opts ae_fit_options(const ae_args *a, const ae_noise *noise)
 {
-    char err[AE_ERR_LEN] = "";
-    sh_rng init;
-    rng_seed(&init, a->seed);
-    int rc = nn_new(cfg, &init, net, err, sizeof(err));
-    if (rc != 0)
-        return cli_error("ae: cannot build the network: %s", err[0] ? err : sh_strerror(rc));
-    return 0;
-}
-
-/* The user pointer of both training callbacks. */
-typedef struct {
-    cli_progress bar;
-    int epochs;
-    ae_noise noise;
-} fit_progress;
-
-static int on_corrupt(float *dense, sh_csr *csr, size_t rows, size_t cols, sh_rng *rng,
-                      void *user)
-{
-    fit_progress *p = user;
-    return ae_corrupt_batch(dense, csr, rows, cols, rng, &p->noise);
-}
-
-static int on_batch(int epoch, size_t batch, size_t batches, double loss, void *user)
-{
-    fit_progress *p = user;
-    char extra[64];
-    snprintf(extra, sizeof(extra), "epoch %d/%d loss %.4g", epoch + 1, p->epochs, loss);
-    progress_update(&p->bar, (uint64_t)epoch * batches + batch + 1, extra);
-    return 0;
-}
-
-int ae_fit(const ae_args *a, nn_net *net, const nn_data *train, const nn_data *target,
-           const nn_data *valid,
-           const ae_noise *noise, const char *label, int epochs, nn_train_summary *s)
-{
-    char err[AE_ERR_LEN] = "";
-    nn_train_opts o;
-    nn_train_defaults(&o);
-    o.epochs = epochs;
+    ae_fit_opts o;
+    ae_fit_defaults(&o);
+    o.epochs = a->epochs;
     o.batch_size = a->batch;
-    o.optim.lr = a->lr;
+    o.lr = a->lr;
     o.seed = a->seed;
-    o.patience = 0;
-    fit_progress p;
-    size_t batches = (train->rows + a->batch - 1) / a->batch;
-    p.epochs = epochs;
-    progress_start(&p.bar, label, (uint64_t)epochs * batches, a->progress == 1);
-    if (a->progress == 0)
-        p.bar.enabled = 0;
-    o.progress = on_batch;
-    o.user = &p;
-    if (noise != NULL && noise->kind != AE_NOISE_NONE) {
-        p.noise = *noise;
-        o.corrupt = on_corrupt;
-    }
-    int rc = nn_train(net, train, target, valid, NULL, &o, s, err, sizeof(err));
-    char extra[64];
-    snprintf(extra, sizeof(extra), "loss %.4g", s->train_loss);
-    progress_finish(&p.bar, p.bar.total, extra);
+    if (noise != NULL)
+        o.noise = *noise;
+    return o;
+}
+
+static void bar_begin(const char *stage, uint64_t total, void *user)
+{
+    ae_bars *b = user;
+    progress_start(&b->bar, stage, total, b->mode == 1);
+    if (b->mode == 0)
+        b->bar.enabled = 0;
+}
+
+static int bar_step(uint64_t done, const char *status, void *user)
+{
+    ae_bars *b = user;
+    progress_update(&b->bar, done, status);
+    return 0;
+}
+
+static void bar_end(uint64_t done, const char *status, void *user)
+{
+    ae_bars *b = user;
+    progress_finish(&b->bar, done, status);
+}
+
+void ae_bars_init(ae_bars *bars, const ae_args *a, ae_progress *hooks)
+{
+    memset(bars, 0, sizeof(*bars));
+    bars->mode = a->progress;
+    hooks->begin = bar_begin;
+    hooks->step = bar_step;
+    hooks->end = bar_end;
+    hooks->user = bars;
+}
+
+int ae_train(const ae_args *a, const nn_config *cfg, const nn_data *train, const nn_data *target,
+             const ae_noise *noise, const char *label, nn_net **net, nn_train_summary *s)
+{
+    char err[AE_ERR_LEN] = "";
+    ae_bars bars;
+    ae_progress hooks;
+    ae_bars_init(&bars, a, &hooks);
+    ae_fit_opts o = ae_fit_options(a, noise);
+    int rc = ae_train_net(cfg, train, target, &o, &hooks, label, net, s, err, sizeof(err));
     if (rc != 0)
         return cli_error("ae: training failed: %s", err[0] ? err : sh_strerror(rc));
     return 0;
@@ -472,8 +461,7 @@ int ae_fit(const ae_args *a, nn_net *net, const nn_data *train, const nn_data *t
 /* Trains a fresh network (or loads -m) for the blade and saves it with -o.
  * The network is returned in *net. */
 int ae_get_net(const ae_args *a, const ae_data *d, ae_blade blade, nn_loss_kind loss,
-                      const ae_noise *noise, int save, const nn_config *cfg_in, json_t *obj,
-               nn_net **net)
+               const ae_noise *noise, int save, json_t *obj, nn_net **net)
 {
     char err[AE_ERR_LEN] = "";
     ae_meta meta = { blade, (uint32_t)d->height, (uint32_t)d->width };
@@ -491,16 +479,11 @@ int ae_get_net(const ae_args *a, const ae_data *d, ae_blade blade, nn_loss_kind 
         return 0;
     }
     nn_config cfg;
-    if (cfg_in != NULL)
-        cfg = *cfg_in;
-    else
-        ae_make_config(a, &cfg, (uint32_t)d->train.x.cols, loss);
-    if ((rc = ae_new_net(a, &cfg, net)) != 0)
-        return rc;
+    ae_make_config(a, &cfg, (uint32_t)d->train.x.cols, loss);
     nn_data tr = ae_view(&d->train);
     nn_train_summary s;
-    if ((rc = ae_fit(a, *net, &tr, NULL, NULL, noise, ae_blade_name(blade), a->epochs, &s)) != 0)
-        goto fail;
+    if ((rc = ae_train(a, &cfg, &tr, NULL, noise, ae_blade_name(blade), net, &s)) != 0)
+        return rc;
     ae_report_training(a, obj, *net, &s);
     if (save && a->model_out != NULL) {
         if ((rc = ae_save_net(*net, &meta, a->model_out, err, sizeof(err))) != 0) {

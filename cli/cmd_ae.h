@@ -1,7 +1,8 @@
 /* cmd_ae.h — what the `semhash ae <task>` files share: the common
  * options (data, architecture, training, model file, output), loading the
  * train/test data, building or loading a network, training it with a
- * progress bar, and JSON output. Internal to cli/. */
+ * progress bar, and JSON output. The training recipes themselves are the
+ * engine's (ae_train.h), shared with the library. Internal to cli/. */
 #ifndef SH_CMD_AE_H
 #define SH_CMD_AE_H
 
@@ -10,28 +11,22 @@
 #include <stdint.h>
 
 #include "ae_common.h"
+#include "ae_train.h"
 #include "nn_train.h"
+#include "progress.h"
 
 #define AE_ERR_LEN 512
 
 typedef struct {
+    ae_blade blade;                /* the task's blade */
     /* data */
     const char *train, *train_labels, *test, *test_labels;
     const char *label_name;
     int label_col;
     double test_fraction;
     size_t limit, test_limit;
-    /* architecture */
-    uint32_t hidden[NN_MAX_HIDDEN];
-    uint32_t n_hidden;
-    int hidden_set;
-    uint32_t code;
-    int code_set;
-    sh_activation act;
-    nn_loss_kind loss;
-    int loss_set;
-    float weight_decay;
-    float sparsity_beta, sparsity_rho;
+    /* architecture (the blade's defaults, then the options) */
+    ae_arch arch;
     /* training */
     int epochs;
     size_t batch;
@@ -89,29 +84,38 @@ void ae_data_free(ae_data *d);
  * blades then default to a sigmoid output with binary cross-entropy. */
 int ae_data_in_unit(const ae_data *d);
 
-/* Fills cfg from the options for input width D: hidden layers, code,
- * activation, loss (default_loss unless --loss), regularisers,
- * max_batch. */
+/* Fills cfg from the options for input width D (ae_blade_config of the
+ * task's blade): hidden layers, code, activation, loss (default_loss
+ * unless --loss), regularisers, max_batch. */
 void ae_make_config(const ae_args *a, nn_config *cfg, uint32_t D, nn_loss_kind default_loss);
 
-/* Trains net with the options, a progress bar labelled label, and an
- * optional corruption; target NULL = the input rows; valid may be NULL. Prints the error and returns
- * CLI_EXIT_ERROR, or 0 with *s filled. */
-int ae_fit(const ae_args *a, nn_net *net, const nn_data *train, const nn_data *target,
-           const nn_data *valid,
-           const ae_noise *noise, const char *label, int epochs, nn_train_summary *s);
+/* The training options (--epochs, --batch, --lr, --seed) with the
+ * corruption noise (may be NULL: none). */
+ae_fit_opts ae_fit_options(const ae_args *a, const ae_noise *noise);
 
-/* Creates the network for cfg (seeded), printing errors; returns 0 or
- * CLI_EXIT_ERROR. */
-int ae_new_net(const ae_args *a, const nn_config *cfg, nn_net **net);
+/* Progress bars on stderr for the engine's training stages (one bar per
+ * stage), drawn as --progress / --no-progress / the terminal say. */
+typedef struct {
+    cli_progress bar;
+    int mode;  /* ae_args.progress */
+} ae_bars;
+
+/* Points hooks at bars (both caller-owned, living through the training). */
+void ae_bars_init(ae_bars *bars, const ae_args *a, ae_progress *hooks);
+
+/* Builds a network for cfg and trains it (ae_train_net) with the options,
+ * a progress bar labelled label and an optional corruption; target NULL =
+ * the input rows. Prints the error and returns CLI_EXIT_ERROR, or 0 with
+ * *net and *s filled. */
+int ae_train(const ae_args *a, const nn_config *cfg, const nn_data *train, const nn_data *target,
+             const ae_noise *noise, const char *label, nn_net **net, nn_train_summary *s);
 
 /* The network of a single-network blade: loaded from -m (checked to be
  * the blade's and as wide as the data), or built from the options with
- * default_loss (or cfg when non-NULL), trained on d->train (with noise, may be NULL) and saved
+ * default_loss, trained on d->train (with noise, may be NULL) and saved
  * with -o when save is set. Prints errors; returns 0 or CLI_EXIT_ERROR. */
 int ae_get_net(const ae_args *a, const ae_data *d, ae_blade blade, nn_loss_kind default_loss,
-               const ae_noise *noise, int save, const nn_config *cfg_in, json_t *obj,
-               nn_net **net);
+               const ae_noise *noise, int save, json_t *obj, nn_net **net);
 
 /* Sets obj[key] to v, or null when v is not finite. */
 void ae_json_real(json_t *obj, const char *key, double v);

@@ -43,7 +43,7 @@ int cmd_ae_reduce(int argc, char **argv)
         return rc;
     obj = json_object();
     json_object_set_new(obj, "task", json_string("reduce"));
-    if ((rc = ae_get_net(&a, &d, AE_BLADE_REDUCE, NN_LOSS_MSE, NULL, 1, NULL, obj, &net)) != 0)
+    if ((rc = ae_get_net(&a, &d, AE_BLADE_REDUCE, NN_LOSS_MSE, NULL, 1, obj, &net)) != 0)
         goto done;
     ae_reduce_opts o;
     ae_reduce_defaults(&o);
@@ -157,7 +157,7 @@ int cmd_ae_denoise(int argc, char **argv)
     if (!a.noise_set)
         a.noise.kind = AE_NOISE_GAUSSIAN;
     if (a.noise.level == 0)
-        a.noise.level = a.noise.kind == AE_NOISE_GAUSSIAN ? 0.5f : 0.3f;
+        a.noise.level = ae_noise_default_level(a.noise.kind);
     if (a.noise.kind == AE_NOISE_NONE || a.noise.level < 0 ||
         (a.noise.kind != AE_NOISE_GAUSSIAN && a.noise.level > 1))
         return cli_error("ae denoise: need a corruption and a level (a share in [0, 1] for "
@@ -168,7 +168,8 @@ int cmd_ae_denoise(int argc, char **argv)
     json_object_set_new(obj, "task", json_string("denoise"));
     json_object_set_new(obj, "noise", json_string(ae_noise_name(a.noise.kind)));
     json_object_set_new(obj, "level", json_real(a.noise.level));
-    if ((rc = ae_get_net(&a, &d, AE_BLADE_DENOISE, NN_LOSS_BCE, &a.noise, 1, NULL, obj, &net)) != 0)
+    if ((rc = ae_get_net(&a, &d, AE_BLADE_DENOISE,
+                          ae_blade_default_loss(AE_BLADE_DENOISE, 1), &a.noise, 1, obj, &net)) != 0)
         goto done;
     ae_denoise_report r;
     nn_data te = ae_view(&d.test);
@@ -271,8 +272,8 @@ static int anomaly_one(const ae_args *a, const ae_data *d, int c, const ae_thres
     ae_data nd = *d;
     nd.train = normal;
     if ((rc = ae_get_net(a, &nd, AE_BLADE_ANOMALY,
-                          ae_data_in_unit(d) ? NN_LOSS_BCE : NN_LOSS_MSE, NULL, 0, NULL, obj,
-                          &net)) != 0)
+                         ae_blade_default_loss(AE_BLADE_ANOMALY, ae_data_in_unit(d)), NULL, 0,
+                         obj, &net)) != 0)
         goto done;
     scores = malloc(n_te * sizeof(float));
     train_scores = malloc(n_tr * sizeof(float));
@@ -284,9 +285,11 @@ static int anomaly_one(const ae_args *a, const ae_data *d, int c, const ae_thres
     for (size_t i = 0; i < n_te; i++)
         truth[i] = c < 0 ? 0 : d->test.labels[i] != c;
     nn_data tr = ae_view(&normal), te = ae_view(&d->test);
-    if ((rc = ae_row_errors(net, &tr, train_scores)) != 0 ||
-        (rc = ae_row_errors(net, &te, scores)) != 0 ||
-        (rc = ae_anomaly_fit_threshold(&t, train_scores, n_tr)) != 0) {
+    if ((rc = ae_anomaly_learn(net, &tr, &t, err, sizeof(err))) != 0) {
+        rc = cli_error("ae %s", err);
+        goto done;
+    }
+    if ((rc = ae_row_errors(net, &te, scores)) != 0) {
         rc = cli_error("ae anomaly: scoring failed: %s", sh_strerror(rc));
         goto done;
     }

@@ -34,20 +34,18 @@ typedef struct {
 } cls_score;
 
 /* Softmax regression for epochs on Xtr, scored on Xte. The stacked head
- * (C features) gets 5x the raw regression's epochs: it is tiny and its
- * held-out training rows are few. */
+ * (C features, trained by ae_classify_train) gets 5x the raw regression's
+ * epochs: it is tiny and its held-out training rows are few. */
 static int fit_eval(const ae_args *a, int epochs, const float *Xtr, const int *ytr, size_t ntr,
                     const float *Xte, const int *yte, size_t nte, size_t D, size_t C,
-                    ae_softmax *keep, cls_score *sc)
+                    cls_score *sc)
 {
     ae_softmax m = { 0 };
     ae_softmax_opts o;
     ae_softmax_defaults(&o);
     o.epochs = epochs;
     o.seed = a->seed;
-    /* at least about 20 steps per epoch on small sets */
-    if (ntr / 20 < o.batch_size)
-        o.batch_size = ntr / 20 > 16 ? ntr / 20 : 16;
+    ae_softmax_small_batch(&o, ntr);
     int *pred = malloc((nte ? nte : 1) * sizeof(int));
     int rc = pred == NULL ? SH_ENOMEM : ae_softmax_fit(&m, Xtr, ytr, ntr, D, C, &o);
     if (rc == 0)
@@ -57,10 +55,7 @@ static int fit_eval(const ae_args *a, int epochs, const float *Xtr, const int *y
     if (rc == 0)
         rc = eval_macro_f1(yte, pred, nte, C, &sc->f1);
     free(pred);
-    if (rc == 0 && keep != NULL)
-        *keep = m;
-    else
-        ae_softmax_free(&m);
+    ae_softmax_free(&m);
     return rc != 0 ? cli_error("ae classify: softmax regression failed: %s", sh_strerror(rc)) : 0;
 }
 
@@ -84,7 +79,7 @@ static int overcomplete(const ae_args *a, const ae_data *d, json_t *obj)
     size_t ntr = d->train.x.rows, nte = d->test.x.rows, D = d->train.x.cols;
     size_t C = d->train.n_classes > d->test.n_classes ? d->train.n_classes : d->test.n_classes;
     int rc = ae_get_net(a, d, AE_BLADE_CLASSIFY, NN_LOSS_BCE, a->noise_set ? &a->noise : NULL, 0,
-                        NULL, obj, &net);
+                        obj, &net);
     if (rc != 0)
         return rc;
     size_t K = net->cfg.code_dim;
@@ -99,9 +94,9 @@ static int overcomplete(const ae_args *a, const ae_data *d, json_t *obj)
     }
     cls_score raw, feat;
     if ((rc = fit_eval(a, a->softmax_epochs, d->train.x.data, d->train.labels, ntr,
-                       d->test.x.data, d->test.labels, nte, D, C, NULL, &raw)) != 0 ||
+                       d->test.x.data, d->test.labels, nte, D, C, &raw)) != 0 ||
         (rc = fit_eval(a, a->softmax_epochs, ztr, d->train.labels, ntr, zte, d->test.labels,
-                       nte, K, C, NULL, &feat)) != 0)
+                       nte, K, C, &feat)) != 0)
         goto done;
     double mean_act = 0;
     for (size_t i = 0; i < nte * K; i++)
@@ -128,7 +123,7 @@ int cmd_ae_classify(int argc, char **argv)
     ae_data d;
     nn_net **nets = NULL;
     size_t C = 0;
-    float *ftr = NULL, *fte = NULL;
+    float *fte = NULL;
     ae_softmax head = { 0 };
     int have_head = 0;
     json_t *obj = NULL;
@@ -174,85 +169,35 @@ int cmd_ae_classify(int argc, char **argv)
             rc = cli_error("%s: at most 255 classes", d.train_name);
             goto done;
         }
-        if ((nets = calloc(C, sizeof(*nets))) == NULL) {
-            rc = cli_error("ae classify: out of memory");
+        nn_config cfg;
+        ae_make_config(&a, &cfg, (uint32_t)D, ae_blade_default_loss(AE_BLADE_CLASSIFY, 0));
+        ae_bars bars;
+        ae_progress hooks;
+        ae_bars_init(&bars, &a, &hooks);
+        ae_fit_opts fit = ae_fit_options(&a, NULL);
+        ae_classify_summary cs;
+        rc = ae_classify_train(&cfg, d.train.x.data, d.train.labels, ntr, C, &fit,
+                               5 * a.softmax_epochs, &hooks, &nets, &head, &cs, err, sizeof(err));
+        if (rc == SH_EINPUT) {
+            rc = cli_error("%s: %s", d.train_name, err);
+            goto done;
+        } else if (rc != 0) {
+            rc = cli_error("ae classify: %s", err[0] ? err : sh_strerror(rc));
             goto done;
         }
-        double seconds = 0;
-        for (size_t c = 0; c < C; c++) {
-            size_t *rows = malloc(ntr * sizeof(size_t)), n = 0;
-            if (rows == NULL) {
-                rc = cli_error("ae classify: out of memory");
-                goto done;
-            }
-            /* every fifth row of the class is held out for the stacked head */
-            size_t seen = 0;
-            for (size_t i = 0; i < ntr; i++)
-                if (d.train.labels[i] == (int)c && seen++ % 5 != 4)
-                    rows[n++] = i;
-            ae_data cd = d;
-            memset(&cd.train, 0, sizeof(cd.train));
-            rc = n < 2 ? SH_EEMPTY : dataset_take_rows(&d.train, rows, n, &cd.train);
-            free(rows);
-            if (rc != 0) {
-                rc = cli_error("%s: class %zu has %zu training rows; need at least 2",
-                               d.train_name, c, n);
-                goto done;
-            }
-            char label[32];
-            snprintf(label, sizeof(label), "class %zu", c);
-            nn_config cfg;
-            ae_make_config(&a, &cfg, (uint32_t)D, NN_LOSS_MSE);
-            nn_train_summary s;
-            nn_data tr = ae_view(&cd.train);
-            rc = ae_new_net(&a, &cfg, &nets[c]);
-            if (rc == 0)
-                rc = ae_fit(&a, nets[c], &tr, NULL, NULL, NULL, label, a.epochs, &s);
-            dataset_free(&cd.train);
-            if (rc != 0)
-                goto done;
-            seconds += s.seconds;
-        }
-        ae_json_real(obj, "train_seconds", seconds);
+        have_head = 1;
+        ae_json_real(obj, "train_seconds", cs.seconds);
         if (!a.json)
-            printf("trained %zu class autoencoders in %.1f s\n", C, seconds);
+            printf("trained %zu class autoencoders in %.1f s\n", C, cs.seconds);
     }
-    ftr = malloc(ntr * C * sizeof(float));
     fte = malloc(nte * C * sizeof(float));
-    nn_data tr = ae_view(&d.train), te = ae_view(&d.test);
-    if (!ftr || !fte || (rc = ae_classify_features(nets, C, &tr, ftr)) != 0 ||
-        (rc = ae_classify_features(nets, C, &te, fte)) != 0) {
+    nn_data te = ae_view(&d.test);
+    if (!fte || (rc = ae_classify_features(nets, C, &te, fte)) != 0) {
         rc = cli_error("ae classify: reconstruction features failed");
         goto done;
     }
     cls_score stacked, raw, argmin;
-    if (!have_head) {
-        /* the head learns from the held-out fifth: errors of rows an
-         * autoencoder was trained on are optimistic */
-        size_t nh = 0;
-        int *yh = malloc(ntr * sizeof(int));
-        if (yh == NULL) {
-            rc = cli_error("ae classify: out of memory");
-            goto done;
-        }
-        size_t *seen = calloc(C, sizeof(size_t));
-        for (size_t i = 0; seen != NULL && i < ntr; i++) {
-            int y = d.train.labels[i];
-            if (seen[y]++ % 5 == 4) {
-                memmove(ftr + nh * C, ftr + i * C, C * sizeof(float));
-                yh[nh++] = y;
-            }
-        }
-        free(seen);
-        rc = nh < 2 ? cli_error("%s: too few rows to hold out for the stacked softmax",
-                                d.train_name)
-                    : fit_eval(&a, 5 * a.softmax_epochs, ftr, yh, nh, fte, d.test.labels, nte, C,
-                               C, &head, &stacked);
-        free(yh);
-        if (rc != 0)
-            goto done;
-        have_head = 1;
-    } else {
+    {
         int *pred = malloc(nte * sizeof(int));
         if (pred == NULL || ae_softmax_predict(&head, fte, nte, pred, NULL) != 0 ||
             eval_accuracy(d.test.labels, pred, nte, &stacked.acc) != 0 ||
@@ -281,7 +226,7 @@ int cmd_ae_classify(int argc, char **argv)
         free(pred);
     }
     if ((rc = fit_eval(&a, a.softmax_epochs, d.train.x.data, d.train.labels, ntr,
-                       d.test.x.data, d.test.labels, nte, D, C, NULL, &raw)) != 0)
+                       d.test.x.data, d.test.labels, nte, D, C, &raw)) != 0)
         goto done;
     if (!a.json)
         printf("%zu test rows, %zu classes:\n", nte, C);
@@ -310,7 +255,6 @@ done:
     free(nets);
     if (have_head)
         ae_softmax_free(&head);
-    free(ftr);
     free(fte);
     ae_data_free(&d);
     return rc;
@@ -436,9 +380,7 @@ int ae_classify_text(const ae_args *a)
         nn_train_summary s;
         nn_data in = { n, V, NULL, &x }, target = { n, V, NULL, &cn };
         if (rc == 0)
-            rc = ae_new_net(a, &cfg, &nets[c]);
-        if (rc == 0)
-            rc = ae_fit(a, nets[c], &in, &target, NULL, NULL, names[c], a->epochs, &s);
+            rc = ae_train(a, &cfg, &in, &target, NULL, names[c], &nets[c], &s);
         csr_free(&x);
         csr_free(&cn);
         if (rc != 0)
@@ -470,7 +412,7 @@ int ae_classify_text(const ae_args *a)
             ft[i * C + c] = col[i];
     }
     cls_score stacked, argmin, raw;
-    if ((rc = fit_eval(a, 5 * a->softmax_epochs, fh, yh, nh, ft, yt, nt, C, C, NULL, &stacked)) != 0)
+    if ((rc = fit_eval(a, 5 * a->softmax_epochs, fh, yh, nh, ft, yt, nt, C, C, &stacked)) != 0)
         goto done;
     int *pred = (int *)idx; /* reuse: N >= nt ints of room */
     for (size_t i = 0; i < nt; i++) {
@@ -496,7 +438,7 @@ int ae_classify_text(const ae_args *a)
     csr_to_dense(dtr, &xtr);
     csr_to_dense(dte, &xt);
     csr_free(&xtr);
-    if ((rc = fit_eval(a, a->softmax_epochs, dtr, ytr, ntr, dte, yt, nt, V, C, NULL, &raw)) != 0)
+    if ((rc = fit_eval(a, a->softmax_epochs, dtr, ytr, ntr, dte, yt, nt, V, C, &raw)) != 0)
         goto done;
     if (!a->json)
         printf("%zu test documents, %zu classes (%s), vocabulary %zu:\n", nt, C, a->classes, V);

@@ -11,7 +11,6 @@
 #include "cmd_ae.h"
 #include "evalstats.h"
 #include "kmeans.h"
-#include "progress.h"
 #include "sh_error.h"
 
 static const char cluster_usage[] =
@@ -28,19 +27,6 @@ static const char cluster_usage[] =
     "                        pretraining's)\n"
     "  --gamma F             clustering weight beside reconstruction (0.1; 0 = pure DEC\n"
     "                        without the reconstruction term)\n";
-
-typedef struct {
-    cli_progress bar;
-} dec_ui;
-
-static int on_refresh(int epoch, double changed, double loss, void *user)
-{
-    dec_ui *u = user;
-    char extra[64];
-    snprintf(extra, sizeof(extra), "changed %.4f%% kl %.4g", 100.0 * changed, loss);
-    progress_update(&u->bar, (uint64_t)epoch, extra);
-    return 0;
-}
 
 /* ACC and NMI of pred against the labels (NAN without labels). */
 static void score(const sh_dataset *d, const int *pred, double *acc, double *nmi)
@@ -79,14 +65,6 @@ int cmd_ae_cluster(int argc, char **argv)
     int rc = ae_parse(&a, argc, argv, "cluster", cluster_usage);
     if (rc != 0)
         return rc < 0 ? CLI_EXIT_OK : rc;
-    if (!a.hidden_set) {
-        a.hidden[0] = 500;
-        a.hidden[1] = 500;
-        a.hidden[2] = 2000;
-        a.n_hidden = 3;
-    }
-    if (!a.code_set)
-        a.code = 10;
     if (a.k < 1 || a.dec_epochs < 1 || a.update_interval < 1 || !(a.tol >= 0) || a.gamma < 0 ||
         !(a.dec_lr > 0))
         return cli_error("ae cluster: need --k >= 1, --dec-epochs >= 1, --update-interval >= 1, "
@@ -127,17 +105,9 @@ int cmd_ae_cluster(int argc, char **argv)
         memcpy(init, assign, N * sizeof(int));
     } else {
         nn_config cfg;
-        ae_make_config(&a, &cfg, (uint32_t)d.train.x.cols, NN_LOSS_MSE);
-        if ((rc = ae_get_net(&a, &d, AE_BLADE_CLUSTER, NN_LOSS_MSE, NULL, 0, &cfg, obj, &net)) != 0)
-            goto done;
-        nn_data te = ae_view(&d.test);
-        nn_loss_parts parts;
-        if (nn_evaluate(net, &te, NULL, &parts) == 0)
-            ae_json_real(obj, "pretrain_test_mse", parts.recon / (double)te.cols);
-        if (!a.json)
-            printf("pretrained autoencoder: test MSE %.5f per element\n",
-                   parts.recon / (double)te.cols);
-        if ((mu = malloc(C * net->cfg.code_dim * sizeof(float))) == NULL) {
+        ae_make_config(&a, &cfg, (uint32_t)d.train.x.cols,
+                       ae_blade_default_loss(AE_BLADE_CLUSTER, 0));
+        if ((mu = malloc(C * cfg.code_dim * sizeof(float))) == NULL) {
             rc = cli_error("ae cluster: out of memory");
             goto done;
         }
@@ -152,20 +122,23 @@ int cmd_ae_cluster(int argc, char **argv)
         o.update_interval = a.update_interval;
         o.tol = a.tol;
         o.seed = a.seed;
-        dec_ui ui;
-        progress_start(&ui.bar, "dec", (uint64_t)a.dec_epochs, a.progress == 1);
-        if (a.progress == 0)
-            ui.bar.enabled = 0;
-        o.progress = on_refresh;
-        o.user = &ui;
-        ae_dec_summary s;
-        nn_data tr = ae_view(&d.train);
-        rc = ae_dec_fit(net, &tr, &o, mu, assign, init, &s, err, sizeof(err));
-        progress_finish(&ui.bar, (uint64_t)ceil(s.epochs), NULL);
+        ae_bars bars;
+        ae_progress hooks;
+        ae_bars_init(&bars, &a, &hooks);
+        ae_fit_opts fit = ae_fit_options(&a, NULL);
+        ae_cluster_summary cs;
+        nn_data tr = ae_view(&d.train), te = ae_view(&d.test);
+        rc = ae_cluster_train(&cfg, &tr, &te, &fit, &o, &hooks, &net, mu, assign, init, &cs, err,
+                              sizeof(err));
         if (rc != 0) {
-            rc = cli_error("%s", err[0] ? err : sh_strerror(rc));
+            rc = cli_error("ae cluster: %s", err[0] ? err : sh_strerror(rc));
             goto done;
         }
+        ae_report_training(&a, obj, net, &cs.pretrain);
+        ae_json_real(obj, "pretrain_test_mse", cs.pretrain_valid_mse);
+        if (!a.json)
+            printf("pretrained autoencoder: test MSE %.5f per element\n", cs.pretrain_valid_mse);
+        const ae_dec_summary s = cs.dec;
         json_object_set_new(obj, "dec_refreshes", json_integer(s.refreshes));
         ae_json_real(obj, "dec_epochs", s.epochs);
         ae_json_real(obj, "dec_seconds", s.seconds);

@@ -55,35 +55,23 @@ int cmd_ae_generate(int argc, char **argv)
     int rc = ae_parse(&a, argc, argv, "generate", generate_usage);
     if (rc != 0)
         return rc < 0 ? CLI_EXIT_OK : rc;
-    if (!a.hidden_set) {
-        a.hidden[0] = 512;
-        a.hidden[1] = 256;
-        a.n_hidden = 2;
-    }
-    if (!a.code_set)
-        a.code = 20;
     if (a.elbo_samples < 1)
         return cli_error("ae generate: --elbo-samples must be >= 1");
     if ((rc = ae_load_data(&a, &d, 0, "ae generate")) != 0)
         return rc;
-    for (size_t i = 0; i < d.train.x.rows * d.train.x.cols; i++)
-        if (d.train.x.data[i] < 0 || d.train.x.data[i] > 1) {
-            rc = cli_error("%s: values must be in [0, 1] for the Bernoulli decoder (row %zu)",
-                           d.train_name, i / d.train.x.cols + 1);
-            goto done;
-        }
+    size_t bad = ae_first_row_outside_unit(d.train.x.data, d.train.x.rows, d.train.x.cols);
+    if (bad < d.train.x.rows) {
+        rc = cli_error("%s: values must be in [0, 1] for the Bernoulli decoder (row %zu)",
+                       d.train_name, bad + 1);
+        goto done;
+    }
     if ((a.png1 || a.png2) && d.height == 0) {
         rc = cli_error("ae generate: --samples and --interp need image data (IDX)");
         goto done;
     }
     obj = json_object();
     json_object_set_new(obj, "task", json_string("generate"));
-    nn_config cfg;
-    ae_vae_config(&cfg, (uint32_t)d.train.x.cols, a.hidden, a.n_hidden, a.code);
-    cfg.enc_act = cfg.dec_act = a.act;
-    cfg.weight_decay = a.weight_decay;
-    cfg.max_batch = (uint32_t)(a.batch > 256 ? a.batch : 256);
-    if ((rc = ae_get_net(&a, &d, AE_BLADE_GENERATE, NN_LOSS_BCE, NULL, 1, &cfg, obj, &net)) != 0)
+    if ((rc = ae_get_net(&a, &d, AE_BLADE_GENERATE, NN_LOSS_BCE, NULL, 1, obj, &net)) != 0)
         goto done;
     double elbo = 0;
     nn_data te = ae_view(&d.test);

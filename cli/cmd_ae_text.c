@@ -94,8 +94,6 @@ int ae_anomaly_text(const ae_args *a)
     ae_make_config(a, &cfg, (uint32_t)V, NN_LOSS_SOFTMAX);
     cfg.input_kind = NN_INPUT_CSR;
     cfg.loss = NN_LOSS_SOFTMAX;
-    if ((rc = ae_new_net(a, &cfg, &net)) != 0)
-        goto done;
     obj = json_object();
     json_object_set_new(obj, "task", json_string("anomaly"));
     json_object_set_new(obj, "corpus", json_string(a->text));
@@ -105,7 +103,7 @@ int ae_anomaly_text(const ae_args *a)
     json_object_set_new(obj, "test_docs", json_integer((json_int_t)nte));
     nn_data in = { ntr, V, NULL, &xtr }, target = { ntr, V, NULL, &ctr };
     nn_train_summary s;
-    if ((rc = ae_fit(a, net, &in, &target, NULL, NULL, "anomaly", a->epochs, &s)) != 0)
+    if ((rc = ae_train(a, &cfg, &in, &target, NULL, "anomaly", &net, &s)) != 0)
         goto done;
     ae_report_training(a, obj, net, &s);
     tr_scores = malloc(ntr * sizeof(float));

@@ -66,18 +66,15 @@ done:
     return rc;
 }
 
-int ae_anomaly_load(const char *path, ae_meta *meta, nn_net **net, ae_threshold *t, char *err,
+int ae_anomaly_read(const mf_model *m, nn_net **net, ae_threshold *t, char *err,
                     size_t err_len)
 {
-    mf_model *m = NULL;
     nn_net *loaded = NULL;
     const void *data = NULL;
     size_t len = 0;
-    int rc = ae_model_open(path, meta, &m, err, err_len);
+    int rc = nn_load_sections(m, '0', 0, 1, &loaded, err, err_len);
     if (rc != 0)
         return rc;
-    if ((rc = nn_load_sections(m, '0', 0, 1, &loaded, err, err_len)) != 0)
-        goto fail;
     mf_cursor c;
     uint32_t rule = 0;
     float thr = 0;
@@ -92,16 +89,24 @@ int ae_anomaly_load(const char *path, ae_meta *meta, nn_net **net, ae_threshold 
             rc = mf_get_f64(&c, &value);
     }
     if (rc != 0 || rule > AE_THRESH_FPR || !isfinite(thr)) {
-        rc = sh_fail(err, err_len, SH_EMODEL, "%s: missing or damaged threshold section", path);
-        goto fail;
+        nn_free(loaded);
+        return sh_fail(err, err_len, SH_EMODEL, "%s: missing or damaged threshold section",
+                       mf_model_label(m));
     }
     t->threshold = thr;
     t->rule = (ae_thresh_rule)rule;
     t->value = value;
     *net = loaded;
-    loaded = NULL;
-fail:
-    nn_free(loaded);
+    return 0;
+}
+
+int ae_anomaly_load(const char *path, ae_meta *meta, nn_net **net, ae_threshold *t, char *err,
+                    size_t err_len)
+{
+    mf_model *m = NULL;
+    int rc = ae_model_open(path, meta, &m, err, err_len);
+    if (rc == 0)
+        rc = ae_anomaly_read(m, net, t, err, err_len);
     mf_model_free(m);
     return rc;
 }

@@ -51,6 +51,13 @@ int ae_anomaly_evaluate(const float *scores, const int *is_anomaly, size_t n, fl
 int ae_anomaly_save(const nn_net *net, const ae_threshold *t, const ae_meta *meta,
                     const char *path, char *err, size_t err_len);
 
+/* The network and threshold of an anomaly model already opened with
+ * ae_model_open. Fails as nn_load_sections, or SH_EMODEL for a missing or
+ * damaged threshold section (the model's label in err). *net is
+ * unchanged on failure. */
+int ae_anomaly_read(const mf_model *m, nn_net **net, ae_threshold *t, char *err,
+                    size_t err_len);
+
 /* Loads a detector written by ae_anomaly_save (meta->blade must be
  * AE_BLADE_ANOMALY). Fails as ae_load_net, or SH_EMODEL for a missing or
  * damaged threshold section. *net is unchanged on failure. */

@@ -247,30 +247,25 @@ done:
     return rc;
 }
 
-int ae_classify_load(const char *path, ae_meta *meta, nn_net ***nets_out, size_t *C_out,
-                     ae_softmax *head, char *err, size_t err_len)
+int ae_classify_read(const mf_model *m, nn_net ***nets_out, size_t *C_out, ae_softmax *head,
+                     char *err, size_t err_len)
 {
-    mf_model *m = NULL;
     nn_net **nets = NULL;
     const void *data = NULL;
     size_t len = 0;
     uint32_t C = 0;
     mf_cursor cur;
+    const char *label = mf_model_label(m);
     memset(head, 0, sizeof(*head));
-    int rc = ae_model_open(path, meta, &m, err, err_len);
-    if (rc != 0)
-        return rc;
-    rc = mf_model_section(m, AE_TAG_SOFTMAX, &data, &len);
+    int rc = mf_model_section(m, AE_TAG_SOFTMAX, &data, &len);
     if (rc == 0) {
         mf_cursor_init(&cur, data, len);
         rc = mf_get_u32(&cur, &C);
     }
-    if (rc != 0 || C < 2 || C > 255 || mf_cursor_left(&cur) != (C * C + 3 * C) * sizeof(float)) {
-        rc = sh_fail(err, err_len, SH_EMODEL, "%s: missing or damaged softmax section", path);
-        goto fail;
-    }
+    if (rc != 0 || C < 2 || C > 255 || mf_cursor_left(&cur) != (C * C + 3 * C) * sizeof(float))
+        return sh_fail(err, err_len, SH_EMODEL, "%s: missing or damaged softmax section", label);
     if ((rc = softmax_alloc(head, C, C)) != 0 || (nets = calloc(C, sizeof(*nets))) == NULL) {
-        rc = sh_fail(err, err_len, SH_ENOMEM, "%s: out of memory", path);
+        rc = sh_fail(err, err_len, SH_ENOMEM, "%s: out of memory", label);
         goto fail;
     }
     mf_get_f32_array(&cur, head->W, (size_t)C * C);
@@ -282,7 +277,7 @@ int ae_classify_load(const char *path, ae_meta *meta, nn_net ***nets_out, size_t
             goto fail;
         if (nets[c]->cfg.input_dim != nets[0]->cfg.input_dim) {
             rc = sh_fail(err, err_len, SH_EMODEL, "%s: class networks disagree on the input width",
-                         path);
+                         label);
             goto fail;
         }
     }
@@ -297,6 +292,17 @@ fail:
     }
     if (rc != 0)
         ae_softmax_free(head);
+    return rc;
+}
+
+int ae_classify_load(const char *path, ae_meta *meta, nn_net ***nets_out, size_t *C_out,
+                     ae_softmax *head, char *err, size_t err_len)
+{
+    mf_model *m = NULL;
+    memset(head, 0, sizeof(*head));
+    int rc = ae_model_open(path, meta, &m, err, err_len);
+    if (rc == 0)
+        rc = ae_classify_read(m, nets_out, C_out, head, err, err_len);
     mf_model_free(m);
     return rc;
 }

@@ -67,6 +67,11 @@ int ae_classify_features(nn_net *const *nets, size_t C, const nn_data *data, flo
 int ae_classify_save(nn_net *const *nets, size_t C, const ae_softmax *head, const ae_meta *meta,
                      const char *path, char *err, size_t err_len);
 
+/* The networks and head of a classifier model already opened with
+ * ae_model_open, as ae_classify_load (the model's label in err). */
+int ae_classify_read(const mf_model *m, nn_net ***nets, size_t *C, ae_softmax *head, char *err,
+                     size_t err_len);
+
 /* Loads it back: *nets is a malloc'd array of C networks (free each with
  * nn_free, then the array), head is filled (ae_softmax_free). SH_EMODEL
  * for missing or disagreeing sections. */

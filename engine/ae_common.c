@@ -190,6 +190,11 @@ int ae_noise_parse(const char *name, ae_noise_kind *kind)
     return 0;
 }
 
+float ae_noise_default_level(ae_noise_kind kind)
+{
+    return kind == AE_NOISE_GAUSSIAN ? 0.5f : 0.3f;
+}
+
 const char *ae_noise_name(ae_noise_kind kind)
 {
     switch (kind) {
@@ -370,11 +375,19 @@ int ae_model_open(const char *path, ae_meta *meta, mf_model **out, char *err, si
         rc = sh_fail(err, err_len, SH_EMODEL, "%s: damaged blade section", path);
         goto fail;
     }
-    if (blade != (uint32_t)meta->blade || mf_model_kind(m) != ae_blade_kind(meta->blade)) {
+    if (meta->blade == 0 && (blade < AE_BLADE_REDUCE || blade > AE_BLADE_CLASSIFY ||
+                             mf_model_kind(m) != ae_blade_kind((ae_blade)blade))) {
+        rc = sh_fail(err, err_len, SH_EMODEL, "%s: damaged blade section (blade %u, model "
+                     "kind %u)", path, blade, mf_model_kind(m));
+        goto fail;
+    }
+    if (meta->blade != 0 &&
+        (blade != (uint32_t)meta->blade || mf_model_kind(m) != ae_blade_kind(meta->blade))) {
         rc = sh_fail(err, err_len, SH_EMODEL, "%s: written by `semhash ae %s`, not `ae %s`", path,
                      ae_blade_name((ae_blade)blade), ae_blade_name(meta->blade));
         goto fail;
     }
+    meta->blade = (ae_blade)blade;
     meta->height = h;
     meta->width = w;
     *out = m;

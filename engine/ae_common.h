@@ -8,8 +8,9 @@
  * ae_dec.h, ae_classify.h; text corpora through ae_text.h) is a
  * CONFIGURATION of the nn core (nn_net.h, nn_train.h): it sets the code
  * kind, loss, regulariser, corruption or head, and adds only what the core
- * does not do. The `semhash ae <task>` commands (cli/cmd_ae*.c) drive
- * them. Nothing here prints.
+ * does not do. How each blade is trained is in ae_train.h, shared by the
+ * `semhash ae <task>` commands (cli/cmd_ae*.c) and the library
+ * (semhash_ae.h). Nothing here prints.
  *
  * What it does not do: dense evaluation helpers (ae_reconstruct,
  * ae_row_errors) take dense rows only; text rows are scored by
@@ -95,6 +96,10 @@ typedef struct {
  * Returns 0 or SH_EINVAL. */
 int ae_noise_parse(const char *name, ae_noise_kind *kind);
 
+/* The default level of a corruption: sigma 0.5 for Gaussian noise, a
+ * share of 0.3 for the others. Cannot fail. */
+float ae_noise_default_level(ae_noise_kind kind);
+
 /* The name ae_noise_parse reads. Static string; cannot fail. */
 const char *ae_noise_name(ae_noise_kind kind);
 
@@ -142,9 +147,11 @@ typedef struct {
 int ae_writer_new(const ae_meta *meta, mf_writer **out);
 
 /* Reads path and checks that it was written by meta->blade (kind and
- * meta section). On success *out is the model (mf_model_free) and meta's
- * height and width are filled. Fails with the container's errors, or
- * SH_EMODEL ("PATH: written by `ae reduce`, not `ae anomaly`"). */
+ * meta section), or by any blade when meta->blade is 0. On success *out
+ * is the model (mf_model_free) and meta's blade, height and width are
+ * filled. Fails with the container's errors, or SH_EMODEL ("PATH:
+ * written by `ae reduce`, not `ae anomaly`"; "PATH: not a model of the
+ * autoencoder toolkit"; a blade that disagrees with the model kind). */
 int ae_model_open(const char *path, ae_meta *meta, mf_model **out, char *err, size_t err_len);
 
 /* Saves a lone network as a model of meta's blade (slot '0'). Returns 0,

@@ -265,20 +265,27 @@ fail:
     return rc;
 }
 
-int ae_dec_predict(nn_net *net, const nn_data *data, const float *mu, size_t C, float alpha,
-                   int *assign)
+int ae_dec_predict_soft(nn_net *net, const nn_data *data, const float *mu, size_t C, float alpha,
+                        int *assign, float *soft)
 {
     size_t N = data->rows, K = net->cfg.code_dim;
     float *codes = malloc((N ? N : 1) * K * sizeof(float));
-    float *q = malloc((N ? N : 1) * C * sizeof(float));
+    float *q = soft != NULL ? soft : malloc((N ? N : 1) * C * sizeof(float));
     int rc = SH_ENOMEM;
     if (codes != NULL && q != NULL && (rc = nn_encode_all(net, data, codes)) == 0) {
         dec_soft_assign(q, codes, mu, N, K, C, alpha);
         dec_hard_assign(assign, q, N, C);
     }
     free(codes);
-    free(q);
+    if (q != soft)
+        free(q);
     return rc;
+}
+
+int ae_dec_predict(nn_net *net, const nn_data *data, const float *mu, size_t C, float alpha,
+                   int *assign)
+{
+    return ae_dec_predict_soft(net, data, mu, C, alpha, assign, NULL);
 }
 
 int ae_dec_save(const nn_net *net, const float *mu, size_t C, float alpha, const ae_meta *meta,
@@ -310,19 +317,16 @@ done:
     return rc;
 }
 
-int ae_dec_load(const char *path, ae_meta *meta, nn_net **net, float **mu, size_t *C,
-                float *alpha, char *err, size_t err_len)
+int ae_dec_read(const mf_model *m, nn_net **net, float **mu, size_t *C, float *alpha, char *err,
+                size_t err_len)
 {
-    mf_model *m = NULL;
     nn_net *loaded = NULL;
     float *centroids = NULL;
     const void *data = NULL;
     size_t len = 0;
-    int rc = ae_model_open(path, meta, &m, err, err_len);
+    int rc = nn_load_sections(m, '0', 0, 1, &loaded, err, err_len);
     if (rc != 0)
         return rc;
-    if ((rc = nn_load_sections(m, '0', 0, 1, &loaded, err, err_len)) != 0)
-        goto fail;
     uint32_t c = 0, k = 0;
     float a = 0;
     mf_cursor cur;
@@ -337,11 +341,12 @@ int ae_dec_load(const char *path, ae_meta *meta, nn_net **net, float **mu, size_
     }
     if (rc != 0 || c == 0 || k != loaded->cfg.code_dim || !(a > 0) ||
         mf_cursor_left(&cur) != (size_t)c * k * sizeof(float)) {
-        rc = sh_fail(err, err_len, SH_EMODEL, "%s: missing or damaged centroid section", path);
+        rc = sh_fail(err, err_len, SH_EMODEL, "%s: missing or damaged centroid section",
+                     mf_model_label(m));
         goto fail;
     }
     if ((centroids = malloc((size_t)c * k * sizeof(float))) == NULL) {
-        rc = sh_fail(err, err_len, SH_ENOMEM, "%s: out of memory", path);
+        rc = sh_fail(err, err_len, SH_ENOMEM, "%s: out of memory", mf_model_label(m));
         goto fail;
     }
     mf_get_f32_array(&cur, centroids, (size_t)c * k);
@@ -349,11 +354,19 @@ int ae_dec_load(const char *path, ae_meta *meta, nn_net **net, float **mu, size_
     *mu = centroids;
     *C = c;
     *alpha = a;
-    loaded = NULL;
-    centroids = NULL;
+    return 0;
 fail:
     nn_free(loaded);
-    free(centroids);
+    return rc;
+}
+
+int ae_dec_load(const char *path, ae_meta *meta, nn_net **net, float **mu, size_t *C,
+                float *alpha, char *err, size_t err_len)
+{
+    mf_model *m = NULL;
+    int rc = ae_model_open(path, meta, &m, err, err_len);
+    if (rc == 0)
+        rc = ae_dec_read(m, net, mu, C, alpha, err, err_len);
     mf_model_free(m);
     return rc;
 }

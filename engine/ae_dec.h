@@ -96,12 +96,23 @@ int ae_dec_fit(nn_net *net, const nn_data *data, const ae_dec_opts *o, float *mu
 int ae_dec_predict(nn_net *net, const nn_data *data, const float *mu, size_t C, float alpha,
                    int *assign);
 
+/* The same, with the soft assignments q into soft[N,C] (may be NULL). */
+int ae_dec_predict_soft(nn_net *net, const nn_data *data, const float *mu, size_t C, float alpha,
+                        int *assign, float *soft);
+
 #define AE_TAG_CENTROIDS MF_TAG('D', 'E', 'C', '1')
 
 /* Saves net with the centroids (section 'D','E','C','1': C u32, K u32,
  * alpha f32, mu C*K f32) as a model of kind MF_KIND_DEC. */
 int ae_dec_save(const nn_net *net, const float *mu, size_t C, float alpha, const ae_meta *meta,
                 const char *path, char *err, size_t err_len);
+
+/* The network and centroids of a clustering model already opened with
+ * ae_model_open: *mu is malloc'd (free()), *C and *alpha filled. Fails as
+ * nn_load_sections, or SH_EMODEL for a missing/damaged centroid section
+ * (the model's label in err). Nothing is returned on failure. */
+int ae_dec_read(const mf_model *m, nn_net **net, float **mu, size_t *C, float *alpha, char *err,
+                size_t err_len);
 
 /* Loads it back: *mu is malloc'd (free()), *C and *alpha filled. Fails as
  * ae_load_net, or SH_EMODEL for a missing/damaged centroid section. */

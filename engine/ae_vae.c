@@ -77,7 +77,7 @@ int ae_vae_sample(nn_net *net, size_t n, uint64_t seed, float *out)
 int ae_vae_interpolate(nn_net *net, const float *a, const float *b, size_t steps, float *out)
 {
     size_t D = net->cfg.input_dim, K = net->cfg.code_dim;
-    if (!is_vae(net) || steps < 2 || steps > net->max_batch)
+    if (!is_vae(net) || steps < 2)
         return SH_EINVAL;
     float *x = malloc(2 * D * sizeof(float)), *mu = malloc(2 * K * sizeof(float));
     float *z = malloc(steps * K * sizeof(float));
@@ -94,7 +94,10 @@ int ae_vae_interpolate(nn_net *net, const float *a, const float *b, size_t steps
         for (size_t k = 0; k < K; k++)
             z[s * K + k] = (1.0f - t) * mu[k] + t * mu[K + k];
     }
-    rc = nn_decode(net, z, steps, out);
+    for (size_t row0 = 0; row0 < steps && rc == 0; row0 += net->max_batch) {
+        size_t n = steps - row0 < net->max_batch ? steps - row0 : net->max_batch;
+        rc = nn_decode(net, z + row0 * K, n, out + row0 * D);
+    }
 fail:
     free(x);
     free(mu);
