@@ -136,7 +136,7 @@ demo: all
 
 # ---- install -------------------------------------------------------------
 PC_FILE := $(BUILD)/semhash.pc
-PUBLIC_HEADERS := $(wildcard index/semhash.h engine/sh_error.h)
+PUBLIC_HEADERS := $(wildcard index/semhash.h engine/semhash_ae.h engine/sh_error.h)
 
 # Regenerated on every install: it records PREFIX.
 $(PC_FILE): FORCE

@@ -138,43 +138,25 @@ static int parse_widths(const char *s, ae_arch *a)
     return 0;
 }
 
-/* The engine's defaults of the task's blade (ae_train.h, ae_dec.h,
- * ae_classify.h, ae_reduce.h), which the library uses too. */
+/* The engine's defaults of the task's blade (ae_recipe_defaults, which
+ * the library uses too), then the program's own. */
 static void args_defaults(ae_args *a, ae_blade blade)
 {
-    ae_fit_opts fit;
-    ae_dec_opts dec;
-    ae_softmax_opts head;
     ae_reduce_opts reduce;
-    ae_fit_defaults(&fit);
-    ae_dec_defaults(&dec);
-    ae_softmax_defaults(&head);
     ae_reduce_defaults(&reduce);
     memset(a, 0, sizeof(*a));
-    a->blade = blade;
+    ae_recipe_defaults(&a->recipe, blade);
     a->label_col = -1;
     a->test_fraction = 0.2;
-    ae_arch_defaults(&a->arch, blade);
-    a->epochs = fit.epochs;
-    a->batch = fit.batch_size;
-    a->lr = fit.lr;
-    a->seed = fit.seed;
     a->threads = 0;
     a->progress = -1;
-    a->noise = fit.noise;
+    a->noise = a->recipe.fit.noise;
     a->normal_class = -1;
     a->fpr = NAN;
     a->percentile = NAN;
-    a->k = dec.clusters;
     a->knn_k = reduce.knn_k;
     a->knn_rows = reduce.knn_test_rows;
-    a->tol = dec.tol;
-    a->dec_epochs = dec.max_epochs;
-    a->gamma = dec.gamma;
-    a->update_interval = dec.update_interval;
-    a->dec_lr = dec.lr;
     a->elbo_samples = 1;
-    a->softmax_epochs = head.epochs;
 }
 
 /* The blade a task's name names (AE_BLADE_REDUCE for none). */
@@ -220,33 +202,36 @@ int ae_parse(ae_args *a, int argc, char **argv, const char *task, const char *us
         else if (strcmp(o, "--test-fraction") == 0) rc = parse_double(o, v, &a->test_fraction);
         else if (strcmp(o, "--limit") == 0) rc = parse_size(o, v, &a->limit);
         else if (strcmp(o, "--test-limit") == 0) rc = parse_size(o, v, &a->test_limit);
-        else if (strcmp(o, "--hidden") == 0) rc = parse_widths(v, &a->arch);
+        else if (strcmp(o, "--hidden") == 0) rc = parse_widths(v, &a->recipe.arch);
         else if (strcmp(o, "--code") == 0 || strcmp(o, "--dim") == 0 ||
                  strcmp(o, "--latent") == 0) {
             size_t k;
             rc = parse_size(o, v, &k);
             if (rc == 0 && (k == 0 || k > 1000000))
                 rc = cli_error("ae %s: %s must be in 1..1000000", task, o);
-            a->arch.code = (uint32_t)k;
+            a->recipe.arch.code = (uint32_t)k;
         } else if (strcmp(o, "--act") == 0) {
-            if (strcmp(v, "relu") == 0) a->arch.act = SH_ACT_RELU;
-            else if (strcmp(v, "tanh") == 0) a->arch.act = SH_ACT_TANH;
-            else if (strcmp(v, "sigmoid") == 0) a->arch.act = SH_ACT_SIGMOID;
+            if (strcmp(v, "relu") == 0) a->recipe.arch.act = SH_ACT_RELU;
+            else if (strcmp(v, "tanh") == 0) a->recipe.arch.act = SH_ACT_TANH;
+            else if (strcmp(v, "sigmoid") == 0) a->recipe.arch.act = SH_ACT_SIGMOID;
             else rc = cli_error("ae %s: --act wants relu, tanh or sigmoid", task);
         } else if (strcmp(o, "--loss") == 0) {
-            if (strcmp(v, "mse") == 0) a->arch.loss = NN_LOSS_MSE;
-            else if (strcmp(v, "bce") == 0) a->arch.loss = NN_LOSS_BCE;
+            if (strcmp(v, "mse") == 0) a->recipe.arch.loss = NN_LOSS_MSE;
+            else if (strcmp(v, "bce") == 0) a->recipe.arch.loss = NN_LOSS_BCE;
             else rc = cli_error("ae %s: --loss wants mse or bce", task);
-        } else if (strcmp(o, "--weight-decay") == 0) rc = parse_float(o, v, &a->arch.weight_decay);
-        else if (strcmp(o, "--sparsity") == 0) rc = parse_float(o, v, &a->arch.sparsity_beta);
-        else if (strcmp(o, "--rho") == 0) rc = parse_float(o, v, &a->arch.sparsity_rho);
-        else if (strcmp(o, "--epochs") == 0) rc = parse_int(o, v, &a->epochs);
-        else if (strcmp(o, "--batch") == 0) rc = parse_size(o, v, &a->batch);
-        else if (strcmp(o, "--lr") == 0) rc = parse_float(o, v, &a->lr);
+        } else if (strcmp(o, "--weight-decay") == 0) {
+            rc = parse_float(o, v, &a->recipe.arch.weight_decay);
+        } else if (strcmp(o, "--sparsity") == 0) {
+            rc = parse_float(o, v, &a->recipe.arch.sparsity_beta);
+        } else if (strcmp(o, "--rho") == 0) {
+            rc = parse_float(o, v, &a->recipe.arch.sparsity_rho);
+        } else if (strcmp(o, "--epochs") == 0) rc = parse_int(o, v, &a->recipe.fit.epochs);
+        else if (strcmp(o, "--batch") == 0) rc = parse_size(o, v, &a->recipe.fit.batch_size);
+        else if (strcmp(o, "--lr") == 0) rc = parse_float(o, v, &a->recipe.fit.lr);
         else if (strcmp(o, "--seed") == 0) {
             size_t s;
             rc = parse_size(o, v, &s);
-            a->seed = s;
+            a->recipe.fit.seed = s;
         } else if (strcmp(o, "--threads") == 0) rc = parse_int(o, v, &a->threads);
         else if (strcmp(o, "-m") == 0 || strcmp(o, "--model") == 0) a->model_in = v;
         else if (strcmp(o, "-o") == 0 || strcmp(o, "--save") == 0) a->model_out = v;
@@ -263,16 +248,19 @@ int ae_parse(ae_args *a, int argc, char **argv, const char *task, const char *us
         else if (strcmp(o, "--fpr") == 0) rc = parse_double(o, v, &a->fpr);
         else if (strcmp(o, "--percentile") == 0) rc = parse_double(o, v, &a->percentile);
         else if (strcmp(o, "--score") == 0) a->score = v;
-        else if (strcmp(o, "--k") == 0 || strcmp(o, "--clusters") == 0) rc = parse_size(o, v, &a->k);
+        else if (strcmp(o, "--k") == 0 || strcmp(o, "--clusters") == 0)
+            rc = parse_size(o, v, &a->recipe.dec.clusters);
         else if (strcmp(o, "--knn") == 0) rc = parse_size(o, v, &a->knn_k);
         else if (strcmp(o, "--knn-rows") == 0) rc = parse_size(o, v, &a->knn_rows);
-        else if (strcmp(o, "--tol") == 0) rc = parse_double(o, v, &a->tol);
-        else if (strcmp(o, "--dec-epochs") == 0) rc = parse_int(o, v, &a->dec_epochs);
-        else if (strcmp(o, "--gamma") == 0) rc = parse_float(o, v, &a->gamma);
-        else if (strcmp(o, "--update-interval") == 0) rc = parse_int(o, v, &a->update_interval);
-        else if (strcmp(o, "--dec-lr") == 0) rc = parse_float(o, v, &a->dec_lr);
+        else if (strcmp(o, "--tol") == 0) rc = parse_double(o, v, &a->recipe.dec.tol);
+        else if (strcmp(o, "--dec-epochs") == 0) rc = parse_int(o, v, &a->recipe.dec.max_epochs);
+        else if (strcmp(o, "--gamma") == 0) rc = parse_float(o, v, &a->recipe.dec.gamma);
+        else if (strcmp(o, "--update-interval") == 0)
+            rc = parse_int(o, v, &a->recipe.dec.update_interval);
+        else if (strcmp(o, "--dec-lr") == 0) rc = parse_float(o, v, &a->recipe.dec.lr);
         else if (strcmp(o, "--elbo-samples") == 0) rc = parse_int(o, v, &a->elbo_samples);
-        else if (strcmp(o, "--softmax-epochs") == 0) rc = parse_int(o, v, &a->softmax_epochs);
+        else if (strcmp(o, "--softmax-epochs") == 0)
+            rc = parse_int(o, v, &a->recipe.softmax_epochs);
         else
             return cli_error("ae %s: unknown option '%s' (see --help)", task, o);
         if (rc != 0)
@@ -281,7 +269,8 @@ int ae_parse(ae_args *a, int argc, char **argv, const char *task, const char *us
     }
     if (a->train == NULL && a->score == NULL && a->text == NULL)
         return cli_error("ae %s: --train PATH is required (see --help)", task);
-    if (a->epochs < 1 || a->batch < 1 || a->batch > NN_MAX_BATCH || !(a->lr > 0))
+    const ae_fit_opts *fit = &a->recipe.fit;
+    if (fit->epochs < 1 || fit->batch_size < 1 || fit->batch_size > NN_MAX_BATCH || !(fit->lr > 0))
         return cli_error("ae %s: need --epochs >= 1, --batch in 1..%d, --lr > 0", task,
                          NN_MAX_BATCH);
     if (!(a->test_fraction > 0 && a->test_fraction < 1))
@@ -354,7 +343,7 @@ int ae_load_data(const ae_args *a, ae_data *d, int need_labels, const char *blad
         }
     } else {
         sh_rng rng;
-        rng_seed(&rng, a->seed ^ 0x5eedu);
+        rng_seed(&rng, a->recipe.fit.seed ^ 0x5eedu);
         if ((rc = data_split(&all, a->test_fraction, &rng, &d->train, &d->test, NULL, NULL)) != 0) {
             rc = cli_error("%s: cannot split off test rows: %s", a->train, sh_strerror(rc));
             goto fail;
@@ -397,17 +386,13 @@ void ae_data_free(ae_data *d)
 
 void ae_make_config(const ae_args *a, nn_config *cfg, uint32_t D, nn_loss_kind default_loss)
 {
-    ae_blade_config(cfg, a->blade, &a->arch, D, default_loss, a->batch);
+    ae_blade_config(cfg, a->recipe.blade, &a->recipe.arch, D, default_loss,
+                    a->recipe.fit.batch_size);
 }
 
 ae_fit_opts ae_fit_options(const ae_args *a, const ae_noise *noise)
 {
-    ae_fit_opts o;
-    ae_fit_defaults(&o);
-    o.epochs = a->epochs;
-    o.batch_size = a->batch;
-    o.lr = a->lr;
-    o.seed = a->seed;
+    ae_fit_opts o = a->recipe.fit;
     if (noise != NULL)
         o.noise = *noise;
     return o;

@@ -18,20 +18,17 @@
 #define AE_ERR_LEN 512
 
 typedef struct {
-    ae_blade blade;                /* the task's blade */
+    /* the training recipe: blade, architecture, epochs/batch/lr/seed, DEC and
+     * softmax options, from the blade's defaults; its noise stays NONE, the
+     * CLI's corruption is `noise` below, applied where a task passes it */
+    ae_recipe recipe;
     /* data */
     const char *train, *train_labels, *test, *test_labels;
     const char *label_name;
     int label_col;
     double test_fraction;
     size_t limit, test_limit;
-    /* architecture (the blade's defaults, then the options) */
-    ae_arch arch;
     /* training */
-    int epochs;
-    size_t batch;
-    float lr;
-    uint64_t seed;
     int threads;
     int progress; /* -1 auto (terminal), 0 off, 1 forced */
     /* model and output */
@@ -50,16 +47,9 @@ typedef struct {
     int all_classes;               /* --all-classes */
     double fpr, percentile;        /* anomaly thresholds (NAN = unset) */
     const char *score;             /* anomaly --score FILE */
-    size_t k;                      /* clusters */
     size_t knn_k, knn_rows;
     int raw_knn;
-    double tol;                    /* DEC stop: fraction of changed assignments */
-    int dec_epochs;                /* DEC phase epochs cap */
-    float gamma;                   /* DEC clustering-loss weight */
-    int update_interval;           /* DEC target refresh, in batches */
-    float dec_lr;                  /* DEC phase Adam learning rate */
     int elbo_samples;              /* VAE held-out ELBO samples */
-    int softmax_epochs;            /* classify: softmax training epochs */
     int overcomplete;              /* classify/reduce: features from an overcomplete AE */
 } ae_args;
 

@@ -180,7 +180,8 @@ int cmd_ae_denoise(int argc, char **argv)
         rc = cli_error("ae denoise: out of memory");
         goto done;
     }
-    if ((rc = ae_denoise_eval(net, &te, &a.noise, a.seed + 7, noisy, denoised, &r)) != 0) {
+    rc = ae_denoise_eval(net, &te, &a.noise, a.recipe.fit.seed + 7, noisy, denoised, &r);
+    if (rc != 0) {
         rc = cli_error("ae denoise: evaluation failed: %s", sh_strerror(rc));
         goto done;
     }
@@ -395,7 +396,7 @@ int cmd_ae_anomaly(int argc, char **argv)
         return anomaly_score(&a);
     if (a.text != NULL)
         return ae_anomaly_text(&a);
-    ae_threshold rule = { AE_THRESH_FPR, 0.05, 0 };
+    ae_threshold rule = a.recipe.threshold;
     if (!isnan(a.percentile)) {
         rule.rule = AE_THRESH_PERCENTILE;
         rule.value = a.percentile;

@@ -44,7 +44,7 @@ static int fit_eval(const ae_args *a, int epochs, const float *Xtr, const int *y
     ae_softmax_opts o;
     ae_softmax_defaults(&o);
     o.epochs = epochs;
-    o.seed = a->seed;
+    o.seed = a->recipe.fit.seed;
     ae_softmax_small_batch(&o, ntr);
     int *pred = malloc((nte ? nte : 1) * sizeof(int));
     int rc = pred == NULL ? SH_ENOMEM : ae_softmax_fit(&m, Xtr, ytr, ntr, D, C, &o);
@@ -93,9 +93,9 @@ static int overcomplete(const ae_args *a, const ae_data *d, json_t *obj)
         goto done;
     }
     cls_score raw, feat;
-    if ((rc = fit_eval(a, a->softmax_epochs, d->train.x.data, d->train.labels, ntr,
+    if ((rc = fit_eval(a, a->recipe.softmax_epochs, d->train.x.data, d->train.labels, ntr,
                        d->test.x.data, d->test.labels, nte, D, C, &raw)) != 0 ||
-        (rc = fit_eval(a, a->softmax_epochs, ztr, d->train.labels, ntr, zte, d->test.labels,
+        (rc = fit_eval(a, a->recipe.softmax_epochs, ztr, d->train.labels, ntr, zte, d->test.labels,
                        nte, K, C, &feat)) != 0)
         goto done;
     double mean_act = 0;
@@ -131,7 +131,7 @@ int cmd_ae_classify(int argc, char **argv)
     int rc = ae_parse(&a, argc, argv, "classify", classify_usage);
     if (rc != 0)
         return rc < 0 ? CLI_EXIT_OK : rc;
-    if (a.softmax_epochs < 1)
+    if (a.recipe.softmax_epochs < 1)
         return cli_error("ae classify: --softmax-epochs must be >= 1");
     if (a.text != NULL)
         return ae_classify_text(&a);
@@ -174,10 +174,9 @@ int cmd_ae_classify(int argc, char **argv)
         ae_bars bars;
         ae_progress hooks;
         ae_bars_init(&bars, &a, &hooks);
-        ae_fit_opts fit = ae_fit_options(&a, NULL);
         ae_classify_summary cs;
-        rc = ae_classify_train(&cfg, d.train.x.data, d.train.labels, ntr, C, &fit,
-                               5 * a.softmax_epochs, &hooks, &nets, &head, &cs, err, sizeof(err));
+        rc = ae_classify_train(&cfg, d.train.x.data, d.train.labels, ntr, C, &a.recipe, &hooks,
+                               &nets, &head, &cs, err, sizeof(err));
         if (rc == SH_EINPUT) {
             rc = cli_error("%s: %s", d.train_name, err);
             goto done;
@@ -225,7 +224,7 @@ int cmd_ae_classify(int argc, char **argv)
         eval_macro_f1(d.test.labels, pred, nte, C, &argmin.f1);
         free(pred);
     }
-    if ((rc = fit_eval(&a, a.softmax_epochs, d.train.x.data, d.train.labels, ntr,
+    if ((rc = fit_eval(&a, a.recipe.softmax_epochs, d.train.x.data, d.train.labels, ntr,
                        d.test.x.data, d.test.labels, nte, D, C, &raw)) != 0)
         goto done;
     if (!a.json)
@@ -412,7 +411,8 @@ int ae_classify_text(const ae_args *a)
             ft[i * C + c] = col[i];
     }
     cls_score stacked, argmin, raw;
-    if ((rc = fit_eval(a, 5 * a->softmax_epochs, fh, yh, nh, ft, yt, nt, C, C, &stacked)) != 0)
+    rc = fit_eval(a, 5 * a->recipe.softmax_epochs, fh, yh, nh, ft, yt, nt, C, C, &stacked);
+    if (rc != 0)
         goto done;
     int *pred = (int *)idx; /* reuse: N >= nt ints of room */
     for (size_t i = 0; i < nt; i++) {
@@ -438,7 +438,7 @@ int ae_classify_text(const ae_args *a)
     csr_to_dense(dtr, &xtr);
     csr_to_dense(dte, &xt);
     csr_free(&xtr);
-    if ((rc = fit_eval(a, a->softmax_epochs, dtr, ytr, ntr, dte, yt, nt, V, C, &raw)) != 0)
+    if ((rc = fit_eval(a, a->recipe.softmax_epochs, dtr, ytr, ntr, dte, yt, nt, V, C, &raw)) != 0)
         goto done;
     if (!a->json)
         printf("%zu test documents, %zu classes (%s), vocabulary %zu:\n", nt, C, a->classes, V);

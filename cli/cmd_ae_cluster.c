@@ -65,13 +65,14 @@ int cmd_ae_cluster(int argc, char **argv)
     int rc = ae_parse(&a, argc, argv, "cluster", cluster_usage);
     if (rc != 0)
         return rc < 0 ? CLI_EXIT_OK : rc;
-    if (a.k < 1 || a.dec_epochs < 1 || a.update_interval < 1 || !(a.tol >= 0) || a.gamma < 0 ||
-        !(a.dec_lr > 0))
+    const ae_dec_opts *dec = &a.recipe.dec;
+    if (dec->clusters < 1 || dec->max_epochs < 1 || dec->update_interval < 1 || !(dec->tol >= 0) ||
+        dec->gamma < 0 || !(dec->lr > 0))
         return cli_error("ae cluster: need --k >= 1, --dec-epochs >= 1, --update-interval >= 1, "
                          "--tol >= 0, --gamma >= 0, --dec-lr > 0");
     if ((rc = ae_load_data(&a, &d, 0, "ae cluster")) != 0)
         return rc;
-    size_t N = d.train.x.rows, C = a.k;
+    size_t N = d.train.x.rows, C = a.recipe.dec.clusters;
     obj = json_object();
     json_object_set_new(obj, "task", json_string("cluster"));
     json_object_set_new(obj, "clusters", json_integer((json_int_t)C));
@@ -86,7 +87,7 @@ int cmd_ae_cluster(int argc, char **argv)
         rc = cli_error("ae cluster: out of memory");
         goto done;
     }
-    float alpha = 1.0f;
+    float alpha = a.recipe.dec.alpha;
     if (a.model_in != NULL) { /* reuse a DEC model: predict only */
         ae_meta meta = { AE_BLADE_CLUSTER, 0, 0 };
         size_t Cm = 0;
@@ -111,24 +112,12 @@ int cmd_ae_cluster(int argc, char **argv)
             rc = cli_error("ae cluster: out of memory");
             goto done;
         }
-        ae_dec_opts o;
-        ae_dec_defaults(&o);
-        o.clusters = C;
-        o.gamma = a.gamma;
-        o.recon = a.gamma > 0;
-        o.batch_size = a.batch;
-        o.lr = a.dec_lr;
-        o.max_epochs = a.dec_epochs;
-        o.update_interval = a.update_interval;
-        o.tol = a.tol;
-        o.seed = a.seed;
         ae_bars bars;
         ae_progress hooks;
         ae_bars_init(&bars, &a, &hooks);
-        ae_fit_opts fit = ae_fit_options(&a, NULL);
         ae_cluster_summary cs;
         nn_data tr = ae_view(&d.train), te = ae_view(&d.test);
-        rc = ae_cluster_train(&cfg, &tr, &te, &fit, &o, &hooks, &net, mu, assign, init, &cs, err,
+        rc = ae_cluster_train(&cfg, &tr, &te, &a.recipe, &hooks, &net, mu, assign, init, &cs, err,
                               sizeof(err));
         if (rc != 0) {
             rc = cli_error("ae cluster: %s", err[0] ? err : sh_strerror(rc));
@@ -169,7 +158,7 @@ int cmd_ae_cluster(int argc, char **argv)
         kmeans_opts ko = kmeans_default_opts(C);
         ko.threads = a.threads > 0 ? (size_t)a.threads : 2;
         sh_rng rng;
-        rng_seed(&rng, a.seed + 3);
+        rng_seed(&rng, a.recipe.fit.seed + 3);
         if ((rc = kmeans_fit(&d.train.x, &ko, &rng, &raw)) != 0) {
             rc = cli_error("ae cluster: k-means on the raw features failed: %s", sh_strerror(rc));
             goto done;

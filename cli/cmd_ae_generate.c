@@ -75,7 +75,7 @@ int cmd_ae_generate(int argc, char **argv)
         goto done;
     double elbo = 0;
     nn_data te = ae_view(&d.test);
-    if ((rc = ae_vae_elbo(net, &te, a.elbo_samples, a.seed + 11, &elbo)) != 0) {
+    if ((rc = ae_vae_elbo(net, &te, a.elbo_samples, a.recipe.fit.seed + 11, &elbo)) != 0) {
         rc = cli_error("ae generate: the model is not a VAE over this data (%s)",
                        sh_strerror(rc));
         goto done;
@@ -86,7 +86,8 @@ int cmd_ae_generate(int argc, char **argv)
     if (a.png1 != NULL) {
         size_t D = d.test.x.cols;
         samples = malloc(64 * D * sizeof(float));
-        if (samples == NULL || (rc = ae_vae_sample(net, 64, a.seed + 13, samples)) != 0) {
+        if (samples == NULL ||
+            (rc = ae_vae_sample(net, 64, a.recipe.fit.seed + 13, samples)) != 0) {
             rc = cli_error("ae generate: sampling failed");
             goto done;
         }

@@ -115,7 +115,7 @@ int ae_anomaly_text(const ae_args *a)
         rc = cli_error("ae anomaly: scoring failed");
         goto done;
     }
-    ae_threshold rule = { AE_THRESH_FPR, 0.05, 0 };
+    ae_threshold rule = a->recipe.threshold;
     if (!isnan(a->percentile)) {
         rule.rule = AE_THRESH_PERCENTILE;
         rule.value = a->percentile;

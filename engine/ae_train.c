@@ -168,6 +168,22 @@ int ae_train_net(const nn_config *cfg, const nn_data *train, const nn_data *targ
     return 0;
 }
 
+/* ---- a blade's whole recipe ------------------------------------------------- */
+
+void ae_recipe_defaults(ae_recipe *r, ae_blade blade)
+{
+    memset(r, 0, sizeof(*r));
+    r->blade = blade;
+    ae_arch_defaults(&r->arch, blade);
+    ae_fit_defaults(&r->fit);
+    r->threshold.rule = AE_THRESH_FPR;
+    r->threshold.value = 0.05;
+    ae_dec_defaults(&r->dec);
+    ae_softmax_opts head;
+    ae_softmax_defaults(&head);
+    r->softmax_epochs = head.epochs;
+}
+
 /* ---- the anomaly blade ----------------------------------------------------- */
 
 int ae_anomaly_learn(nn_net *net, const nn_data *normal, ae_threshold *t, char *err,
@@ -225,9 +241,8 @@ static size_t held_out_rows(const float *x, const int *y, size_t N, size_t D, si
 }
 
 int ae_classify_train(const nn_config *cfg, const float *x, const int *y, size_t N, size_t C,
-                      const ae_fit_opts *o, int head_epochs, const ae_progress *p,
-                      nn_net ***nets_out, ae_softmax *head, ae_classify_summary *s, char *err,
-                      size_t err_len)
+                      const ae_recipe *r, const ae_progress *p, nn_net ***nets_out,
+                      ae_softmax *head, ae_classify_summary *s, char *err, size_t err_len)
 {
     size_t D = cfg->input_dim;
     nn_net **nets = NULL;
@@ -264,7 +279,8 @@ int ae_classify_train(const nn_config *cfg, const float *x, const int *y, size_t
         snprintf(label, sizeof(label), "class %zu", c);
         nn_data tr = { n, D, rows, NULL };
         nn_train_summary ts;
-        if ((rc = ae_train_net(cfg, &tr, NULL, o, p, label, &nets[c], &ts, err, err_len)) != 0)
+        if ((rc = ae_train_net(cfg, &tr, NULL, &r->fit, p, label, &nets[c], &ts, err,
+                               err_len)) != 0)
             goto fail;
         s->seconds += ts.seconds;
     }
@@ -283,8 +299,8 @@ int ae_classify_train(const nn_config *cfg, const float *x, const int *y, size_t
     }
     ae_softmax_opts so;
     ae_softmax_defaults(&so);
-    so.epochs = head_epochs;
-    so.seed = o->seed;
+    so.epochs = 5 * r->softmax_epochs;
+    so.seed = r->fit.seed;
     ae_softmax_small_batch(&so, nh);
     if ((rc = ae_softmax_fit(head, feats, yh, nh, C, C, &so)) != 0) {
         sh_fail(err, err_len, rc, "classify: softmax regression failed: %s", sh_strerror(rc));
@@ -317,22 +333,25 @@ static int on_refresh(int epoch, double changed, double loss, void *user)
 }
 
 int ae_cluster_train(const nn_config *cfg, const nn_data *data, const nn_data *valid,
-                     const ae_fit_opts *o, const ae_dec_opts *dec, const ae_progress *p,
-                     nn_net **out, float *mu, int *assign, int *init_assign,
-                     ae_cluster_summary *s, char *err, size_t err_len)
+                     const ae_recipe *r, const ae_progress *p, nn_net **out, float *mu,
+                     int *assign, int *init_assign, ae_cluster_summary *s, char *err,
+                     size_t err_len)
 {
     nn_net *net = NULL;
     memset(s, 0, sizeof(*s));
     s->pretrain_valid_mse = NAN;
     *out = NULL;
-    int rc = ae_train_net(cfg, data, NULL, o, p, ae_blade_name(AE_BLADE_CLUSTER), &net,
+    int rc = ae_train_net(cfg, data, NULL, &r->fit, p, ae_blade_name(AE_BLADE_CLUSTER), &net,
                           &s->pretrain, err, err_len);
     if (rc != 0)
         return rc;
     nn_loss_parts parts;
     if (valid != NULL && valid->rows > 0 && nn_evaluate(net, valid, NULL, &parts) == 0)
         s->pretrain_valid_mse = parts.recon / (double)valid->cols;
-    ae_dec_opts d = *dec;
+    ae_dec_opts d = r->dec;
+    d.batch_size = r->fit.batch_size;
+    d.seed = r->fit.seed;
+    d.recon = r->dec.gamma > 0;
     d.progress = p != NULL && p->step != NULL ? on_refresh : NULL;
     d.user = (void *)p;
     if (p != NULL && p->begin != NULL)

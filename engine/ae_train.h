@@ -104,6 +104,27 @@ int ae_train_net(const nn_config *cfg, const nn_data *train, const nn_data *targ
                  const ae_fit_opts *o, const ae_progress *p, const char *label, nn_net **out,
                  nn_train_summary *s, char *err, size_t err_len);
 
+/* ---- a blade's whole recipe ------------------------------------------------- */
+
+/* Every training option of a blade, as `semhash ae <task>` and sh_ae_train
+ * take them. */
+typedef struct {
+    ae_blade blade;
+    ae_arch arch;
+    ae_fit_opts fit;         /* every network's training; fit.noise is the
+                                denoising corruption where a caller applies it */
+    ae_threshold threshold;  /* anomaly: the rule and its value (FPR 0.05) */
+    ae_dec_opts dec;         /* cluster: clusters, alpha, gamma, lr, max_epochs,
+                                update_interval, tol, kmeans_restarts (ae_dec_defaults);
+                                batch_size and seed come from fit, recon is gamma > 0 */
+    int softmax_epochs;      /* classify: the stacked softmax trains 5x this (20) */
+} ae_recipe;
+
+/* The defaults of the blade: ae_arch_defaults, ae_fit_defaults (no
+ * corruption), FPR 0.05, ae_dec_defaults, 20 softmax epochs. Cannot
+ * fail. */
+void ae_recipe_defaults(ae_recipe *r, ae_blade blade);
+
 /* ---- the anomaly blade ----------------------------------------------------- */
 
 /* Scores the normal rows with net (ae_row_errors) and learns t->threshold
@@ -126,9 +147,9 @@ typedef struct {
 /* The classifier on dense rows x[N,D] with labels y[N] in 0..C-1 (C >=
  * 2): for every class one network of cfg, trained on four fifths of its
  * rows (every fifth row of the class in order is held out), with the
- * progress as one stage per class ("class 0", ...); then the stacked
- * softmax (ae_softmax_fit, head_epochs, seed o->seed,
- * ae_softmax_small_batch) on the centred log reconstruction errors
+ * progress as one stage per class ("class 0", ...), trained with r->fit;
+ * then the stacked softmax (ae_softmax_fit, 5 x r->softmax_epochs, seed
+ * r->fit.seed, ae_softmax_small_batch) on the centred log reconstruction errors
  * (ae_classify_features) of the held-out rows. On success *nets is a
  * malloc'd array of C networks (nn_free each, then free) and *head owns
  * its buffers (ae_softmax_free). Returns 0; SH_EINVAL (C < 2 or > 255);
@@ -137,9 +158,8 @@ typedef struct {
  * class); nn_train's codes; SH_ENOMEM.
  * Nothing is returned on failure. */
 int ae_classify_train(const nn_config *cfg, const float *x, const int *y, size_t N, size_t C,
-                      const ae_fit_opts *o, int head_epochs, const ae_progress *p,
-                      nn_net ***nets, ae_softmax *head, ae_classify_summary *s, char *err,
-                      size_t err_len);
+                      const ae_recipe *r, const ae_progress *p, nn_net ***nets,
+                      ae_softmax *head, ae_classify_summary *s, char *err, size_t err_len);
 
 /* ---- the clustering blade ---------------------------------------------------- */
 
@@ -150,15 +170,15 @@ typedef struct {
 } ae_cluster_summary;
 
 /* DEC on dense rows data: builds a network of cfg (real code) and
- * pretrains it as ae_train_net (stage "cluster"), measures its
- * reconstruction error on valid (may be NULL), then runs ae_dec_fit with
- * dec (its progress callback is replaced: the phase is stage "dec",
- * units = epochs). mu[C,K], assign[N] and init_assign[N] (may be NULL)
- * as ae_dec_fit. Returns 0 and *net (nn_free), or the codes of both
- * phases with *net NULL. */
+ * pretrains it as ae_train_net with r->fit (stage "cluster"), measures
+ * its reconstruction error on valid (may be NULL), then runs ae_dec_fit
+ * with r->dec (batch_size and seed from r->fit, recon = gamma > 0; the
+ * phase is stage "dec", units = epochs). mu[C,K] (C = r->dec.clusters),
+ * assign[N] and init_assign[N] (may be NULL) as ae_dec_fit. Returns 0 and
+ * *net (nn_free), or the codes of both phases with *net NULL. */
 int ae_cluster_train(const nn_config *cfg, const nn_data *data, const nn_data *valid,
-                     const ae_fit_opts *o, const ae_dec_opts *dec, const ae_progress *p,
-                     nn_net **net, float *mu, int *assign, int *init_assign,
-                     ae_cluster_summary *s, char *err, size_t err_len);
+                     const ae_recipe *r, const ae_progress *p, nn_net **net, float *mu,
+                     int *assign, int *init_assign, ae_cluster_summary *s, char *err,
+                     size_t err_len);
 
 #endif

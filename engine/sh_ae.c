@@ -117,7 +117,7 @@ static const char *op_missing(ae_blade blade, op_kind op)
     }
 }
 
-/* Checks that m has the operation and that rows x[n, d] fit it. */
+/* Checks that m has the operation. */
 static int check_op(const sh_ae *m, op_kind op, const char *fn, char *err, size_t err_len)
 {
     if (m == NULL)
@@ -129,9 +129,14 @@ static int check_op(const sh_ae *m, op_kind op, const char *fn, char *err, size_
     return 0;
 }
 
-static int check_rows(const sh_ae *m, const float *x, size_t n, size_t d, const void *out,
-                      const char *fn, char *err, size_t err_len)
+/* Checks that m has the operation and that rows x[n, d] fit it, and views
+ * them in *rows. */
+static int begin_op(const sh_ae *m, op_kind op, const float *x, size_t n, size_t d,
+                    const void *out, const char *fn, nn_data *rows, char *err, size_t err_len)
 {
+    int rc = check_op(m, op, fn, err, err_len);
+    if (rc != 0)
+        return rc;
     size_t D = m->model.nets[0]->cfg.input_dim;
     if (x == NULL || out == NULL || n == 0)
         return sh_fail(err, err_len, SH_EINVAL, "%s: %s: need rows, n >= 1 and an output buffer",
@@ -143,6 +148,8 @@ static int check_rows(const sh_ae *m, const float *x, size_t n, size_t d, const 
         if (!isfinite(x[i]))
             return sh_fail(err, err_len, SH_EINPUT, "%s: row %zu has a non-finite value (column "
                            "%zu)", fn, i / d + 1, i % d + 1);
+    nn_data view = { n, d, x, NULL };
+    *rows = view;
     return 0;
 }
 
@@ -158,57 +165,46 @@ int sh_ae_encode(sh_ae *m, const float *x, size_t n, size_t d, float *codes, cha
                  size_t err_len)
 {
     static const char fn[] = "sh_ae_encode";
-    int rc = check_op(m, OP_ENCODE, fn, err, err_len);
+    nn_data rows;
+    int rc = begin_op(m, OP_ENCODE, x, n, d, codes, fn, &rows, err, err_len);
     if (rc == 0)
-        rc = check_rows(m, x, n, d, codes, fn, err, err_len);
-    if (rc != 0)
-        return rc;
-    nn_data rows = { n, d, x, NULL };
-    return engine_rc(m, nn_encode_all(m->model.nets[0], &rows, codes), fn, err, err_len);
+        rc = engine_rc(m, nn_encode_all(m->model.nets[0], &rows, codes), fn, err, err_len);
+    return rc;
 }
 
 int sh_ae_reconstruct(sh_ae *m, const float *x, size_t n, size_t d, float *out, char *err,
                       size_t err_len)
 {
     static const char fn[] = "sh_ae_reconstruct";
-    int rc = check_op(m, OP_RECONSTRUCT, fn, err, err_len);
+    nn_data rows;
+    int rc = begin_op(m, OP_RECONSTRUCT, x, n, d, out, fn, &rows, err, err_len);
     if (rc == 0)
-        rc = check_rows(m, x, n, d, out, fn, err, err_len);
-    if (rc != 0)
-        return rc;
-    nn_data rows = { n, d, x, NULL };
-    return engine_rc(m, ae_reconstruct(m->model.nets[0], &rows, out), fn, err, err_len);
+        rc = engine_rc(m, ae_reconstruct(m->model.nets[0], &rows, out), fn, err, err_len);
+    return rc;
 }
 
 int sh_ae_score(sh_ae *m, const float *x, size_t n, size_t d, float *scores, int *flags,
                 char *err, size_t err_len)
 {
     static const char fn[] = "sh_ae_score";
-    int rc = check_op(m, OP_SCORE, fn, err, err_len);
-    if (rc == 0 && flags != NULL)
-        rc = check_op(m, OP_FLAG, fn, err, err_len);
+    nn_data rows;
+    int rc = begin_op(m, flags != NULL ? OP_FLAG : OP_SCORE, x, n, d, scores, fn, &rows, err,
+                      err_len);
     if (rc == 0)
-        rc = check_rows(m, x, n, d, scores, fn, err, err_len);
-    if (rc != 0)
-        return rc;
-    nn_data rows = { n, d, x, NULL };
-    if ((rc = ae_row_errors(m->model.nets[0], &rows, scores)) != 0)
-        return engine_rc(m, rc, fn, err, err_len);
-    for (size_t i = 0; flags != NULL && i < n; i++)
+        rc = engine_rc(m, ae_row_errors(m->model.nets[0], &rows, scores), fn, err, err_len);
+    for (size_t i = 0; rc == 0 && flags != NULL && i < n; i++)
         flags[i] = scores[i] > m->model.threshold.threshold;
-    return 0;
+    return rc;
 }
 
 int sh_ae_cluster(sh_ae *m, const float *x, size_t n, size_t d, int *assign, float *soft,
                   char *err, size_t err_len)
 {
     static const char fn[] = "sh_ae_cluster";
-    int rc = check_op(m, OP_CLUSTER, fn, err, err_len);
-    if (rc == 0)
-        rc = check_rows(m, x, n, d, assign, fn, err, err_len);
+    nn_data rows;
+    int rc = begin_op(m, OP_CLUSTER, x, n, d, assign, fn, &rows, err, err_len);
     if (rc != 0)
         return rc;
-    nn_data rows = { n, d, x, NULL };
     const ae_blade_model *bm = &m->model;
     rc = ae_dec_predict_soft(bm->nets[0], &rows, bm->centroids, bm->clusters, bm->alpha, assign,
                              soft);
@@ -219,9 +215,8 @@ int sh_ae_classify(sh_ae *m, const float *x, size_t n, size_t d, int *pred, floa
                    char *err, size_t err_len)
 {
     static const char fn[] = "sh_ae_classify";
-    int rc = check_op(m, OP_CLASSIFY, fn, err, err_len);
-    if (rc == 0)
-        rc = check_rows(m, x, n, d, pred, fn, err, err_len);
+    nn_data rows;
+    int rc = begin_op(m, OP_CLASSIFY, x, n, d, pred, fn, &rows, err, err_len);
     if (rc != 0)
         return rc;
     const ae_blade_model *bm = &m->model;
@@ -229,7 +224,6 @@ int sh_ae_classify(sh_ae *m, const float *x, size_t n, size_t d, int *pred, floa
     float *feats = malloc(n * C * sizeof(float));
     if (feats == NULL)
         return sh_fail(err, err_len, SH_ENOMEM, "%s: %s: out of memory", fn, m->name);
-    nn_data rows = { n, d, x, NULL };
     rc = ae_classify_features(bm->nets, C, &rows, feats);
     if (rc == 0)
         rc = ae_softmax_predict(&bm->head, feats, n, pred, prob);
@@ -253,11 +247,10 @@ int sh_ae_interpolate(sh_ae *m, const float *a, const float *b, size_t d, size_t
                       float *out, char *err, size_t err_len)
 {
     static const char fn[] = "sh_ae_interpolate";
-    int rc = check_op(m, OP_GENERATE, fn, err, err_len);
+    nn_data rows;
+    int rc = begin_op(m, OP_GENERATE, a, 1, d, out, fn, &rows, err, err_len);
     if (rc == 0)
-        rc = check_rows(m, a, 1, d, out, fn, err, err_len);
-    if (rc == 0)
-        rc = check_rows(m, b, 1, d, out, fn, err, err_len);
+        rc = begin_op(m, OP_GENERATE, b, 1, d, out, fn, &rows, err, err_len);
     if (rc != 0)
         return rc;
     if (steps < 2)

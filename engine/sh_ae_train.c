@@ -17,37 +17,32 @@
 void sh_ae_train_defaults(int blade, sh_ae_train_options *o)
 {
     int known = blade >= SH_AE_REDUCE && blade <= SH_AE_CLASSIFY;
-    ae_arch arch;
-    ae_fit_opts fit;
-    ae_dec_opts dec;
-    ae_softmax_opts head;
-    ae_arch_defaults(&arch, known ? (ae_blade)blade : AE_BLADE_REDUCE);
-    ae_fit_defaults(&fit);
-    ae_dec_defaults(&dec);
-    ae_softmax_defaults(&head);
+    ae_recipe r;
+    ae_recipe_defaults(&r, known ? (ae_blade)blade : AE_BLADE_REDUCE);
     memset(o, 0, sizeof(*o));
     o->blade = blade;
-    memcpy(o->hidden, arch.hidden, sizeof(o->hidden));
-    o->n_hidden = arch.n_hidden;
-    o->code = arch.code;
+    memcpy(o->hidden, r.arch.hidden, sizeof(o->hidden));
+    o->n_hidden = r.arch.n_hidden;
+    o->code = r.arch.code;
     o->activation = SH_AE_RELU;
     o->loss = SH_AE_LOSS_AUTO;
-    o->sparsity_target = arch.sparsity_rho;
-    o->epochs = fit.epochs;
-    o->batch = fit.batch_size;
-    o->lr = fit.lr;
-    o->seed = fit.seed;
+    o->sparsity_target = r.arch.sparsity_rho;
+    o->epochs = r.fit.epochs;
+    o->batch = r.fit.batch_size;
+    o->lr = r.fit.lr;
+    o->seed = r.fit.seed;
+    /* denoise corrupts; the recipe's noise is none until a caller says */
     o->noise = SH_AE_NOISE_GAUSSIAN;
     o->noise_level = ae_noise_default_level(AE_NOISE_GAUSSIAN);
     o->threshold_rule = SH_AE_THRESHOLD_FPR;
-    o->threshold_value = 0.05;
-    o->clusters = dec.clusters;
-    o->dec_epochs = dec.max_epochs;
-    o->dec_lr = dec.lr;
-    o->gamma = dec.gamma;
-    o->tol = dec.tol;
-    o->update_interval = dec.update_interval;
-    o->softmax_epochs = head.epochs;
+    o->threshold_value = r.threshold.value;
+    o->clusters = r.dec.clusters;
+    o->dec_epochs = r.dec.max_epochs;
+    o->dec_lr = r.dec.lr;
+    o->gamma = r.dec.gamma;
+    o->tol = r.dec.tol;
+    o->update_interval = r.dec.update_interval;
+    o->softmax_epochs = r.softmax_epochs;
 }
 
 /* ---- checking the options and rows -------------------------------------------- */
@@ -211,27 +206,50 @@ static int to_inference(ae_blade_model *m)
     return 0;
 }
 
-/* The blade's recipe on checked options, into m. */
-static int train_blade(const sh_ae_train_options *o, const nn_config *cfg, const nn_data *rows,
+/* The engine's recipe of checked public options. */
+static ae_recipe recipe_of(const sh_ae_train_options *o)
+{
+    ae_recipe r;
+    ae_recipe_defaults(&r, (ae_blade)o->blade);
+    memcpy(r.arch.hidden, o->hidden, sizeof(r.arch.hidden));
+    r.arch.n_hidden = o->n_hidden;
+    r.arch.code = o->code;
+    r.arch.act = activation_of(o->activation);
+    r.arch.loss = o->loss == SH_AE_LOSS_AUTO ? -1
+                  : o->loss == SH_AE_LOSS_BCE ? NN_LOSS_BCE : NN_LOSS_MSE;
+    r.arch.weight_decay = o->weight_decay;
+    r.arch.sparsity_beta = o->sparsity;
+    r.arch.sparsity_rho = o->sparsity_target;
+    r.fit.epochs = o->epochs;
+    r.fit.batch_size = o->batch;
+    r.fit.lr = o->lr;
+    r.fit.seed = o->seed;
+    if (o->blade == SH_AE_DENOISE) {
+        r.fit.noise.kind = noise_of(o->noise);
+        r.fit.noise.level = o->noise_level;
+    }
+    r.threshold.rule = o->threshold_rule == SH_AE_THRESHOLD_FPR ? AE_THRESH_FPR
+                                                                : AE_THRESH_PERCENTILE;
+    r.threshold.value = o->threshold_value;
+    r.dec.clusters = o->clusters;
+    r.dec.gamma = o->gamma;
+    r.dec.lr = o->dec_lr;
+    r.dec.max_epochs = o->dec_epochs;
+    r.dec.update_interval = o->update_interval;
+    r.dec.tol = o->tol;
+    r.softmax_epochs = o->softmax_epochs;
+    return r;
+}
+
+/* The blade's recipe on rows, into m. */
+static int train_blade(const ae_recipe *r, const nn_config *cfg, const nn_data *rows,
                        const int *labels, size_t classes, const ae_progress *p,
                        ae_blade_model *m, char *err, size_t err_len)
 {
-    ae_blade blade = (ae_blade)o->blade;
-    ae_fit_opts fit;
-    ae_fit_defaults(&fit);
-    fit.epochs = o->epochs;
-    fit.batch_size = o->batch;
-    fit.lr = o->lr;
-    fit.seed = o->seed;
-    if (blade == AE_BLADE_DENOISE) {
-        fit.noise.kind = noise_of(o->noise);
-        fit.noise.level = o->noise_level;
-    }
-    if (blade == AE_BLADE_CLASSIFY) {
+    if (r->blade == AE_BLADE_CLASSIFY) {
         ae_classify_summary s;
-        int rc = ae_classify_train(cfg, rows->dense, labels, rows->rows, classes, &fit,
-                                   5 * o->softmax_epochs, p, &m->nets, &m->head, &s, err,
-                                   err_len);
+        int rc = ae_classify_train(cfg, rows->dense, labels, rows->rows, classes, r, p, &m->nets,
+                                   &m->head, &s, err, err_len);
         if (rc == 0)
             m->n_nets = classes;
         return rc;
@@ -239,38 +257,25 @@ static int train_blade(const sh_ae_train_options *o, const nn_config *cfg, const
     if ((m->nets = calloc(1, sizeof(*m->nets))) == NULL)
         return sh_fail(err, err_len, SH_ENOMEM, "out of memory");
     m->n_nets = 1;
-    if (blade != AE_BLADE_CLUSTER) {
-        int rc = ae_train_net(cfg, rows, NULL, &fit, p, ae_blade_name(blade), &m->nets[0], NULL,
-                              err, err_len);
-        if (rc != 0 || blade != AE_BLADE_ANOMALY)
+    if (r->blade != AE_BLADE_CLUSTER) {
+        int rc = ae_train_net(cfg, rows, NULL, &r->fit, p, ae_blade_name(r->blade), &m->nets[0],
+                              NULL, err, err_len);
+        if (rc != 0 || r->blade != AE_BLADE_ANOMALY)
             return rc;
-        m->threshold.rule = o->threshold_rule == SH_AE_THRESHOLD_FPR ? AE_THRESH_FPR
-                                                                     : AE_THRESH_PERCENTILE;
-        m->threshold.value = o->threshold_value;
+        m->threshold = r->threshold;
         return ae_anomaly_learn(m->nets[0], rows, &m->threshold, err, err_len);
     }
-    ae_dec_opts dec;
-    ae_dec_defaults(&dec);
-    dec.clusters = o->clusters;
-    dec.gamma = o->gamma;
-    dec.recon = o->gamma > 0;
-    dec.batch_size = o->batch;
-    dec.lr = o->dec_lr;
-    dec.max_epochs = o->dec_epochs;
-    dec.update_interval = o->update_interval;
-    dec.tol = o->tol;
-    dec.seed = o->seed;
-    m->clusters = o->clusters;
-    m->alpha = dec.alpha;
+    m->clusters = r->dec.clusters;
+    m->alpha = r->dec.alpha;
     int *assign = malloc(rows->rows * sizeof(int));
-    m->centroids = malloc(o->clusters * cfg->code_dim * sizeof(float));
+    m->centroids = malloc(m->clusters * cfg->code_dim * sizeof(float));
     if (assign == NULL || m->centroids == NULL) {
         free(assign);
         return sh_fail(err, err_len, SH_ENOMEM, "out of memory");
     }
     ae_cluster_summary s;
-    int rc = ae_cluster_train(cfg, rows, NULL, &fit, &dec, p, &m->nets[0], m->centroids, assign,
-                              NULL, &s, err, err_len);
+    int rc = ae_cluster_train(cfg, rows, NULL, r, p, &m->nets[0], m->centroids, assign, NULL, &s,
+                              err, err_len);
     free(assign);
     return rc;
 }
@@ -293,29 +298,18 @@ int sh_ae_train(const sh_ae_train_options *o, const float *x, size_t n, size_t d
         goto fail;
     if (o->threads > 0)
         mat_set_threads(o->threads);
-    ae_blade blade = (ae_blade)o->blade;
-    ae_arch arch;
-    ae_arch_defaults(&arch, blade);
-    memcpy(arch.hidden, o->hidden, sizeof(arch.hidden));
-    arch.n_hidden = o->n_hidden;
-    arch.code = o->code;
-    arch.act = activation_of(o->activation);
-    arch.loss = o->loss == SH_AE_LOSS_AUTO ? -1 : o->loss == SH_AE_LOSS_BCE ? NN_LOSS_BCE
-                                                                             : NN_LOSS_MSE;
-    arch.weight_decay = o->weight_decay;
-    arch.sparsity_beta = o->sparsity;
-    arch.sparsity_rho = o->sparsity_target;
+    ae_recipe r = recipe_of(o);
     nn_config cfg;
     int in_unit = ae_first_row_outside_unit(x, n, d) == n;
-    ae_blade_config(&cfg, blade, &arch, (uint32_t)d, ae_blade_default_loss(blade, in_unit),
-                    o->batch);
+    ae_blade_config(&cfg, r.blade, &r.arch, (uint32_t)d, ae_blade_default_loss(r.blade, in_unit),
+                    r.fit.batch_size);
     progress_bridge bridge = { o, "", 0 };
     ae_progress hooks = { on_begin, on_step, NULL, &bridge };
     nn_data rows = { n, d, x, NULL };
-    m.meta.blade = blade;
+    m.meta.blade = r.blade;
     m.meta.height = o->height;
     m.meta.width = o->width;
-    rc = train_blade(o, &cfg, &rows, labels, classes, o->progress != NULL ? &hooks : NULL, &m,
+    rc = train_blade(&r, &cfg, &rows, labels, classes, o->progress != NULL ? &hooks : NULL, &m,
                      msg, sizeof(msg));
     if (rc == 0 && (rc = to_inference(&m)) != 0)
         sh_fail(msg, sizeof(msg), rc, "out of memory");

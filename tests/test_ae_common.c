@@ -13,35 +13,8 @@
 #include "ae_common.h"
 #include "ae_text.h"
 #include "sh_error.h"
+#include "test_files.h"
 #include "test_nn_util.h"
-
-static char tmpdir[64];
-
-static void make_tmpdir(void)
-{
-    strcpy(tmpdir, "/tmp/semhash-ae-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void remove_tmpdir(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-static void path_in(char *out, size_t len, const char *name)
-{
-    snprintf(out, len, "%s/%s", tmpdir, name);
-}
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
-    ck_assert_int_eq(fclose(f), 0);
-}
 
 /* A labelled CSV: 3 classes on separate corners, label in column 0. */
 static void write_csv(const char *path, size_t rows, size_t cols, int with_label)
@@ -66,25 +39,25 @@ static void write_csv(const char *path, size_t rows, size_t cols, int with_label
 
 START_TEST(load_errors_name_the_file)
 {
-    make_tmpdir();
+    tf_dir_make("ae");
     char idx[256], csv[256], err[512];
     sh_dataset d;
-    path_in(idx, sizeof(idx), "bad-images-idx3-ubyte");
+    tf_path(idx, sizeof(idx), "bad-images-idx3-ubyte");
     unsigned char hdr[16] = { 0, 0, 8, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1 }; /* labels magic */
-    write_file(idx, hdr, sizeof(hdr));
+    tf_write(idx, hdr, sizeof(hdr));
     ck_assert_int_eq(ae_load(idx, NULL, NULL, &d, NULL, NULL, err, sizeof(err)), SH_EFORMAT);
     ck_assert_msg(strstr(err, idx) != NULL, "%s", err);
     ck_assert_ptr_null(d.x.data);
 
-    path_in(csv, sizeof(csv), "ragged.csv");
+    tf_path(csv, sizeof(csv), "ragged.csv");
     const char *ragged = "1,2,3\n4,5\n";
-    write_file(csv, ragged, strlen(ragged));
+    tf_write(csv, ragged, strlen(ragged));
     ck_assert_int_eq(ae_load(csv, NULL, NULL, &d, NULL, NULL, err, sizeof(err)), SH_EINPUT);
     ck_assert_msg(strstr(err, csv) != NULL && strstr(err, ":2") != NULL, "%s", err);
 
     /* a label file for a CSV is refused */
     const char *ok = "1,2\n3,4\n";
-    write_file(csv, ok, strlen(ok));
+    tf_write(csv, ok, strlen(ok));
     ck_assert_int_eq(ae_load(csv, idx, NULL, &d, NULL, NULL, err, sizeof(err)), SH_EINVAL);
     ck_assert_int_eq(ae_load(csv, NULL, NULL, &d, NULL, NULL, err, sizeof(err)), 0);
     ck_assert_uint_eq(d.x.rows, 2);
@@ -93,7 +66,7 @@ START_TEST(load_errors_name_the_file)
     ck_assert_int_eq(ae_require_width(&d, 3, csv, err, sizeof(err)), SH_EINPUT);
     ck_assert_int_eq(ae_require_width(&d, 2, csv, err, sizeof(err)), 0);
     dataset_free(&d);
-    remove_tmpdir();
+    tf_dir_remove();
 }
 END_TEST
 
@@ -211,9 +184,9 @@ END_TEST
 
 START_TEST(model_framing)
 {
-    make_tmpdir();
+    tf_dir_make("ae");
     char path[256], err[512];
-    path_in(path, sizeof(path), "a.model");
+    tf_path(path, sizeof(path), "a.model");
     nn_config cfg;
     nn_config_defaults(&cfg, 5, 2);
     sh_rng rng;
@@ -242,7 +215,7 @@ START_TEST(model_framing)
     nn_free(back);
     ck_assert_int_eq(ae_anomaly_load(path, &m2, &back, &t2, err, sizeof(err)), SH_EMODEL);
     nn_free(net);
-    remove_tmpdir();
+    tf_dir_remove();
 }
 END_TEST
 
@@ -303,8 +276,8 @@ static const char *semhash_bin(void)
 static int run(const char *args, char *outbuf, size_t outlen, char *errbuf, size_t errlen)
 {
     char cmd[2048], out[256], errp[256];
-    path_in(out, sizeof(out), "stdout");
-    path_in(errp, sizeof(errp), "stderr");
+    tf_path(out, sizeof(out), "stdout");
+    tf_path(errp, sizeof(errp), "stderr");
     snprintf(cmd, sizeof(cmd), "'%s' %s > '%s' 2> '%s'", semhash_bin(), args, out, errp);
     int status = system(cmd);
     ck_assert(status != -1 && WIFEXITED(status));
@@ -333,17 +306,17 @@ static size_t count_lines(const char *s)
 
 START_TEST(cli_bad_input)
 {
-    make_tmpdir();
+    tf_dir_make("ae");
     char idx[256], csv[256], args[1024], err[2048];
-    path_in(idx, sizeof(idx), "images-idx3-ubyte");
+    tf_path(idx, sizeof(idx), "images-idx3-ubyte");
     unsigned char hdr[16] = { 0, 0, 8, 9, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1 };
-    write_file(idx, hdr, sizeof(hdr));
+    tf_write(idx, hdr, sizeof(hdr));
     snprintf(args, sizeof(args), "ae reduce --train '%s'", idx);
     ck_assert_int_eq(run(args, NULL, 0, err, sizeof(err)), 2);
     ck_assert_msg(strstr(err, idx) != NULL && count_lines(err) == 1, "%s", err);
 
-    path_in(csv, sizeof(csv), "ragged.csv");
-    write_file(csv, "1,2,3\n4,5,6\n7,8\n", 16);
+    tf_path(csv, sizeof(csv), "ragged.csv");
+    tf_write(csv, "1,2,3\n4,5,6\n7,8\n", 16);
     snprintf(args, sizeof(args), "ae denoise --train '%s'", csv);
     ck_assert_int_eq(run(args, NULL, 0, err, sizeof(err)), 2);
     ck_assert_msg(strstr(err, csv) != NULL && count_lines(err) == 1, "%s", err);
@@ -358,18 +331,18 @@ START_TEST(cli_bad_input)
     ck_assert_msg(strstr(err, "--bogus") != NULL, "%s", err);
     ck_assert_int_eq(run("ae frobnicate", NULL, 0, err, sizeof(err)), 2);
     ck_assert_int_eq(run("ae reduce --help", NULL, 0, NULL, 0), 0);
-    remove_tmpdir();
+    tf_dir_remove();
 }
 END_TEST
 
 START_TEST(cli_runs_and_reuses_models)
 {
-    make_tmpdir();
+    tf_dir_make("ae");
     char csv[256], model[256], scores[256], emb[256], args[2048], out[8192], err[2048];
-    path_in(csv, sizeof(csv), "data.csv");
-    path_in(model, sizeof(model), "anomaly.model");
-    path_in(scores, sizeof(scores), "scores.tsv");
-    path_in(emb, sizeof(emb), "emb.tsv");
+    tf_path(csv, sizeof(csv), "data.csv");
+    tf_path(model, sizeof(model), "anomaly.model");
+    tf_path(scores, sizeof(scores), "scores.tsv");
+    tf_path(emb, sizeof(emb), "emb.tsv");
     write_csv(csv, 90, 9, 1);
     const char *common = "--label-col 0 --hidden 8 --code 2 --epochs 3 --batch 16 "
                          "--threads 1 --no-progress";
@@ -397,7 +370,7 @@ START_TEST(cli_runs_and_reuses_models)
     ck_assert_int_eq(run(args, NULL, 0, err, sizeof(err)), 2);
     ck_assert_msg(strstr(err, model) && strstr(err, "anomaly") && count_lines(err) == 1, "%s",
                   err);
-    remove_tmpdir();
+    tf_dir_remove();
 }
 END_TEST
 
@@ -455,13 +428,13 @@ static int png_size(const char *path, unsigned *w, unsigned *h)
 
 START_TEST(cli_every_blade_on_tiny_images)
 {
-    make_tmpdir();
+    tf_dir_make("ae");
     char img[256], lab[256], png[256], png2[256], model[256], args[2048], out[8192], err[2048];
-    path_in(img, sizeof(img), "img-idx3-ubyte");
-    path_in(lab, sizeof(lab), "lab-idx1-ubyte");
-    path_in(png, sizeof(png), "a.png");
-    path_in(png2, sizeof(png2), "b.png");
-    path_in(model, sizeof(model), "m.model");
+    tf_path(img, sizeof(img), "img-idx3-ubyte");
+    tf_path(lab, sizeof(lab), "lab-idx1-ubyte");
+    tf_path(png, sizeof(png), "a.png");
+    tf_path(png2, sizeof(png2), "b.png");
+    tf_path(model, sizeof(model), "m.model");
     write_idx(img, lab, 120, 8);
     char data[700];
     snprintf(data, sizeof(data),
@@ -509,15 +482,15 @@ START_TEST(cli_every_blade_on_tiny_images)
     snprintf(args, sizeof(args), "ae anomaly %s --all-classes --json", data);
     ck_assert_msg(run(args, out, sizeof(out), err, sizeof(err)) == 0, "%s", err);
     ck_assert_msg(strstr(out, "\"mean_auroc\":") != NULL, "%s", out);
-    remove_tmpdir();
+    tf_dir_remove();
 }
 END_TEST
 
 START_TEST(cli_text_variants)
 {
-    make_tmpdir();
+    tf_dir_make("ae");
     char corpus[256], args[1024], out[8192], err[2048];
-    path_in(corpus, sizeof(corpus), "mail.jsonl");
+    tf_path(corpus, sizeof(corpus), "mail.jsonl");
     static const char *const ham[] = { "meeting", "project", "schedule", "report", "team",
                                        "review", "agenda", "budget" };
     static const char *const spam[] = { "free", "money", "offer", "click", "winner", "prize",
@@ -562,7 +535,7 @@ START_TEST(cli_text_variants)
     ck_assert_int_eq(run(args, NULL, 0, err, sizeof(err)), 2);
     ck_assert_msg(strstr(err, corpus) && strstr(err, "nosuch") && count_lines(err) == 1, "%s",
                   err);
-    remove_tmpdir();
+    tf_dir_remove();
 }
 END_TEST
 

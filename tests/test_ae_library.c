@@ -4,7 +4,8 @@
  * the same outputs; operations a blade lacks, width mismatches, damaged
  * and missing files; and models passed between the library and the
  * `semhash ae` program in both directions. Nothing from engine/ but the
- * public header (xxhash.h only to forge files of another kind). */
+ * public header (xxhash.h only to forge files of another kind; fixtures
+ * from test_files.h, which includes standard headers only). */
 #include "semhash_ae.h"
 
 #include <check.h>
@@ -17,27 +18,9 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "test_files.h"
+
 /* ---- fixtures ----------------------------------------------------------------- */
-
-static char tmpdir[64];
-
-static void make_tmpdir(void)
-{
-    strcpy(tmpdir, "/tmp/semhash-aelib-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void remove_tmpdir(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-static void path_in(char *out, size_t len, const char *name)
-{
-    snprintf(out, len, "%s/%s", tmpdir, name);
-}
 
 /* A small seeded generator (splitmix64), so the suite needs nothing but
  * the public header. */
@@ -143,7 +126,7 @@ static sh_ae *save_and_reopen(sh_ae *m, const char *name, char *path, size_t pat
 {
     char err[512] = "";
     sh_ae_info before, after;
-    path_in(path, path_len, name);
+    tf_path(path, path_len, name);
     sh_ae_get_info(m, &before);
     ck_assert_msg(sh_ae_save(m, path, err, sizeof(err)) == 0, "%s", err);
     sh_ae_close(m);
@@ -160,36 +143,11 @@ static sh_ae *save_and_reopen(sh_ae *m, const char *name, char *path, size_t pat
     return back;
 }
 
-/* The bytes of a file (malloc'd) and its length. */
-static unsigned char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-    long n = ftell(f);
-    ck_assert(n > 0);
-    rewind(f);
-    unsigned char *buf = malloc((size_t)n);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
-static void write_all(const char *path, const void *buf, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(buf, 1, len, f), len);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
 /* ---- the blades --------------------------------------------------------------- */
 
 START_TEST(reduce_embeds_and_round_trips)
 {
-    make_tmpdir();
+    tf_dir_make("aelib");
     const size_t N = 400, NT = 100, D = 20, K = 3;
     float *x = malloc(N * D * sizeof(float)), *te = malloc(NT * D * sizeof(float));
     float *codes = malloc(NT * K * sizeof(float)), *codes2 = malloc(NT * K * sizeof(float));
@@ -224,16 +182,16 @@ START_TEST(reduce_embeds_and_round_trips)
     ck_assert_mem_eq(rec, rec2, NT * D * sizeof(float));
     /* saving the reopened model writes the same bytes; so does training
      * again with the same seed */
-    path_in(path2, sizeof(path2), "again.model");
+    tf_path(path2, sizeof(path2), "again.model");
     ck_assert_int_eq(sh_ae_save(m, path2, err, sizeof(err)), 0);
     size_t l1, l2;
-    unsigned char *b1 = read_all(path, &l1), *b2 = read_all(path2, &l2);
+    unsigned char *b1 = tf_read(path, &l1), *b2 = tf_read(path2, &l2);
     ck_assert_uint_eq(l1, l2);
     ck_assert_mem_eq(b1, b2, l1);
     free(b2);
     sh_ae *m2 = train_ok(&o, x, N, D, NULL);
     ck_assert_int_eq(sh_ae_save(m2, path2, err, sizeof(err)), 0);
-    b2 = read_all(path2, &l2);
+    b2 = tf_read(path2, &l2);
     ck_assert_uint_eq(l1, l2);
     ck_assert_mem_eq(b1, b2, l1);
     free(b1);
@@ -247,13 +205,13 @@ START_TEST(reduce_embeds_and_round_trips)
     free(rec);
     free(rec2);
     free(zero);
-    remove_tmpdir();
+    tf_dir_remove();
 }
 END_TEST
 
 START_TEST(denoise_cleans_and_round_trips)
 {
-    make_tmpdir();
+    tf_dir_make("aelib");
     const size_t N = 600, NT = 100, D = 64;
     float *x = malloc(N * D * sizeof(float)), *clean = malloc(NT * D * sizeof(float));
     float *noisy = malloc(NT * D * sizeof(float)), *out = malloc(NT * D * sizeof(float));
@@ -289,13 +247,13 @@ START_TEST(denoise_cleans_and_round_trips)
     free(noisy);
     free(out);
     free(out2);
-    remove_tmpdir();
+    tf_dir_remove();
 }
 END_TEST
 
 START_TEST(anomaly_flags_planted_rows_and_round_trips)
 {
-    make_tmpdir();
+    tf_dir_make("aelib");
     const size_t N = 600, NT = 300, D = 20;
     float *x = malloc(N * D * sizeof(float)), *te = malloc(NT * D * sizeof(float));
     float *scores = malloc(NT * sizeof(float)), *scores2 = malloc(NT * sizeof(float));
@@ -369,13 +327,13 @@ START_TEST(anomaly_flags_planted_rows_and_round_trips)
     free(flags2);
     free(train_flags);
     free(planted);
-    remove_tmpdir();
+    tf_dir_remove();
 }
 END_TEST
 
 START_TEST(generate_samples_and_round_trips)
 {
-    make_tmpdir();
+    tf_dir_make("aelib");
     const size_t N = 600, NT = 100, D = 64, K = 4, S = 16;
     float *x = malloc(N * D * sizeof(float)), *te = malloc(NT * D * sizeof(float));
     float *s1 = malloc(S * D * sizeof(float)), *s2 = malloc(S * D * sizeof(float));
@@ -420,13 +378,13 @@ START_TEST(generate_samples_and_round_trips)
     free(ends);
     free(mean_img);
     free(mu);
-    remove_tmpdir();
+    tf_dir_remove();
 }
 END_TEST
 
 START_TEST(cluster_recovers_planted_clusters_and_round_trips)
 {
-    make_tmpdir();
+    tf_dir_make("aelib");
     const size_t C = 4, N = 400, D = 16;
     float *x = malloc(N * D * sizeof(float)), centres[4 * 16];
     float *soft = malloc(N * C * sizeof(float)), *soft2 = malloc(N * C * sizeof(float));
@@ -485,13 +443,13 @@ START_TEST(cluster_recovers_planted_clusters_and_round_trips)
     free(truth);
     free(assign);
     free(assign2);
-    remove_tmpdir();
+    tf_dir_remove();
 }
 END_TEST
 
 START_TEST(classify_separates_classes_and_round_trips)
 {
-    make_tmpdir();
+    tf_dir_make("aelib");
     const size_t C = 3, per = 200, N = C * per, NT = 150, D = 20;
     float *x = malloc(N * D * sizeof(float)), *te = malloc(NT * D * sizeof(float));
     float *prob = malloc(NT * C * sizeof(float)), *prob2 = malloc(NT * C * sizeof(float));
@@ -542,7 +500,7 @@ START_TEST(classify_separates_classes_and_round_trips)
     free(yte);
     free(pred);
     free(pred2);
-    remove_tmpdir();
+    tf_dir_remove();
 }
 END_TEST
 
@@ -743,13 +701,13 @@ static void forge(const char *path, uint32_t kind, const unsigned char *payload,
     uint64_t h = XXH64(buf, 24 + len, 0);
     for (int i = 0; i < 8; i++)
         buf[24 + len + i] = (unsigned char)(h >> (8 * i));
-    write_all(path, buf, 24 + len + 8);
+    tf_write(path, buf, 24 + len + 8);
     free(buf);
 }
 
 START_TEST(damaged_missing_and_foreign_files)
 {
-    make_tmpdir();
+    tf_dir_make("aelib");
     const size_t N = 40, D = 5;
     float x[40 * 5];
     rng_state = 9;
@@ -758,30 +716,30 @@ START_TEST(damaged_missing_and_foreign_files)
     sh_ae_train_options o = quick(SH_AE_REDUCE, 4, 2, 1);
     sh_ae *m = train_ok(&o, x, N, D, NULL);
     char path[256], bad[256], err[512] = "";
-    path_in(path, sizeof(path), "good.model");
-    path_in(bad, sizeof(bad), "bad.model");
+    tf_path(path, sizeof(path), "good.model");
+    tf_path(bad, sizeof(bad), "bad.model");
     ck_assert_int_eq(sh_ae_save(m, path, err, sizeof(err)), 0);
     static char not_null;
     sh_ae *back = (sh_ae *)(void *)&not_null;
 
     char missing[256];
-    path_in(missing, sizeof(missing), "no-such.model");
+    tf_path(missing, sizeof(missing), "no-such.model");
     expect(sh_ae_open(missing, &back, err, sizeof(err)), ENOENT, err, missing, "sh_ae_open");
     ck_assert_ptr_null(back);
     char nodir[300];
-    snprintf(nodir, sizeof(nodir), "%s/no-such-dir/m.model", tmpdir);
+    tf_path(nodir, sizeof(nodir), "no-such-dir/m.model");
     expect(sh_ae_save(m, nodir, err, sizeof(err)), ENOENT, err, "no-such-dir", NULL);
 
     size_t len;
-    unsigned char *bytes = read_all(path, &len);
-    write_all(bad, bytes, len / 2);
+    unsigned char *bytes = tf_read(path, &len);
+    tf_write(bad, bytes, len / 2);
     expect(sh_ae_open(bad, &back, err, sizeof(err)), SH_ETRUNC, err, bad, NULL);
     bytes[len / 2] ^= 0x10;
-    write_all(bad, bytes, len);
+    tf_write(bad, bytes, len);
     expect(sh_ae_open(bad, &back, err, sizeof(err)), SH_ECHECKSUM, err, bad, NULL);
-    write_all(bad, "not a model at all, just some text\n", 35);
+    tf_write(bad, "not a model at all, just some text\n", 35);
     expect(sh_ae_open(bad, &back, err, sizeof(err)), SH_EFORMAT, err, bad, NULL);
-    write_all(bad, "", 0);
+    tf_write(bad, "", 0);
     ck_assert_int_lt(sh_ae_open(bad, &back, err, sizeof(err)), 0);
     ck_assert_ptr_null(back);
     /* a well-formed semhash model of another kind: a document hasher */
@@ -797,7 +755,7 @@ START_TEST(damaged_missing_and_foreign_files)
     expect(sh_ae_open(NULL, &back, err, sizeof(err)), SH_EINVAL, err, NULL, NULL);
     free(bytes);
     sh_ae_close(m);
-    remove_tmpdir();
+    tf_dir_remove();
 }
 END_TEST
 
@@ -812,7 +770,7 @@ static const char *semhash_bin(void)
 static int run(const char *args, char *errbuf, size_t errlen)
 {
     char cmd[2048], errp[256];
-    path_in(errp, sizeof(errp), "stderr");
+    tf_path(errp, sizeof(errp), "stderr");
     snprintf(cmd, sizeof(cmd), "'%s' %s > /dev/null 2> '%s'", semhash_bin(), args, errp);
     int status = system(cmd);
     ck_assert(status != -1 && WIFEXITED(status));
@@ -826,15 +784,15 @@ static int run(const char *args, char *errbuf, size_t errlen)
 
 START_TEST(models_pass_between_program_and_library)
 {
-    make_tmpdir();
+    tf_dir_make("aelib");
     const size_t N = 90, D = 9;
     float x[90 * 9], scores[90];
     int flags[90];
     char csv[256], cli_model[256], lib_model[256], tsv[256], args[2048], err[2048];
-    path_in(csv, sizeof(csv), "rows.csv");
-    path_in(cli_model, sizeof(cli_model), "cli.model");
-    path_in(lib_model, sizeof(lib_model), "lib.model");
-    path_in(tsv, sizeof(tsv), "scores.tsv");
+    tf_path(csv, sizeof(csv), "rows.csv");
+    tf_path(cli_model, sizeof(cli_model), "cli.model");
+    tf_path(lib_model, sizeof(lib_model), "lib.model");
+    tf_path(tsv, sizeof(tsv), "scores.tsv");
     rng_state = 10;
     FILE *f = fopen(csv, "w");
     ck_assert_ptr_nonnull(f);
@@ -892,7 +850,7 @@ START_TEST(models_pass_between_program_and_library)
     ck_assert_int_eq(run(args, err, sizeof(err)), 2);
     ck_assert_msg(strstr(err, "anomaly") != NULL && strstr(err, lib_model) != NULL, "%s", err);
     sh_ae_close(m);
-    remove_tmpdir();
+    tf_dir_remove();
 }
 END_TEST
 

@@ -11,6 +11,7 @@
 #include "modelfile.h"
 #include "nn_io.h"
 #include "sh_error.h"
+#include "test_files.h"
 #include "test_nn_util.h"
 
 static char tmpdir[256];
@@ -29,22 +30,6 @@ static void remove_tmpdir(const char **files, size_t n)
         unlink(path);
     }
     ck_assert_int_eq(rmdir(tmpdir), 0);
-}
-
-/* The whole file at path (malloc'd). */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-    long n = ftell(f);
-    ck_assert(n > 0);
-    rewind(f);
-    char *buf = malloc((size_t)n);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
 }
 
 /* Finishes w (and frees it) and reads the bytes back as a model labelled
@@ -116,7 +101,7 @@ START_TEST(round_trip_is_bit_exact)
             /* saving the loaded net gives the same file, byte for byte */
             ck_assert_int_eq(nn_save_file(b, again, err, sizeof err), 0);
             size_t len1, len2;
-            char *f1 = slurp(path, &len1), *f2 = slurp(again, &len2);
+            char *f1 = tf_read(path, &len1), *f2 = tf_read(again, &len2);
             ck_assert_uint_eq(len1, len2);
             ck_assert_mem_eq(f1, f2, len1);
             ck_assert_uint_gt(len1, a->n_params * sizeof(float));
