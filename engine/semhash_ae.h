@@ -174,7 +174,7 @@ typedef struct {
     size_t params;        /* parameters of all the model's networks */
 } sh_ae_info;
 
-/* Fills *info. Cannot fail. */
+/* Fills *info (m must not be NULL). Cannot fail. */
 void sh_ae_get_info(const sh_ae *m, sh_ae_info *info);
 
 /* ---- using a model ---------------------------------------------------------------
@@ -227,10 +227,12 @@ int sh_ae_interpolate(sh_ae *m, const float *a, const float *b, size_t d, size_t
 
 /* ---- training --------------------------------------------------------------- */
 
-/* Progress: called as training goes, stage by stage ("reduce", "class 0",
- * "class 1", ..., "cluster" then "dec"), with the units done of the
- * stage's total (minibatches; DEC epochs). Return nonzero to stop:
- * sh_ae_train then returns SH_ECANCEL. */
+/* Progress: called as training goes, stage by stage, with the units done
+ * of the stage's total. Stages: the blade's name for its one network
+ * ("reduce", "anomaly", ...; units: minibatches), "class 0", "class 1",
+ * ... for classify, "cluster" (the pretraining) then "dec" (units: DEC
+ * epochs completed, at every target refresh) for cluster. Return nonzero
+ * to stop: sh_ae_train then returns SH_ECANCEL. */
 typedef int (*sh_ae_progress_fn)(const char *stage, uint64_t done, uint64_t total, void *user);
 
 /* Options of sh_ae_train. Fill with sh_ae_train_defaults, then change
