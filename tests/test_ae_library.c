@@ -691,13 +691,15 @@ END_TEST
 static void forge(const char *path, uint32_t kind, const unsigned char *payload, size_t len)
 {
     unsigned char *buf = calloc(1, 24 + len + 8);
+    ck_assert_ptr_nonnull(buf);
     memcpy(buf, "SEMHASH\0", 8);
     buf[8] = 1; /* format version 1, little-endian */
     for (int i = 0; i < 4; i++)
         buf[12 + i] = (unsigned char)(kind >> (8 * i));
     for (int i = 0; i < 8; i++)
         buf[16 + i] = (unsigned char)((uint64_t)len >> (8 * i));
-    memcpy(buf + 24, payload, len);
+    if (len > 0)
+        memcpy(buf + 24, payload, len);
     uint64_t h = XXH64(buf, 24 + len, 0);
     for (int i = 0; i < 8; i++)
         buf[24 + len + i] = (unsigned char)(h >> (8 * i));
