@@ -15,7 +15,7 @@
 static const char generate_usage[] =
     "A variational autoencoder: Gaussian latent (reparameterised, KL to N(0, I)),\n"
     "Bernoulli decoder (binary cross-entropy on grey levels). Reports the held-out\n"
-    "ELBO in nats per row. Defaults: --hidden 512,256 --latent 20 --epochs 20.\n"
+    "ELBO in nats per row. Defaults: --hidden 512,256 --latent 20 --epochs 10.\n"
     "  --latent K            latent units (same as --code)\n"
     "  --elbo-samples S      latent draws per test row for the ELBO (1)\n"
     "  --samples FILE.png    8 x 8 grid of decoded prior samples\n"
