@@ -131,6 +131,31 @@ FM_LONG = ("--train corpora/data/fashion-mnist/train-images-idx3-ubyte.gz "
            "--test-labels corpora/data/fashion-mnist/t10k-labels-idx1-ubyte.gz")
 
 
+def run_as_command(info):
+    """The make command with the settings this run used, or None when it
+    was the plain `make bench-blades` (2 threads, every CPU, PyTorch DEC)."""
+    env = []
+    if info.get("threads", 2) != 2:
+        env.append("BENCH_THREADS=%s" % info["threads"])
+    if info.get("peer_dec", 1) == 0:
+        env.append("BENCH_PEER_DEC=0")
+    if info.get("quick", 0):
+        env.append("BENCH_QUICK=1")
+    cpus = str(info.get("cpus", "")).strip()
+    all_cpus = "0-%d" % (info.get("online_cpus", 0) - 1) if info.get("online_cpus") else ""
+    pin = cpus and all_cpus and cpus != all_cpus and not (all_cpus == "0-0" and cpus == "0")
+    if not env and not pin:
+        return None
+    return " ".join(env + (["taskset -c %s" % cpus] if pin else []) + ["make bench-blades"])
+
+
+def run_as_reason(info):
+    cpus = str(info.get("cpus", "")).strip()
+    if cpus and info.get("online_cpus") and cpus != "0-%d" % (info["online_cpus"] - 1):
+        return " (semhash and its peers alike pinned to CPU %s)" % cpus
+    return ""
+
+
 def shorten(cmd):
     cmd = " ".join(cmd.split())
     return cmd.replace(FM_LONG, "$FM")
@@ -463,6 +488,9 @@ def main():
            FM_LONG, total / 60.0),
         "",
     ]
+    run_as = run_as_command(info)
+    if run_as:
+        head += ["This run was started as `%s`%s." % (run_as, run_as_reason(info)), ""]
     if r.quick:
         head += ["**Quick run (BENCH_QUICK=1): 10,000 training / 2,000 test images and a "
                  "fifth of the epochs; the targets are not judged.**", ""]
