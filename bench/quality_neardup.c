@@ -1,14 +1,14 @@
 /* bench/quality_neardup.c — near-duplicate search quality on a real index,
  * through the public library, as `semhash query --near-dup` answers.
  *
- *   quality_neardup INDEX DUPS.jsonl [--max-radius R]
+ *   quality_neardup INDEX DUPS.jsonl [--max-radius R] [--similarity S]
  *
  * DUPS holds edited copies of indexed documents (corp-neardup: "source"
  * is the original's name, "edit_rate" the share of words edited). Each
  * copy queries the index at every radius 0..R (default 8), twice:
  *   - codes only: every document within the radius is a candidate;
  *   - verified: candidates whose signature similarity to the copy
- *     reaches the default threshold (SH_DEFAULT_SIMILARITY).
+ *     reaches the threshold S (default SH_DEFAULT_SIMILARITY).
  * Per edit rate and radius it reports the recall (the original among the
  * answers) and the false answers per query (answers other than the
  * original). Prints one JSON object.
@@ -51,13 +51,23 @@ static rate_row *row_for(rate_row *rows, int *n_rows, double rate)
 
 int main(int argc, char **argv)
 {
-    if (argc < 3)
-        die("usage", "quality_neardup INDEX DUPS.jsonl [--max-radius R]");
+    const char *usage = "quality_neardup INDEX DUPS.jsonl [--max-radius R] [--similarity S]";
+    if (argc < 3 || argc % 2 == 0)
+        die("usage", usage);
     int max_radius = 8;
-    if (argc >= 5 && !strcmp(argv[3], "--max-radius"))
-        max_radius = atoi(argv[4]);
+    double similarity = SH_DEFAULT_SIMILARITY;
+    for (int i = 3; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--max-radius"))
+            max_radius = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--similarity"))
+            similarity = atof(argv[i + 1]);
+        else
+            die("usage", usage);
+    }
     if (max_radius < 0 || max_radius > MAX_RADIUS)
         die("--max-radius", "0..16");
+    if (!(similarity > 0 && similarity <= 1))
+        die("--similarity", "a number in (0, 1]");
     char err[1024];
     sh_open_options oo = { .flags = SH_OPEN_RDONLY };
     sh_index *ix;
@@ -93,7 +103,8 @@ int main(int argc, char **argv)
         int counted = 0;
         for (int verified = 0; verified < 2; verified++) {
             for (int r = 0; r <= max_radius; r++) {
-                sh_query_options q = { .radius = r, .near_dup = verified };
+                sh_query_options q = { .radius = r, .near_dup = verified,
+                                       .min_similarity = similarity };
                 size_t n;
                 sh_query_info info;
                 rc = sh_query_text(ix, d->text, d->len, &q, hits, cap, &n, &info, err, sizeof err);
@@ -120,7 +131,7 @@ int main(int argc, char **argv)
     corpus_close(cr);
     printf("{\"index\": \"%s\", \"docs\": %llu, \"threshold\": %.2f, \"missing_source\": %ld, "
            "\"no_terms\": %ld, \"rates\": [\n",
-           argv[1], (unsigned long long)n_docs, SH_DEFAULT_SIMILARITY, missing_source, no_terms);
+           argv[1], (unsigned long long)n_docs, similarity, missing_source, no_terms);
     for (int i = 0; i < n_rows; i++) {
         rate_row *r = &rows[i];
         printf("  {\"edit_rate\": %.2f, \"queries\": %ld", r->rate, r->queries);
