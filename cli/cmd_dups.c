@@ -18,7 +18,8 @@ static void usage(FILE *out)
             "enough (estimated Jaccard >= S), joined into groups.\n"
             "\n"
             "  -i, --index DIR     index directory (default index.path: semhash.idx)\n"
-            "  -r, --radius R      Hamming radius for candidates (default query.radius: 3)\n"
+            "  -r, --radius R      Hamming radius for candidates (default\n"
+            "                      query.near_dup_radius: 10, at most the code width)\n"
             "  -c, --config FILE   configuration (default ./config.yaml if present)\n"
             "  --set KEY=VALUE     override one configuration key (repeatable)\n"
             "      --similarity S  threshold in (0, 1] (default 0.4)\n"
@@ -73,8 +74,11 @@ int cmd_dups(int argc, char **argv)
         return cli_error("dups: unexpected argument '%s'", argv[optind]);
     }
     sh_config cfg;
+    int radius_given = radius >= 0;
     if (cli_config_load(&copts, &cfg, &dir, &radius) != 0)
         return CLI_EXIT_ERROR;
+    if (!radius_given)
+        radius = cfg.query.near_dup_radius;
     sh_index *ix;
     if (cli_open_index(dir, 1, &ix) != 0)
         return CLI_EXIT_ERROR;
@@ -82,6 +86,8 @@ int cmd_dups(int argc, char **argv)
     char err[1024];
     sh_dup_groups g;
     memset(&g, 0, sizeof g);
+    if (!radius_given && radius > sh_index_bits(ix))
+        radius = sh_index_bits(ix); /* the configured radius, capped */
     if (radius > sh_index_bits(ix)) {
         cli_error("dups: radius %ld is above the code width of index %s (%d bits)", radius, dir,
                   sh_index_bits(ix));

@@ -102,7 +102,9 @@ static void usage(FILE *out)
             "arguments (joined by spaces), the whole FILE, or standard input ('-').\n"
             "\n"
             "  -i, --index DIR     index directory (default index.path: semhash.idx)\n"
-            "  -r, --radius R      every document within distance R (default query.radius: 3)\n"
+            "  -r, --radius R      every document within distance R (default query.radius: 3;\n"
+            "                      with --near-dup query.near_dup_radius: 10, at most the\n"
+            "                      code width)\n"
             "  -k, --top K         the K nearest documents instead\n"
             "  -n, --limit N       print at most N hits\n"
             "      --json          JSON lines: {\"name\", \"id\", \"distance\", \"code\"}\n"
@@ -179,8 +181,11 @@ int cmd_query(int argc, char **argv)
         }
     }
     sh_config cfg;
+    int radius_given = radius >= 0;
     if (cli_config_load(&copts, &cfg, &dir, &radius) != 0)
         return CLI_EXIT_ERROR;
+    if (!radius_given && q.near_dup)
+        radius = cfg.query.near_dup_radius;
     char *text = NULL;
     size_t len = 0;
     int from_stdin = !file && optind == argc - 1 && strcmp(argv[optind], "-") == 0;
@@ -219,6 +224,8 @@ int cmd_query(int argc, char **argv)
     if (cli_open_index(dir, 1, &ix) != 0)
         goto done;
     int bits = sh_index_bits(ix);
+    if (!radius_given && q.near_dup && radius > bits)
+        radius = bits; /* the configured near-duplicate radius, capped */
     if (k == 0 && radius > bits) {
         cli_error("query: radius %ld is above the code width of index %s (%d bits)", radius, dir,
                   bits);

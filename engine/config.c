@@ -104,6 +104,7 @@ static const key_def keys[] = {
 
     INT_KEY("query", "radius", query.radius, 0, 128),
     INT_KEY("query", "k", query.k, 1, 1000000),
+    INT_KEY("query", "near_dup_radius", query.near_dup_radius, 0, 128),
 };
 
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -151,6 +152,7 @@ void config_defaults(sh_config *cfg)
 
     cfg->query.radius = 3;
     cfg->query.k = 10;
+    cfg->query.near_dup_radius = 10;
 }
 
 /* ---- lookups and messages -------------------------------------------- */

@@ -88,6 +88,9 @@ typedef struct {
 typedef struct {
     int radius;              /* Hamming radius, 0..128; default 3 */
     int k;                   /* results for top-k queries, 1..1000000; default 10 */
+    int near_dup_radius;     /* candidate radius of near-duplicate queries (query
+                                --near-dup, dups), 0..128, capped at the index's
+                                code width when used; default 10 */
 } sh_query_config;
 
 typedef struct {

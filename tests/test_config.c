@@ -92,6 +92,7 @@ static void assert_same_config(const sh_config *a, const sh_config *b)
     ck_assert_int_eq(a->index.store_exact_duplicates, b->index.store_exact_duplicates);
     ck_assert_int_eq(a->query.radius, b->query.radius);
     ck_assert_int_eq(a->query.k, b->query.k);
+    ck_assert_int_eq(a->query.near_dup_radius, b->query.near_dup_radius);
 }
 
 START_TEST(defaults_equal_the_repository_config_yaml)
@@ -421,6 +422,7 @@ static void random_config(sh_rng *rng, sh_config *cfg)
     cfg->index.store_exact_duplicates = (int)rng_below(rng, 2);
     cfg->query.radius = (int)rng_below(rng, (uint64_t)cfg->model.code_bits + 1);
     cfg->query.k = 1 + (int)rng_below(rng, 1000000);
+    cfg->query.near_dup_radius = (int)rng_below(rng, 129);
 }
 
 START_TEST(to_yaml_loads_back_identically)

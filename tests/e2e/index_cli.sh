@@ -56,6 +56,18 @@ test "$plain" -gt "$(wc -l <out)" || fail "near-dup verified nothing away"
 "$S" dups -i idx -r 64 --json >out 2>/dev/null || fail "dups"
 grep -q '"names":\[[^]]*"astronomy-08"' out || { cat out; fail "dups group"; }
 head -n 1 out | grep -q '^{"group":1,"size":' || fail "dups json"
+# without -r, near-duplicate queries use query.near_dup_radius, capped at
+# the code width (64 here), while -r above the width is an error
+"$S" query -i idx --near-dup --json --set query.near_dup_radius=128 "$orig" >out2 2>err \
+    || { cat err; fail "near-dup radius 128 (capped)"; }
+"$S" query -i idx -r 64 --near-dup --json "$orig" >out
+cmp -s out out2 || fail "near_dup_radius 128 is not the whole 64-bit width"
+"$S" query -i idx --near-dup --json --set query.near_dup_radius=0 "$orig" >out2 2>err || true
+! grep -v '"distance":0,' out2 | grep -q . || { cat out2; fail "near_dup_radius 0 not applied"; }
+"$S" dups -i idx --json --set query.near_dup_radius=64 >out2 2>/dev/null || fail "dups default r"
+"$S" dups -i idx -r 64 --json >out 2>/dev/null
+cmp -s out out2 || fail "dups: near_dup_radius 64 differs from -r 64"
+test "$(status "$S" query -i idx -r 65 --near-dup x)" -eq 2 || fail "-r above the width"
 
 # rm: all or nothing
 test "$(status "$S" rm -i idx astronomy-02 no-such-doc)" -eq 2 || fail "rm unknown: exit"
