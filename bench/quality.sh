@@ -48,7 +48,7 @@ mkdir -p "$WORK"
 rm -rf "$WORK/spam.idx"
 "$SEMHASH" index -q -i "$WORK/spam.idx" -m "$MODEL" "$MAILS"
 echo "quality: near-duplicate queries on $WORK/spam.idx" >&2
-"$BIN/quality_neardup" "$WORK/spam.idx" "$DUPS" --max-radius 8 > "$OUT/quality-neardup.json"
+"$BIN/quality_neardup" "$WORK/spam.idx" "$DUPS" --max-radius 12 > "$OUT/quality-neardup.json"
 rm -rf "$WORK/spam.idx"
 
 "$PY" "$HERE/quality_report.py" "$OUT" "$BITS"
