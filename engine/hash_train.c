@@ -56,6 +56,7 @@ void hash_train_opts_from_config(hash_train_opts *o, const sh_config *cfg)
     o->drop_rate = 0.0;
     o->sub_rate = 0.0;
     o->median_threshold = 1;
+    o->threshold_window = 0.0;
     o->deterministic_epochs = 0;
     o->itq_init = 0.0;
     o->unigram_bias = 0;
@@ -93,6 +94,8 @@ int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, s
         o->sub_rate = v;
     else if (NAME_IS("median_threshold") && (v == 0 || v == 1))
         o->median_threshold = (int)v;
+    else if (NAME_IS("threshold_window") && v >= 0 && v < 0.5)
+        o->threshold_window = v;
     else if (NAME_IS("deterministic_epochs") && v >= 0 && v <= 100000 && v == floor(v))
         o->deterministic_epochs = (int)v;
     else if (NAME_IS("adapt_sizes") && (v == 0 || v == 1))
@@ -116,6 +119,7 @@ int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, s
                        "recipe option '%.*s': unknown name or value out of range (names: "
                        "kl_weight, kl_anneal_epochs, neighbours 0..64, neighbour_weight, "
                        "drop_rate [0,1), sub_rate [0,1), median_threshold 0/1, "
+                       "threshold_window [0,0.5), "
                        "deterministic_epochs, adapt_sizes 0/1, itq_init 0..100, "
                        "unigram_bias 0/1, tfidf_target 0/1, decorrelation, decoder_warmup, "
                        "neighbour_pull, consistency)",
@@ -528,9 +532,13 @@ static int cmp_float(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* thresholds[k] = the lower median of p[0..N), k] (so that p > t leaves
- * at most half the rows), taken over at most MEDIAN_MAX_DOCS rows. */
-static int medians(const float *p, size_t N, size_t K, float *thresholds)
+static double logit_of(float p)
+{
+    double q = p < 1e-7f ? 1e-7 : p > 1.0f - 1e-7f ? 1.0 - 1e-7 : (double)p;
+    return log(q / (1.0 - q));
+}
+
+int hash_thresholds(const float *p, size_t N, size_t K, double window, float *thresholds)
 {
     if (N > MEDIAN_MAX_DOCS)
         N = MEDIAN_MAX_DOCS;
@@ -542,13 +550,30 @@ static int medians(const float *p, size_t N, size_t K, float *thresholds)
             col[i] = p[i * K + k];
         qsort(col, N, sizeof(float), cmp_float);
         thresholds[k] = N > 0 ? col[(N - 1) / 2] : 0.5f;
+        if (window <= 0 || N < 4)
+            continue;
+        double lo_q = (0.5 - window) * (double)(N - 1), hi_q = (0.5 + window) * (double)(N - 1);
+        size_t lo = lo_q > 0 ? (size_t)lo_q : 0, hi = (size_t)hi_q;
+        if (hi > N - 2)
+            hi = N - 2;
+        double best_gap = 0.0, best_mid = 0.0;
+        for (size_t i = lo; i <= hi; i++) {
+            double a = logit_of(col[i]), b = logit_of(col[i + 1]);
+            if (b - a > best_gap) {
+                best_gap = b - a;
+                best_mid = 0.5 * (a + b);
+            }
+        }
+        if (best_gap > 0)
+            thresholds[k] = (float)(1.0 / (1.0 + exp(-best_mid)));
     }
     free(col);
     return 0;
 }
 
 /* The inference thresholds of the training rows: medians, or 0.5 each. */
-static int compute_thresholds(nn_net *net, const sh_csr *rows, int median, float *thresholds)
+static int compute_thresholds(nn_net *net, const sh_csr *rows, int median, double window,
+                              float *thresholds)
 {
     size_t K = net->cfg.code_dim;
     for (size_t k = 0; k < K; k++)
@@ -560,7 +585,7 @@ static int compute_thresholds(nn_net *net, const sh_csr *rows, int median, float
         return SH_ENOMEM;
     int rc = encode_probs(net, rows, p);
     if (rc == 0)
-        rc = medians(p, rows->rows, K, thresholds);
+        rc = hash_thresholds(p, rows->rows, K, window, thresholds);
     free(p);
     return rc;
 }
@@ -618,7 +643,7 @@ static int valid_init(valid_state *v, const sh_csr *train, const uint32_t *train
 
 /* Neighbour precision of the current net (thresholded at 0.5, or at the
  * medians of the db's probabilities when median is set). */
-static int valid_measure(valid_state *v, nn_net *net, int median, double *out)
+static int valid_measure(valid_state *v, nn_net *net, int median, double window, double *out)
 {
     size_t K = net->cfg.code_dim, n_q = v->queries.rows, n_db = v->db.rows;
     float thr[SH_CODE_MAX_BITS];
@@ -627,7 +652,7 @@ static int valid_measure(valid_state *v, nn_net *net, int median, double *out)
         thr[k] = 0.5f;
     if ((rc = encode_probs(net, &v->queries, v->q_p)) != 0 ||
         (rc = encode_probs(net, &v->db, v->db_p)) != 0 ||
-        (median && (rc = medians(v->db_p, n_db, K, thr)) != 0))
+        (median && (rc = hash_thresholds(v->db_p, n_db, K, window, thr)) != 0))
         return rc;
     probs_to_codes(v->q_p, n_q, K, thr, v->q_codes);
     probs_to_codes(v->db_p, n_db, K, thr, v->db_codes);
@@ -1240,7 +1265,8 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
                                  net->cfg.bernoulli_kl, 0.0, 0 };
         if (n_valid > 0) {
             double prec;
-            if ((rc = valid_measure(&vs, net, o->median_threshold, &prec)) != 0) {
+            if ((rc = valid_measure(&vs, net, o->median_threshold, o->threshold_window,
+                                    &prec)) != 0) {
                 sh_fail(err, err_len, rc, "hash_train: validation: %s", sh_strerror(rc));
                 goto fail;
             }
@@ -1277,7 +1303,8 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
     if (best_params != NULL && have_best)
         memcpy(net->params, best_params, net->n_params * sizeof(float));
     net->cfg.bernoulli_kl = (float)o->kl_weight;
-    if ((rc = compute_thresholds(net, &tr_in, o->median_threshold, thresholds)) != 0) {
+    if ((rc = compute_thresholds(net, &tr_in, o->median_threshold, o->threshold_window,
+                                 thresholds)) != 0) {
         sh_fail(err, err_len, rc, "hash_train: thresholds: %s", sh_strerror(rc));
         goto fail;
     }

@@ -107,6 +107,8 @@ typedef struct {
     double drop_rate;         /* denoising: probability of dropping each input term, [0, 1) */
     double sub_rate;          /* denoising: probability of substituting each term, [0, 1) */
     int median_threshold;     /* 1: per-bit median thresholds; 0: 0.5 */
+    double threshold_window;  /* > 0: threshold at the widest logit gap within this
+                                 rank distance of the median, [0, 0.5) */
     int deterministic_epochs; /* first epochs trained on p itself, not sampled bits */
     double itq_init;          /* > 0: encoder starts as PCA + ITQ, logits of this spread */
     int unigram_bias;         /* 1: decoder bias starts at the log unigram distribution */
@@ -182,6 +184,18 @@ double hash_decorrelation(float *dp, const float *p, size_t B, size_t K, float w
  * weight / (K B) * (1 - 2 m). B or K 0 gives 0. Cannot fail. */
 double hash_neighbour_pull(float *dp, const float *p, const float *m, size_t B, size_t K,
                            float weight);
+
+/* Per-bit thresholds of bit probabilities p[N,K] (row-major), taken over
+ * the first min(N, 100000) rows: thresholds[k] = the lower median of
+ * column k (so that p > t leaves at most half the rows set). With window
+ * w > 0 the threshold moves to the widest gap, in logit, between two
+ * consecutive sorted values whose ranks lie within (0.5 +- w)(N - 1), and
+ * sits at the gap's midpoint: a bit whose median falls inside a dense
+ * cluster of nearly equal probabilities flips under the smallest change of
+ * the input, and the gap keeps documents away from the threshold at the
+ * price of a split up to w off balance. A column without any gap there
+ * keeps its median. Returns 0 or SH_ENOMEM. */
+int hash_thresholds(const float *p, size_t N, size_t K, double window, float *thresholds);
 
 /* Codes of rows (any count) under net and thresholds: bit k of row i is
  * p_k > thresholds[k]. Returns 0, SH_EINVAL (width mismatch) or

@@ -394,6 +394,10 @@ START_TEST(recipe_options_parse)
     ck_assert_int_eq(o.neighbours, 10);
     ck_assert_int_eq(hash_train_opts_set(&o, "neighbours=65", err, sizeof err), SH_EINVAL);
     ck_assert_int_eq(hash_train_opts_set(&o, "drop_rate=1", err, sizeof err), SH_EINVAL);
+    ck_assert_int_eq(hash_train_opts_set(&o, "threshold_window=0.25", err, sizeof err), 0);
+    ck_assert_double_eq(o.threshold_window, 0.25);
+    ck_assert_int_eq(hash_train_opts_set(&o, "threshold_window=0.5", err, sizeof err),
+                     SH_EINVAL);
     ck_assert_int_eq(hash_train_opts_set(&o, "nonsense=1", err, sizeof err), SH_EINVAL);
     ck_assert_ptr_nonnull(strstr(err, "nonsense"));
     ck_assert_int_eq(hash_train_opts_set(&o, "kl_weight", err, sizeof err), SH_EINVAL);
@@ -436,6 +440,38 @@ START_TEST(denoising_and_neighbours_train)
     }
     hasher_free(h);
     tiny_free(&c);
+}
+END_TEST
+
+START_TEST(threshold_window_finds_the_gap)
+{
+    /* column 0: 40 rows at logit -3, 20 packed around logit 0 (the median
+     * falls among them), 40 at logit +4; column 1 constant */
+    enum { N = 100 };
+    float p[N * 2];
+    for (int i = 0; i < N; i++) {
+        double z = i < 40 ? -3.0 : i < 60 ? -0.01 + 0.001 * (i - 40) : 4.0;
+        p[(N - 1 - i) * 2] = (float)(1.0 / (1.0 + exp(-z))); /* rows in reverse */
+        p[(N - 1 - i) * 2 + 1] = 0.3f;
+    }
+    float t[2];
+    ck_assert_int_eq(hash_thresholds(p, N, 2, 0.0, t), 0);
+    ck_assert_float_eq(t[0], p[(N - 1 - 49) * 2]); /* the lower median */
+    ck_assert_float_eq(t[1], 0.3f);
+    /* window 0.1 (ranks 9..59): the widest gap is between rank 59 and 60,
+     * logits 0.009 and 4, wider than the one at 39/40 */
+    ck_assert_int_eq(hash_thresholds(p, N, 2, 0.1, t), 0);
+    double mid = 1.0 / (1.0 + exp(-(0.009 + 4.0) / 2));
+    ck_assert_double_eq_tol(t[0], mid, 1e-4);
+    ck_assert_float_eq(t[1], 0.3f);
+    int set = 0;
+    for (int i = 0; i < N; i++)
+        set += p[i * 2] > t[0];
+    ck_assert_int_eq(set, 40);
+    /* window 0.05 (ranks 44..54): only packed values, the gaps equal up
+     * to rounding: the threshold stays among them, never outside */
+    ck_assert_int_eq(hash_thresholds(p, N, 2, 0.05, t), 0);
+    ck_assert(t[0] > p[(N - 1 - 44) * 2] && t[0] < p[(N - 1 - 55) * 2]);
 }
 END_TEST
 
@@ -801,6 +837,7 @@ Suite *hasher_suite(void)
     tcase_add_test(core, sizes_adapt_to_the_collection);
     tcase_add_test(core, recipe_options_parse);
     tcase_add_test(core, denoising_and_neighbours_train);
+    tcase_add_test(core, threshold_window_finds_the_gap);
     tcase_add_test(core, itq_init_starts_at_itq_codes);
     tcase_add_test(core, decorrelation_gradient_matches_finite_differences);
     tcase_add_test(core, neighbour_pull_gradient_matches_finite_differences);
