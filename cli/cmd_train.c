@@ -141,7 +141,10 @@ static void usage(FILE *out)
             "  -o, --output MODEL  model file to write (default semhash.model)\n"
             "  --ae NAME=VALUE     autoencoder recipe option (repeatable): kl_weight,\n"
             "                      kl_anneal_epochs, neighbours, neighbour_weight,\n"
-            "                      drop_rate, sub_rate, median_threshold, adapt_sizes\n"
+            "                      drop_rate, sub_rate, median_threshold,\n"
+            "                      threshold_window, adapt_sizes, deterministic_epochs,\n"
+            "                      itq_init, unigram_bias, tfidf_target, decorrelation,\n"
+            "                      decoder_warmup, neighbour_pull, consistency\n"
             "  -q, --quiet         no progress bar, no summary\n"
             "  -h, --help          this text\n");
 }

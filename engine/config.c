@@ -133,7 +133,7 @@ void config_defaults(sh_config *cfg)
     cfg->text.email = 1;
     cfg->text.on_binary = SH_BINARY_SKIP;
 
-    cfg->train.epochs = 30;
+    cfg->train.epochs = 100;
     cfg->train.batch_size = 128;
     cfg->train.learning_rate = 0.001;
     cfg->train.seed = 1;
@@ -141,7 +141,7 @@ void config_defaults(sh_config *cfg)
     cfg->train.optimizer = SH_OPT_ADAM;
     cfg->train.weight_decay = 0.0;
     cfg->train.validation_fraction = 0.1;
-    cfg->train.patience = 5;
+    cfg->train.patience = 10;
     cfg->train.max_seconds = 0.0;
 
     snprintf(cfg->index.path, sizeof cfg->index.path, "%s", "semhash.idx");

@@ -50,13 +50,14 @@ void hash_train_opts_from_config(hash_train_opts *o, const sh_config *cfg)
     o->max_seconds = cfg->train.max_seconds;
     o->kl_weight = 1.0;
     o->kl_anneal_epochs = 5;
-    o->neighbours = 0;
-    o->neighbour_weight = 0.0;
+    o->neighbours = 10;
+    o->neighbour_weight = 1.0;
     o->neighbour_max_docs = 200000;
-    o->drop_rate = 0.0;
-    o->sub_rate = 0.0;
+    o->neighbour_min_sim = 0.2;
+    o->drop_rate = 0.2;
+    o->sub_rate = 0.1;
     o->median_threshold = 1;
-    o->threshold_window = 0.0;
+    o->threshold_window = 0.1;
     o->deterministic_epochs = 0;
     o->itq_init = 0.0;
     o->unigram_bias = 0;
@@ -88,6 +89,8 @@ int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, s
         o->neighbours = (int)v;
     else if (NAME_IS("neighbour_weight") && v >= 0)
         o->neighbour_weight = v;
+    else if (NAME_IS("neighbour_min_sim") && v >= 0 && v <= 1)
+        o->neighbour_min_sim = v;
     else if (NAME_IS("drop_rate") && v >= 0 && v < 1)
         o->drop_rate = v;
     else if (NAME_IS("sub_rate") && v >= 0 && v < 1)
@@ -118,6 +121,7 @@ int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, s
         return sh_fail(err, err_len, SH_EINVAL,
                        "recipe option '%.*s': unknown name or value out of range (names: "
                        "kl_weight, kl_anneal_epochs, neighbours 0..64, neighbour_weight, "
+                       "neighbour_min_sim [0,1], "
                        "drop_rate [0,1), sub_rate [0,1), median_threshold 0/1, "
                        "threshold_window [0,0.5), "
                        "deterministic_epochs, adapt_sizes 0/1, itq_init 0..100, "
@@ -248,6 +252,36 @@ fail:
     free(score);
     free(id);
     return rc;
+}
+
+/* Dot product of rows a and b of m (column indices increasing). */
+static double row_dot(const sh_csr *m, size_t a, size_t b)
+{
+    size_t i = m->row_ptr[a], ie = m->row_ptr[a + 1], j = m->row_ptr[b], je = m->row_ptr[b + 1];
+    double dot = 0.0;
+    while (i < ie && j < je) {
+        if (m->col_idx[i] < m->col_idx[j])
+            i++;
+        else if (m->col_idx[i] > m->col_idx[j])
+            j++;
+        else
+            dot += (double)m->values[i++] * m->values[j++];
+    }
+    return dot;
+}
+
+/* Drops from each best-first list nbr[i * n .. + n) the neighbours whose
+ * cosine with row i (rows L2-normalised) is below min_sim; the list stays
+ * best first, padded with UINT32_MAX. Cannot fail. */
+static void neighbours_gate(uint32_t *nbr, size_t n, const sh_csr *rows, double min_sim)
+{
+    for (size_t i = 0; i < rows->rows; i++)
+        for (size_t k = 0; k < n; k++) {
+            uint32_t j = nbr[i * n + k];
+            if (j != UINT32_MAX && row_dot(rows, i, j) < min_sim)
+                for (; k < n; k++)
+                    nbr[i * n + k] = UINT32_MAX;
+        }
 }
 
 /* Reconstruction targets with neighbours: row i = counts_i + weight *
@@ -1142,7 +1176,10 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
             rc = sh_fail(err, err_len, SH_ENOMEM, "hash_train: out of memory for neighbours");
             goto fail;
         }
-        if ((rc = hash_neighbours(&tr_in, &tr_in, (size_t)o->neighbours, 1, nbr)) != 0 ||
+        if ((rc = hash_neighbours(&tr_in, &tr_in, (size_t)o->neighbours, 1, nbr)) == 0 &&
+            o->neighbour_min_sim > 0)
+            neighbours_gate(nbr, (size_t)o->neighbours, &tr_in, o->neighbour_min_sim);
+        if (rc != 0 ||
             (o->neighbour_weight > 0 &&
              (rc = neighbour_targets(&tr_target, &tr_counts, nbr, (size_t)o->neighbours,
                                      o->neighbour_weight)) != 0)) {

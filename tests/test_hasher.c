@@ -394,6 +394,10 @@ START_TEST(recipe_options_parse)
     ck_assert_int_eq(o.neighbours, 10);
     ck_assert_int_eq(hash_train_opts_set(&o, "neighbours=65", err, sizeof err), SH_EINVAL);
     ck_assert_int_eq(hash_train_opts_set(&o, "drop_rate=1", err, sizeof err), SH_EINVAL);
+    ck_assert_int_eq(hash_train_opts_set(&o, "neighbour_min_sim=0.2", err, sizeof err), 0);
+    ck_assert_double_eq(o.neighbour_min_sim, 0.2);
+    ck_assert_int_eq(hash_train_opts_set(&o, "neighbour_min_sim=1.5", err, sizeof err),
+                     SH_EINVAL);
     ck_assert_int_eq(hash_train_opts_set(&o, "threshold_window=0.25", err, sizeof err), 0);
     ck_assert_double_eq(o.threshold_window, 0.25);
     ck_assert_int_eq(hash_train_opts_set(&o, "threshold_window=0.5", err, sizeof err),
@@ -419,6 +423,7 @@ START_TEST(denoising_and_neighbours_train)
     o.sub_rate = 0.1;
     o.neighbours = 3;
     o.neighbour_weight = 0.5;
+    o.neighbour_min_sim = 0.05;
     o.median_threshold = 1;
     sh_hasher *h = NULL;
     hash_train_summary s;
