@@ -46,11 +46,13 @@ void dense_forward_csr(float *out, const sh_csr *x, const float *W, const float 
  * sums of dout. No input gradient: a sparse input is data. */
 void dense_backward_csr(float *dW, float *db, const float *dout, const sh_csr *x, size_t O);
 
-/* out[N] = act(inp[N]); out may alias inp. */
+/* out[N] = act(inp[N]); out may be inp (in place) but not overlap it
+ * otherwise. */
 void act_forward(float *out, const float *inp, size_t N, sh_activation act);
 
 /* dinp[N] += act'(.) * dout[N], computed from the activation's OUTPUT
- * out[N] (relu: out > 0; sigmoid: out(1-out); tanh: 1-out^2). */
+ * out[N] (relu: out > 0; sigmoid: out(1-out); tanh: 1-out^2). The three
+ * arrays do not overlap. */
 void act_backward(float *dinp, const float *out, const float *dout, size_t N, sh_activation act);
 
 /* Numerically safe logistic function. */
