@@ -120,7 +120,7 @@ fi
 end=$(date +%s)
 # the CPUs this part was allowed to run on (taskset), for the report
 cpus=$(taskset -pc $$ 2>/dev/null | sed 's/.*: //')
-echo "{\"seconds\": $((end - start)), \"threads\": $T, \"quick\": $QUICK, \"peers\": $peers_ok, \"peer_dec\": $PEER_DEC, \"cpus\": \"$cpus\", \"online_cpus\": $(nproc --all)}" \
+echo "{\"seconds\": $((end - start)), \"threads\": $T, \"quick\": $QUICK, \"peers\": $peers_ok, \"peer_dec\": $PEER_DEC, \"cpus\": \"$cpus\", \"online_cpus\": $(nproc --all), \"only\": \"$ONLY\"}" \
     > "$RAW/part.info"
 if ! "$PY" bench/blades_report.py "$RAW" "$RESULTS/blades.json" "$RESULTS/blades.md"; then
     echo "  blades: the report failed" >&2

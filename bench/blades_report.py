@@ -491,6 +491,11 @@ def main():
     run_as = run_as_command(info)
     if run_as:
         head += ["This run was started as `%s`%s." % (run_as, run_as_reason(info)), ""]
+    only = str(info.get("only", "")).split()
+    if only:
+        head += ["The steps %s were measured again, after a change, by a later run with the "
+                 "same settings and `BENCH_ONLY=\"%s\"`; the other steps are from the first run."
+                 % (", ".join("`%s`" % n for n in only), " ".join(only)), ""]
     if r.quick:
         head += ["**Quick run (BENCH_QUICK=1): 10,000 training / 2,000 test images and a "
                  "fifth of the epochs; the targets are not judged.**", ""]
