@@ -75,7 +75,7 @@ int cmd_dups(int argc, char **argv)
     }
     sh_config cfg;
     int radius_given = radius >= 0;
-    if (cli_config_load(&copts, &cfg, &dir, &radius) != 0)
+    if (cli_config_load(&copts, &cfg, &dir, NULL) != 0)
         return CLI_EXIT_ERROR;
     if (!radius_given)
         radius = cfg.query.near_dup_radius;

@@ -85,8 +85,8 @@ void dense_backward_csr(float *dW, float *db, const float *dout, const sh_csr *x
     bias_backward(db, dout, x->rows, O);
 }
 
-/* out[n] = max(inp[n], 0), out and inp not overlapping, and the same in
- * place: fixed-count blocks, which the compiler vectorises at -O2. */
+/* out[n] = max(inp[n], 0), out and inp not overlapping: fixed-count
+ * blocks, which the compiler vectorises at -O2. */
 static void relu_copy(float *restrict out, const float *restrict inp, size_t n)
 {
     size_t i = 0;
@@ -95,16 +95,6 @@ static void relu_copy(float *restrict out, const float *restrict inp, size_t n)
             out[i + j] = inp[i + j] > 0.0f ? inp[i + j] : 0.0f;
     for (; i < n; i++)
         out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
-}
-
-static void relu_in_place(float *x, size_t n)
-{
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (size_t j = 0; j < 8; j++)
-            x[i + j] = x[i + j] > 0.0f ? x[i + j] : 0.0f;
-    for (; i < n; i++)
-        x[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
 /* dinp[n] += dout[n] where out[n] > 0 (three separate arrays). */
@@ -123,10 +113,11 @@ void act_forward(float *out, const float *inp, size_t N, sh_activation act)
 {
     switch (act) {
     case SH_ACT_RELU:
-        if (out == inp)
-            relu_in_place(out, N);
-        else
+        if (out != inp)
             relu_copy(out, inp, N);
+        else /* in place: no caller on a hot path */
+            for (size_t i = 0; i < N; i++)
+                out[i] = out[i] > 0.0f ? out[i] : 0.0f;
         break;
     case SH_ACT_SIGMOID:
         for (size_t i = 0; i < N; i++)

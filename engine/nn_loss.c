@@ -104,8 +104,8 @@ static __m128 exp_nonpos4(__m128 x)
  * the exponential above and log(1 + e), e in (0, 1], from
  *   log(1 + e) = 2 atanh(s),  s = e / (2 + e) in (0, 1/3],
  * by the atanh series to s^15 (truncation below 3e-9 relative). Four at a
- * time with SSE2, the scalar path doing the same operations in the same
- * order; the losses are summed in double as four partial sums. */
+ * time with SSE2 (four double partial sums), the scalar path doing the
+ * same operations per element for the remainder. */
 
 static float log1p_unit(float e)
 {
@@ -180,19 +180,8 @@ double loss_bce_logits(float *dx, float *prob, const float *x, const float *t, s
     }
     _mm_storeu_pd(s, s01);
     _mm_storeu_pd(s + 2, s23);
-#else
-    for (; i + 4 <= n; i += 4) {
-        for (size_t j = 0; j < 4; j++) {
-            float p;
-            s[j] += bce_one(x[i + j], t[i + j], &p);
-            if (prob != NULL)
-                prob[i + j] = p;
-            if (dx != NULL)
-                dx[i + j] += scale * (p - t[i + j]);
-        }
-    }
 #endif
-    for (; i < n; i++) {
+    for (; i < n; i++) { /* the remainder, or everything without SSE2 */
         float p;
         s[0] += bce_one(x[i], t[i], &p);
         if (prob != NULL)

@@ -665,6 +665,45 @@ START_TEST(itq_init_starts_at_itq_codes)
 }
 END_TEST
 
+/* Central differences (h = 1e-3) of value(p) against the analytic
+ * gradient dp[n], element by element. */
+typedef double (*code_term_fn)(float *p, void *ctx);
+
+static void assert_gradient(code_term_fn value, void *ctx, float *p, const float *dp, int n)
+{
+    for (int i = 0; i < n; i++) {
+        float keep = p[i];
+        const float h = 1e-3f;
+        p[i] = keep + h;
+        double up = value(p, ctx);
+        p[i] = keep - h;
+        double down = value(p, ctx);
+        p[i] = keep;
+        double numeric = (up - down) / (2.0 * h);
+        ck_assert_msg(fabs(numeric - dp[i]) < 1e-3 * (fabs(numeric) + 1e-2),
+                      "element %d: analytic %g, numeric %g", i, dp[i], numeric);
+    }
+}
+
+typedef struct {
+    size_t B, K;
+    float w;
+    double *cov;
+    const float *m;
+} code_term_ctx;
+
+static double decorrelation_value(float *p, void *ctx)
+{
+    code_term_ctx *c = ctx;
+    return hash_decorrelation(NULL, p, c->B, c->K, c->w, c->cov);
+}
+
+static double neighbour_pull_value(float *p, void *ctx)
+{
+    code_term_ctx *c = ctx;
+    return hash_neighbour_pull(NULL, p, c->m, c->B, c->K, c->w);
+}
+
 /* Finite-difference check of the bit decorrelation term's gradient, and
  * its value on hand-made batches: independent bits cost 0, two copies of
  * one balanced saturated bit cost weight * 16 * 2 * (1/4)^2 / (K (K-1)). */
@@ -681,18 +720,8 @@ START_TEST(decorrelation_gradient_matches_finite_differences)
     const float w = 1.7f;
     double v = hash_decorrelation(dp, p, B, K, w, cov);
     ck_assert(v > 0);
-    for (int i = 0; i < B * K; i++) {
-        float keep = p[i];
-        const float h = 1e-3f;
-        p[i] = keep + h;
-        double up = hash_decorrelation(NULL, p, B, K, w, cov);
-        p[i] = keep - h;
-        double down = hash_decorrelation(NULL, p, B, K, w, cov);
-        p[i] = keep;
-        double numeric = (up - down) / (2.0 * h);
-        ck_assert_msg(fabs(numeric - dp[i]) < 1e-3 * (fabs(numeric) + 1e-2),
-                      "element %d: analytic %g, numeric %g", i, dp[i], numeric);
-    }
+    code_term_ctx ctx = { B, K, w, cov, NULL };
+    assert_gradient(decorrelation_value, &ctx, p, dp, B * K);
     /* hand-made: bits 0 and 1 identical (0,1,0,1), bits 2 and 3 a balanced
      * design independent of them and of each other */
     float q[4 * 4] = { 0, 0, 0, 0,   1, 1, 0, 1,   0, 0, 1, 1,   1, 1, 1, 0 };
@@ -720,18 +749,8 @@ START_TEST(neighbour_pull_gradient_matches_finite_differences)
     const float w = 2.5f;
     double v = hash_neighbour_pull(dp, p, m, B, K, w);
     ck_assert(v > 0 && v < w);
-    for (int i = 0; i < B * K; i++) {
-        float keep = p[i];
-        const float h = 1e-3f;
-        p[i] = keep + h;
-        double up = hash_neighbour_pull(NULL, p, m, B, K, w);
-        p[i] = keep - h;
-        double down = hash_neighbour_pull(NULL, p, m, B, K, w);
-        p[i] = keep;
-        double numeric = (up - down) / (2.0 * h);
-        ck_assert_msg(fabs(numeric - dp[i]) < 1e-3 * (fabs(numeric) + 1e-2),
-                      "element %d: analytic %g, numeric %g", i, dp[i], numeric);
-    }
+    code_term_ctx ctx = { B, K, w, NULL, m };
+    assert_gradient(neighbour_pull_value, &ctx, p, dp, B * K);
     float a[4] = { 0, 1, 1, 0 }, b[4] = { 1, 0, 0, 1 };
     ck_assert(hash_neighbour_pull(NULL, a, a, 1, 4, 3.0f) == 0.0);
     ck_assert(fabs(hash_neighbour_pull(NULL, a, b, 1, 4, 3.0f) - 3.0) < 1e-12);
