@@ -3,7 +3,7 @@
  *   search_codes --n N [--bits 64] [--dist clustered|random] [--seed S]
  *                [--queries Q] [--scan-queries QS] [--max-radius R]
  *                [--dir DIR] [--dump PREFIX] [--label NAME] [--compact 1]
- *                [--batch B]
+ *                [--batch B] [--bulk 0|1]
  *
  * Generates N codes (seeded), adds them to a new index in DIR through the
  * index layer (idx_add: the codes are given, no text, no model), then
@@ -12,7 +12,9 @@
  *   - build: seconds, codes per second, bytes per document of each table,
  *     peak RSS; with --compact 1 also the same after idx_compact (the
  *     derived tables rewritten in key order) and its seconds; the queries
- *     then run on the compacted index;
+ *     then run on the compacted index; with --bulk 1 also a second index
+ *     (DIR-bulk, removed afterwards) built from the same codes by a bulk
+ *     load (idx_bulk.h): seconds, codes per second, bytes per document;
  *   - per radius and mode: latency p50/p99/mean in microseconds (code to
  *     result list, one query at a time), mean results, probes, candidates;
  *   - the same for an in-memory popcount scan over a plain array of the
@@ -40,8 +42,10 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "code.h"
+#include "idx_bulk.h"
 #include "idx_check.h"
 #include "idx_compact.h"
 #include "idx_docs.h"
@@ -70,6 +74,7 @@ typedef struct {
     const char *dump;
     const char *label;
     int compact;
+    int bulk;
     int batch;
 } options;
 
@@ -111,7 +116,8 @@ static void usage(void)
 {
     fprintf(stderr, "usage: search_codes --n N [--bits 64] [--dist clustered|random] [--seed S]\n"
                     "       [--queries Q] [--scan-queries QS] [--max-radius R] [--max-probes P]\n"
-                    "       [--dir DIR] [--dump PREFIX] [--label NAME] [--compact 0|1] [--batch B]\n");
+                    "       [--dir DIR] [--dump PREFIX] [--label NAME] [--compact 0|1] [--batch B]\n"
+                    "       [--bulk 0|1]\n");
     exit(2);
 }
 
@@ -149,6 +155,8 @@ static void parse_options(int argc, char **argv, options *o)
             o->label = v;
         else if (!strcmp(a, "--compact"))
             o->compact = atoi(v);
+        else if (!strcmp(a, "--bulk"))
+            o->bulk = atoi(v);
         else if (!strcmp(a, "--batch"))
             o->batch = atoi(v);
         else
@@ -236,16 +244,32 @@ static void dump_codes(const char *path, const sh_code *codes, uint64_t n, int b
 
 /* --- building the index --------------------------------------------------------- */
 
-static double build_index(const options *o, const sh_code *codes, idx_index **out)
+/* Removes an index directory written by build_index (its two LMDB files). */
+static void remove_index_dir(const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/lock.mdb", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* Builds the index in dir from the codes, one idx_add each; with bulk, as
+ * a bulk load (idx_bulk.h) finished at the end. Returns the seconds. */
+static double build_index(const options *o, const char *dir, int bulk, const sh_code *codes,
+                          idx_index **out)
 {
     idx_options io = { .flags = IDX_CREATE | IDX_NOSYNC, .batch_size = o->batch,
                        .store_duplicates = 1, .code_bits = o->bits,
                        .expected_docs = o->n, .map_size = (size_t)(o->n * 160 + (64 << 20)) };
     char err[512] = "";
-    int rc = idx_open(o->dir, &io, out, err, sizeof err);
+    int rc = idx_open(dir, &io, out, err, sizeof err);
     if (rc)
-        die(o->dir, rc, err);
+        die(dir, rc, err);
     double t0 = now_seconds();
+    if (bulk && (rc = idx_bulk_begin(*out, err, sizeof err)) != 0)
+        die("idx_bulk_begin", rc, err);
     char name[32];
     for (uint64_t i = 0; i < o->n; i++) {
         int len = snprintf(name, sizeof name, "d%llu", (unsigned long long)i);
@@ -255,9 +279,9 @@ static double build_index(const options *o, const sh_code *codes, idx_index **ou
         if (rc)
             die("idx_add", rc, err);
     }
-    rc = idx_commit(*out, err, sizeof err);
+    rc = bulk ? idx_bulk_finish(*out, err, sizeof err) : idx_commit(*out, err, sizeof err);
     if (rc)
-        die("idx_commit", rc, err);
+        die(bulk ? "idx_bulk_finish" : "idx_commit", rc, err);
     return now_seconds() - t0;
 }
 
@@ -386,7 +410,7 @@ int main(int argc, char **argv)
     long rss_before = peak_rss_kib();
 
     idx_index *ix;
-    double build_s = build_index(&o, codes, &ix);
+    double build_s = build_index(&o, o.dir, 0, codes, &ix);
     long rss_build = peak_rss_kib();
 
     idx_stats st, st_compact;
@@ -400,6 +424,20 @@ int main(int argc, char **argv)
             die("idx_compact", crc, err);
         compact_s = now_seconds() - t0;
         read_stats(ix, &st_compact);
+    }
+    double bulk_s = 0;
+    idx_stats st_bulk;
+    if (o.bulk) {
+        char bulk_dir[4096];
+        snprintf(bulk_dir, sizeof bulk_dir, "%s-bulk", o.dir);
+        idx_index *bx;
+        bulk_s = build_index(&o, bulk_dir, 1, codes, &bx);
+        read_stats(bx, &st_bulk);
+        if (st_bulk.docs != st.docs || st_bulk.buckets != st.buckets ||
+            st_bulk.max_bucket != st.max_bucket)
+            die("bulk load", SH_EINDEX, "its index differs from the one added one by one");
+        idx_close(bx);
+        remove_index_dir(bulk_dir);
     }
     idx_reader *rd;
     int rc = idx_reader_begin(ix, &rd, err, sizeof err);
@@ -489,6 +527,12 @@ int main(int argc, char **argv)
     if (o.compact) {
         printf(", \"compact_seconds\": %.3f, \"compacted_tables\": ", compact_s);
         print_tables(&st_compact, o.n);
+    }
+    if (o.bulk) {
+        printf(", \"bulk\": {\"seconds\": %.3f, \"codes_per_s\": %.0f, \"tables\": ", bulk_s,
+               (double)o.n / bulk_s);
+        print_tables(&st_bulk, o.n);
+        printf("}");
     }
     printf("},\n \"radii\": [\n");
     for (int r = 0; r <= o.max_radius; r++) {

@@ -477,7 +477,8 @@ int cmd_index(int argc, char **argv)
     sh_index *ix = NULL;
     uint8_t *blob = NULL;
     int status = CLI_EXIT_ERROR, rc;
-    if (is_fresh_dir(dir)) {
+    int fresh = is_fresh_dir(dir);
+    if (fresh) {
         char summary[1024] = "";
         size_t blob_len = 0;
         if (!model) {
@@ -500,6 +501,7 @@ int cmd_index(int argc, char **argv)
         co.model_len = blob_len;
         co.mih_substrings = cfg.index.mih_substrings;
         co.summary = summary;
+        co.bulk_load = 1; /* a new index: lookup tables built once, sorted, at sh_sync */
         rc = sh_index_create(dir, &co, &ix, err, sizeof err);
         if (rc != 0) {
             cli_error("%s", err);
@@ -550,7 +552,7 @@ int cmd_index(int argc, char **argv)
     }
     /* A run that at least doubled the index wrote most of its lookup
      * tables in random key order: rewrite them full (sh_compact). */
-    if (c.added > 0 && c.added >= docs_before) {
+    if (!fresh && c.added > 0 && c.added >= docs_before) {
         double tc = now_seconds();
         rc = sh_compact(ix, err, sizeof err);
         if (rc != 0) {

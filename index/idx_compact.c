@@ -55,26 +55,18 @@ static MDB_dbi table_dbi(const idx_index *ix, int table)
     return ix->db_mih[table];
 }
 
-/* Rewrites one table in one write transaction, from a read snapshot
- * taken just before it (no other writer can commit in between: LMDB has
- * one writer at a time, and it is us). Grows the map as needed. */
-static int rebuild_table(idx_index *ix, int table, const char *name, char *err, size_t err_len)
+int idx_rewrite(idx_index *ix, const char *what, idx_rewrite_fn fill, void *ctx, char *err,
+                size_t err_len)
 {
-    MDB_dbi dbi = table_dbi(ix, table);
     for (;;) {
         MDB_txn *rtxn = NULL, *wtxn = NULL;
-        MDB_cursor *c = NULL;
         int rc = idx_txn_begin(ix, 0, &wtxn);
         if (rc)
             return idx_lmdb_error(ix, rc, "starting a write transaction", err, err_len);
         /* the snapshot: the state the write transaction starts from */
         rc = mdb_txn_begin(ix->env, NULL, MDB_RDONLY, &rtxn);
         if (!rc)
-            rc = mdb_cursor_open(rtxn, dbi, &c);
-        if (!rc)
-            rc = copy_sorted(wtxn, dbi, c);
-        if (c)
-            mdb_cursor_close(c);
+            rc = fill(wtxn, rtxn, ctx);
         if (rc == 0)
             rc = mdb_txn_commit(wtxn);
         else
@@ -90,10 +82,31 @@ static int rebuild_table(idx_index *ix, int table, const char *name, char *err, 
         }
         if (rc == MDB_TXN_FULL)
             return sh_fail(err, err_len, SH_EFULL,
-                           "index %s: table %s too large to rewrite in one transaction",
-                           ix->path, name);
-        return idx_lmdb_error(ix, rc, "compacting", err, err_len);
+                           "index %s: %s: too large to write in one transaction", ix->path,
+                           what);
+        if (rc == SH_ENOMEM)
+            return sh_fail(err, err_len, SH_ENOMEM, "index %s: %s: out of memory", ix->path,
+                           what);
+        return idx_lmdb_error(ix, rc, what, err, err_len);
     }
+}
+
+typedef struct {
+    MDB_dbi dbi;
+} copy_job;
+
+/* idx_rewrite's fill for compaction: the table from the snapshot into
+ * itself, emptied. */
+static int copy_table(MDB_txn *wtxn, MDB_txn *rtxn, void *ctx)
+{
+    const copy_job *job = ctx;
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(rtxn, job->dbi, &c);
+    if (rc)
+        return rc;
+    rc = copy_sorted(wtxn, job->dbi, c);
+    mdb_cursor_close(c);
+    return rc;
 }
 
 int idx_compact(idx_index *ix, idx_compact_fn fn, void *user, char *err, size_t err_len)
@@ -111,7 +124,8 @@ int idx_compact(idx_index *ix, idx_compact_fn fn, void *user, char *err, size_t 
             snprintf(name, sizeof name, "mih_%d", table);
         else
             snprintf(name, sizeof name, "%s", table == TABLE_NAMES ? "names" : "content");
-        int rc = rebuild_table(ix, table, name, err, err_len);
+        copy_job job = { table_dbi(ix, table) };
+        int rc = idx_rewrite(ix, "compacting", copy_table, &job, err, err_len);
         if (rc)
             return rc;
         if (fn && fn(name, t + 1, total, user))

@@ -22,6 +22,18 @@
 
 #include "idx_store.h"
 
+/* Runs fill(wtxn, rtxn, ctx) with a new write transaction and a read
+ * snapshot of the state it starts from (no other writer can commit in
+ * between: LMDB has one writer at a time), then commits. When the map
+ * is full (fill or the commit returns MDB_MAP_FULL) everything is
+ * aborted, the map grown, and fill runs again from the start. fill
+ * returns 0, an LMDB code or SH_ENOMEM; what names the job in messages.
+ * Returns 0, SH_EFULL (map limit, or MDB_TXN_FULL), SH_ENOMEM, SH_EINDEX
+ * (LMDB failure) or errno. Used by idx_compact and idx_bulk. */
+typedef int (*idx_rewrite_fn)(MDB_txn *wtxn, MDB_txn *rtxn, void *ctx);
+int idx_rewrite(idx_index *ix, const char *what, idx_rewrite_fn fill, void *ctx, char *err,
+                size_t err_len);
+
 /* Called after each rebuilt table with its name; nonzero stops (the
  * tables done so far stay rebuilt) and idx_compact returns SH_ECANCEL. */
 typedef int (*idx_compact_fn)(const char *table, int done, int total, void *user);

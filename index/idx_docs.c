@@ -5,12 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "idx_bulk.h"
 #include "sh_error.h"
 
 #define REC_HEADER 24
 #define REC_VERSION 1
 
-enum { OP_ADD = 1, OP_REMOVE = 2, OP_MODEL = 3 };
+enum { OP_ADD = 1, OP_REMOVE = 2, OP_MODEL = 3, OP_PUT = 4 };
+
+/* OP_PUT (bulk loads, idx_bulk.h) writes only the docs record, at an id
+ * and with a result decided before: its payload is this head, then the
+ * record. */
+#define PUT_HEAD 9 /* u32 id, u8 new (1: a new id, appended), u32 dup_of */
 
 /* The pending write batch: its transaction, counters and a log of its
  * operations ([u8 op][u32 len][payload] each) for replay after growth. */
@@ -95,10 +101,10 @@ static int check_doc(const idx_index *ix, const idx_doc *d, char *err, size_t er
         return sh_fail(err, err_len, SH_EINVAL,
                        "signature of document %.*s has %zu bytes; index %s expects %d",
                        (int)d->name_len, d->name, d->sig_len, ix->path, ix->sig_bytes);
-    sh_code extra = d->code;
-    for (int b = 0; b < ix->bits; b++)
-        code_set_bit(&extra, b, 0);
-    if (extra.w[0] | extra.w[1])
+    /* the bits past the width: the low 128 - bits of the two words */
+    uint64_t beyond0 = ix->bits >= 64 ? 0 : ~(uint64_t)0 >> ix->bits;
+    uint64_t beyond1 = ix->bits <= 64 ? ~(uint64_t)0 : ix->bits >= 128 ? 0 : ~(uint64_t)0 >> (ix->bits - 64);
+    if ((d->code.w[0] & beyond0) | (d->code.w[1] & beyond1))
         return sh_fail(err, err_len, SH_EINVAL,
                        "code of document %.*s has bits set beyond the index's %d bits",
                        (int)d->name_len, d->name, ix->bits);
@@ -261,11 +267,33 @@ static int apply_remove(idx_index *ix, struct idx_batch *b, const uint8_t *name,
     return rc;
 }
 
+/* A bulk load's write: the record at the id chosen by bulk_add. */
+static int apply_put(idx_index *ix, struct idx_batch *b, const uint8_t *p, size_t len,
+                     idx_add_result *res)
+{
+    uint32_t id = idx_get_u32(p);
+    int is_new = p[4];
+    uint8_t kb[IDX_ID_BYTES];
+    MDB_val k, v = { len - PUT_HEAD, (void *)(p + PUT_HEAD) };
+    id_key(id, kb, &k);
+    int rc = mdb_put(b->txn, ix->db_docs, &k, &v, is_new ? MDB_APPEND : 0);
+    if (rc)
+        return rc;
+    if (is_new) {
+        b->next_id = (uint64_t)id + 1;
+        b->doc_count++;
+    }
+    *res = (idx_add_result){ is_new ? IDX_ADDED : IDX_REPLACED, id, idx_get_u32(p + 5) };
+    return 0;
+}
+
 static int apply_op(idx_index *ix, struct idx_batch *b, int op, const uint8_t *p, size_t len,
                     idx_add_result *res, uint32_t *removed)
 {
     if (op == OP_ADD)
         return apply_add(ix, b, p, len, res);
+    if (op == OP_PUT)
+        return apply_put(ix, b, p, len, res);
     if (op == OP_REMOVE)
         return apply_remove(ix, b, p, len, removed);
     MDB_val k = { 5, "model" }, v = { len, (void *)p };
@@ -455,6 +483,65 @@ int idx_commit(idx_index *ix, char *err, size_t err_len)
     return idx_lmdb_error(ix, rc, "committing", err, err_len);
 }
 
+/* idx_add during a bulk load: the name and duplicate lookups come from
+ * memory (idx_bulk.h), only the docs record is written. */
+static int bulk_add(idx_index *ix, const idx_doc *doc, const uint8_t *rec, size_t len,
+                    idx_add_result *res, char *err, size_t err_len)
+{
+    if (idx_bulk_broken(ix))
+        return sh_fail(err, err_len, SH_EINVAL,
+                       "index %s: a write failed during this bulk load; close and reopen the "
+                       "index (its tables are built from what was committed)",
+                       ix->path);
+    uint32_t old = idx_bulk_name_id(ix, doc->name, doc->name_len);
+    uint32_t dup = idx_bulk_duplicate(ix, doc->content_hash, old);
+    *res = (idx_add_result){ 0, 0, dup };
+    if (dup && !ix->store_duplicates) {
+        res->action = IDX_SKIPPED_DUPLICATE;
+        return 0;
+    }
+    int rc = batch_open(ix, err, err_len);
+    if (rc)
+        return rc;
+    uint64_t old_hash = 0;
+    if (old) {
+        uint8_t kb[IDX_ID_BYTES];
+        MDB_val k, v;
+        id_key(old, kb, &k);
+        rc = mdb_get(ix->batch->txn, ix->db_docs, &k, &v);
+        idx_doc prev;
+        if (rc == 0 && v.mv_size == len && memcmp(v.mv_data, rec, len) == 0) {
+            *res = (idx_add_result){ IDX_UNCHANGED, old, dup };
+            return 0;
+        }
+        if (rc == 0 && idx_doc_decode(ix, v.mv_data, v.mv_size, &prev) == 0)
+            old_hash = prev.content_hash;
+        else if (rc) {
+            idx_bulk_fail(ix);
+            idx_batch_discard(ix);
+            return idx_lmdb_error(ix, rc, "reading a doc", err, err_len);
+        }
+    } else if (ix->batch->next_id > UINT32_MAX) {
+        idx_bulk_fail(ix);
+        idx_batch_discard(ix);
+        return sh_fail(err, err_len, SH_EFULL, "index %s: doc ids exhausted", ix->path);
+    }
+    uint32_t id = old ? old : (uint32_t)ix->batch->next_id;
+    uint8_t head[PUT_HEAD];
+    idx_put_u32(head, id);
+    head[4] = old ? 0 : 1;
+    idx_put_u32(head + 5, dup);
+    rc = run_op(ix, OP_PUT, head, sizeof head, rec, len, res, NULL, err, err_len);
+    if (!rc)
+        rc = idx_bulk_note(ix, doc->name, doc->name_len, id, doc->content_hash, old != 0,
+                           old_hash);
+    if (rc == SH_ENOMEM)
+        return sh_fail(err, err_len, SH_ENOMEM, "out of memory during a bulk load");
+    if (rc)
+        idx_bulk_fail(ix);
+    return rc;
+}
+
 int idx_add(idx_index *ix, const idx_doc *doc, idx_add_result *res, char *err, size_t err_len)
 {
     idx_add_result local;
@@ -472,7 +559,10 @@ int idx_add(idx_index *ix, const idx_doc *doc, idx_add_result *res, char *err, s
     if (!rec)
         return sh_fail(err, err_len, SH_ENOMEM, "out of memory for a doc record");
     record_encode(ix, doc, rec);
-    rc = run_op(ix, OP_ADD, rec, len, NULL, 0, res, NULL, err, err_len);
+    if (ix->bulk)
+        rc = bulk_add(ix, doc, rec, len, res, err, err_len);
+    else
+        rc = run_op(ix, OP_ADD, rec, len, NULL, 0, res, NULL, err, err_len);
     if (rec != stack)
         free(rec);
     return rc;
@@ -487,6 +577,10 @@ int idx_remove(idx_index *ix, const char *name, size_t len, uint32_t *id, char *
     *id = 0;
     if (len == 0 || len > IDX_MAX_NAME)
         return sh_fail(err, err_len, SH_ENOTFOUND, "no document named %.*s", (int)len, name);
+    if (ix->bulk)
+        return sh_fail(err, err_len, SH_EINVAL,
+                       "index %s: finish the bulk load (idx_bulk_finish) before removing",
+                       ix->path);
     return run_op(ix, OP_REMOVE, name, len, NULL, 0, NULL, id, err, err_len);
 }
 

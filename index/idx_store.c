@@ -11,6 +11,7 @@
 #include <sys/statvfs.h>
 #include <time.h>
 
+#include "idx_bulk.h"
 #include "sh_error.h"
 
 #define IDX_MAX_MAP ((size_t)1 << (sizeof(size_t) > 4 ? 40 : 30))
@@ -498,6 +499,7 @@ int idx_open(const char *path, const idx_options *opts, idx_index **out, char *e
     idx_index *ix = calloc(1, sizeof *ix);
     MDB_txn *txn = NULL;
     int lock_ready = 0;
+    uint64_t bulk_mark = 0; /* meta "bulk": a bulk load did not finish */
     if (!ix || !(ix->path = strdup(path))) {
         rc = sh_fail(err, err_len, SH_ENOMEM, "out of memory opening %s", path);
         goto fail;
@@ -580,6 +582,15 @@ int idx_open(const char *path, const idx_options *opts, idx_index **out, char *e
         }
     } else {
         rc = read_meta(ix, txn, err, err_len);
+        if (!rc && (rc = idx_meta_get_u64(ix, txn, "bulk", &bulk_mark)) != 0)
+            rc = sh_fail(err, err_len, SH_EINDEX, "index %s: damaged meta table (%s)", path,
+                         mdb_strerror(rc));
+        if (!rc && bulk_mark && rdonly)
+            rc = sh_fail(err, err_len, SH_EINDEX,
+                         "index %s is incomplete: a bulk load is running or was interrupted; "
+                         "once nothing writes to it, open it for writing (e.g. semhash "
+                         "compact -i %s) to build its lookup tables",
+                         path, path);
         if (rc)
             goto fail;
     }
@@ -600,6 +611,13 @@ int idx_open(const char *path, const idx_options *opts, idx_index **out, char *e
     if (rc) {
         rc = idx_lmdb_error(ix, rc, "committing the new index", err, err_len);
         goto fail;
+    }
+    if (bulk_mark) { /* an interrupted bulk load: build the tables from the docs */
+        rc = idx_bulk_build(ix, err, err_len);
+        if (rc) {
+            idx_close(ix);
+            return rc;
+        }
     }
     *out = ix;
     return 0;
@@ -626,6 +644,7 @@ void idx_close(idx_index *ix)
     if (!ix)
         return;
     idx_batch_discard(ix);
+    idx_bulk_free(ix);
     mdb_env_close(ix->env);
     pthread_rwlock_destroy(&ix->map_lock);
     free(ix->path);

@@ -109,6 +109,7 @@ typedef struct {
 } idx_substring;
 
 struct idx_batch; /* the write batch, private to idx_docs.c */
+struct idx_bulk;  /* a bulk load's state, private to idx_bulk.c */
 
 typedef struct idx_index {
     MDB_env *env;
@@ -122,6 +123,7 @@ typedef struct idx_index {
     int batch_size, store_duplicates;
     pthread_rwlock_t map_lock; /* read: a transaction is live; write: resizing */
     struct idx_batch *batch;   /* open write batch or NULL */
+    struct idx_bulk *bulk;     /* active bulk load (idx_bulk.h) or NULL */
 } idx_index;
 
 /* A read snapshot with its cursors and scratch space. Use from one thread

@@ -181,6 +181,17 @@ typedef struct {
     uint64_t expected_docs;  /* for that choice, 0 = 1,000,000 */
     const char *summary;     /* free text kept with the index and shown by
                                 sh_stats (e.g. the training summary), or NULL */
+    int bulk_load;           /* 1: load the new index in bulk until the first
+                                sh_sync (or sh_compact, sh_remove): adds write
+                                only the document records, and sh_sync builds
+                                the lookup tables in one sorted pass — many
+                                times faster for large collections (BENCHMARKS.md).
+                                Until then the handle answers no query
+                                (SH_EINVAL), and other processes cannot open
+                                the index read-only (SH_EINDEX); if the handle
+                                is closed or the process dies first, the next
+                                read-write open builds the tables from the
+                                committed documents. */
 } sh_create_options;
 
 /* Creates a new index in directory path (created if missing, one level;

@@ -9,8 +9,10 @@ int sh_compact(sh_index *sh, char *err, size_t err_len)
     if (sh->ix->rdonly)
         return sh_fail(err, err_len, SH_EREADONLY, "index %s is open read-only", sh->ix->path);
     pthread_mutex_lock(&sh->write_lock);
-    int rc = idx_commit(sh->ix, err, err_len);
-    if (rc == 0)
+    int rc;
+    if (sh->bulk) /* a bulk load builds the tables in key order already */
+        rc = sh_bulk_end_locked(sh, err, err_len);
+    else if ((rc = idx_commit(sh->ix, err, err_len)) == 0)
         rc = idx_compact(sh->ix, NULL, NULL, err, err_len);
     if (rc == 0)
         rc = sh_flush_nosync(sh, err, err_len);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "idx_bulk.h"
 #include "sh_internal.h"
 #include "text_email.h"
 
@@ -345,12 +346,17 @@ int sh_index_create(const char *path, const sh_create_options *opts, sh_index **
     if (rc)
         goto fail;
     rc = idx_model_put(ix, bytes, len, err, err_len);
+    if (!rc && opts->bulk_load)
+        rc = idx_bulk_begin(ix, err, err_len);
     if (rc)
         goto fail;
     hasher_free(h);
     mf_model_free(model);
     free(file_bytes);
-    return handle_new(ix, &opts->open, out, err, err_len);
+    rc = handle_new(ix, &opts->open, out, err, err_len);
+    if (rc == 0)
+        (*out)->bulk = opts->bulk_load != 0;
+    return rc;
 fail:
     idx_close(ix);
     hasher_free(h);
@@ -871,7 +877,9 @@ int sh_remove(sh_index *sh, const char *name, size_t name_len, uint32_t *id, cha
         return sh_fail(err, err_len, SH_EINVAL, "document name must be 1..%d bytes",
                        SH_MAX_NAME);
     pthread_mutex_lock(&sh->write_lock);
-    int rc = idx_remove(sh->ix, name, name_len, id, err, err_len);
+    int rc = sh_bulk_end_locked(sh, err, err_len);
+    if (rc == 0)
+        rc = idx_remove(sh->ix, name, name_len, id, err, err_len);
     pthread_mutex_unlock(&sh->write_lock);
     if (rc == SH_ENOTFOUND)
         return sh_fail(err, err_len, rc, "no document named '%.*s' in index %s",
@@ -892,11 +900,30 @@ int sh_sync(sh_index *sh, char *err, size_t err_len)
     if (sh->ix->rdonly)
         return 0;
     pthread_mutex_lock(&sh->write_lock);
-    int rc = idx_commit(sh->ix, err, err_len);
+    int rc = sh->bulk ? sh_bulk_end_locked(sh, err, err_len) : idx_commit(sh->ix, err, err_len);
     if (rc == 0)
         rc = sh_flush_nosync(sh, err, err_len);
     pthread_mutex_unlock(&sh->write_lock);
     return rc;
+}
+
+int sh_bulk_end_locked(sh_index *sh, char *err, size_t err_len)
+{
+    if (!sh->bulk)
+        return 0;
+    int rc = idx_bulk_finish(sh->ix, err, err_len);
+    __atomic_store_n(&sh->bulk, 0, __ATOMIC_RELEASE);
+    return rc;
+}
+
+int sh_check_searchable(sh_index *sh, char *err, size_t err_len)
+{
+    if (__atomic_load_n(&sh->bulk, __ATOMIC_ACQUIRE))
+        return sh_fail(err, err_len, SH_EINVAL,
+                       "index %s is being loaded in bulk: call sh_sync to build its lookup "
+                       "tables before searching",
+                       sh->ix->path);
+    return 0;
 }
 
 /* ---- records ------------------------------------------------------------------------------ */
@@ -976,6 +1003,9 @@ int sh_doc_find(sh_index *sh, const char *name, size_t name_len, sh_doc_info *do
     if (!name || name_len == 0 || name_len > SH_MAX_NAME)
         return sh_fail(err, err_len, SH_EINVAL, "document name must be 1..%d bytes",
                        SH_MAX_NAME);
+    int rc = sh_check_searchable(sh, err, err_len);
+    if (rc)
+        return rc;
     return doc_lookup(sh, 0, name, name_len, doc, buf, buf_len, err, err_len);
 }
 

@@ -56,7 +56,17 @@ struct sh_index {
     int n_encoders, max_encoders;
     sh_reader *free_readers;
     pthread_mutex_t write_lock;
+    int bulk;                 /* a bulk load is active (sh_create_options.bulk_load);
+                                 written under write_lock, read atomically */
 };
+
+/* SH_EINVAL with a message while a bulk load is active on the handle
+ * (its lookup tables are built at sh_sync), else 0. */
+int sh_check_searchable(sh_index *sh, char *err, size_t err_len);
+
+/* Ends an active bulk load: builds the lookup tables. Call with
+ * write_lock held. 0 without one; errors as idx_bulk_finish's. */
+int sh_bulk_end_locked(sh_index *sh, char *err, size_t err_len);
 
 /* A text's code, signature, token count and content hash. */
 typedef struct {

@@ -166,6 +166,8 @@ int sh_query_text(sh_index *sh, const char *text, size_t len, const sh_query_opt
     *n = 0;
     info_init(info);
     int rc = check_options(sh, q, err, err_len);
+    if (!rc)
+        rc = sh_check_searchable(sh, err, err_len);
     if (rc)
         return rc;
     size_t blank = 0;
@@ -202,6 +204,8 @@ int sh_query_code(sh_index *sh, const uint8_t *code, const sh_query_options *q, 
     *n = 0;
     info_init(info);
     int rc = check_options(sh, q, err, err_len);
+    if (!rc)
+        rc = sh_check_searchable(sh, err, err_len);
     if (rc)
         return rc;
     if (q->near_dup)
@@ -223,6 +227,8 @@ int sh_query_doc(sh_index *sh, uint32_t id, const sh_query_options *q, sh_hit *h
     *n = 0;
     info_init(info);
     int rc = check_options(sh, q, err, err_len);
+    if (!rc)
+        rc = sh_check_searchable(sh, err, err_len);
     if (rc)
         return rc;
     sh_reader *r;
@@ -405,6 +411,9 @@ int sh_dups(sh_index *sh, int radius, double min_similarity, sh_dup_groups *out,
             size_t err_len)
 {
     memset(out, 0, sizeof *out);
+    int rc = sh_check_searchable(sh, err, err_len);
+    if (rc)
+        return rc;
     if (radius < 0 || radius > sh->bits)
         return sh_fail(err, err_len, SH_EINVAL,
                        "radius %d is outside 0..%d (the code width of this index)", radius,
@@ -417,7 +426,7 @@ int sh_dups(sh_index *sh, int radius, double min_similarity, sh_dup_groups *out,
     w.sh = sh;
     w.radius = radius;
     w.threshold = min_similarity > 0 ? min_similarity : SH_DEFAULT_SIMILARITY;
-    int rc = sh_reader_take(sh, &w.r, err, err_len);
+    rc = sh_reader_take(sh, &w.r, err, err_len);
     if (rc)
         return rc;
     rc = idx_docs_foreach(w.r->rd, dup_visit, &w);

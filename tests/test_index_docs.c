@@ -289,6 +289,31 @@ START_TEST(invalid_documents_are_refused)
 }
 END_TEST
 
+/* The last bit of the width is accepted, the first one past it refused. */
+START_TEST(codes_may_use_every_bit_of_the_width_and_no_more)
+{
+    const int widths[5] = { 8, 56, 64, 72, 128 };
+    for (int w = 0; w < 5; w++) {
+        int bits = widths[w];
+        char *dir = tix_tmpdir(), name[32], err[256];
+        idx_index *ix = tix_open(dir, IDX_CREATE | IDX_NOSYNC, bits, 0, 0);
+        idx_doc d;
+        sh_code last = { { 0, 0 } }, past = { { 0, 0 } };
+        code_set_bit(&last, bits - 1, 1);
+        tix_doc(&d, name, 1, last, 1, NULL, 0);
+        ck_assert_msg(idx_add(ix, &d, NULL, err, sizeof err) == 0, "%d bits: %s", bits, err);
+        if (bits < 128) {
+            code_set_bit(&past, bits, 1);
+            tix_doc(&d, name, 2, past, 2, NULL, 0);
+            ck_assert_int_eq(idx_add(ix, &d, NULL, err, sizeof err), SH_EINVAL);
+            ck_assert_msg(strstr(err, "beyond") != NULL, "%s", err);
+        }
+        idx_close(ix);
+        tix_rmtree(dir);
+    }
+}
+END_TEST
+
 /* Damages one table behind the index's back; verify must notice. */
 START_TEST(verify_detects_damage)
 {
@@ -510,6 +535,7 @@ Suite *index_docs_suite(void)
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_add_test(limits, invalid_documents_are_refused);
+    tcase_add_test(limits, codes_may_use_every_bit_of_the_width_and_no_more);
     tcase_add_test(limits, verify_detects_damage);
     suite_add_tcase(s, limits);
     return s;

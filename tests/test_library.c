@@ -348,6 +348,57 @@ START_TEST(compaction_keeps_every_answer)
 }
 END_TEST
 
+/* A bulk-loaded index answers as the one loaded one by one (setup's);
+ * before sh_sync it refuses queries; closed before sh_sync, it is refused
+ * read-only and finished by a read-write open. */
+START_TEST(bulk_loads_answer_like_one_by_one_loads)
+{
+    static uint64_t want_sum[N_DOCS], got_sum[N_DOCS];
+    static size_t want_n[N_DOCS], got_n[N_DOCS];
+    answers(want_sum, want_n);
+    sh_index *one_by_one = ix;
+    for (int interrupted = 0; interrupted <= 1; interrupted++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/bulk-%d", dir, interrupted);
+        sh_create_options co;
+        memset(&co, 0, sizeof co);
+        co.model_path = model;
+        co.open.batch_size = 64;
+        co.open.flags = SH_OPEN_NOSYNC;
+        co.bulk_load = 1;
+        sh_index *bx = NULL;
+        ck_assert_msg(sh_index_create(path, &co, &bx, err, sizeof err) == 0, "%s", err);
+        for (unsigned i = 0; i < N_DOCS; i++)
+            tlib_add(bx, i);
+        sh_hit hit;
+        size_t n;
+        sh_query_options q = { .radius = 3 };
+        uint8_t code[SH_CODE_BYTES] = { 0 };
+        ck_assert_int_eq(sh_query_code(bx, code, &q, &hit, 1, &n, NULL, err, sizeof err),
+                         SH_EINVAL);
+        ck_assert_msg(strstr(err, "sh_sync") != NULL, "%s", err);
+        if (interrupted) {
+            sh_index_close(bx); /* the batch in flight is lost, the rest kept */
+            sh_open_options ro = { .flags = SH_OPEN_RDONLY };
+            ck_assert_int_eq(sh_index_open(path, &ro, &bx, err, sizeof err), SH_EINDEX);
+            ck_assert_msg(strstr(err, "incomplete") != NULL, "%s", err);
+            ck_assert_msg(sh_index_open(path, NULL, &bx, err, sizeof err) == 0, "%s", err);
+            for (unsigned i = N_DOCS - N_DOCS % 64; i < N_DOCS; i++)
+                tlib_add(bx, i); /* the lost batch again, added one by one */
+        }
+        ck_assert_int_eq(sh_sync(bx, err, sizeof err), 0);
+        ix = bx;
+        answers(got_sum, got_n);
+        ix = one_by_one;
+        for (unsigned i = 0; i < N_DOCS; i++) {
+            ck_assert_uint_eq(got_n[i], want_n[i]);
+            ck_assert_uint_eq(got_sum[i], want_sum[i]);
+        }
+        sh_index_close(bx);
+    }
+}
+END_TEST
+
 START_TEST(bad_queries_are_refused)
 {
     sh_query_options o = { .radius = 2 };
@@ -596,6 +647,7 @@ Suite *library_suite(void)
     tcase_add_test(core, near_duplicates_are_verified_by_signature);
     tcase_add_test(core, batches_equal_single_adds);
     tcase_add_test(core, compaction_keeps_every_answer);
+    tcase_add_test(core, bulk_loads_answer_like_one_by_one_loads);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_add_checked_fixture(limits, setup, teardown);

@@ -1,0 +1,627 @@
+/* idx_bulk.c — loading a new index in bulk. See idx_bulk.h.
+ *
+ * While loading: two open-addressing hash tables in memory, names (the
+ * name bytes live in an arena) and content hashes (the first two ids of
+ * each). At the end: for each lookup table, one walk of the docs table
+ * (a read snapshot) gives every entry; they are sorted in memory and
+ * appended to the emptied table in key order (MDB_APPEND, MDB_APPENDDUP).
+ * Fixed-size entries (mih, content) are byte records sorted by a stable
+ * least-significant-byte-first radix sort: the docs walk hands them over
+ * in id order, and a stable sort keeps that order among equal keys, which
+ * is the order of the duplicates under one key. Names are sorted with
+ * qsort in LMDB's key order (bytes, then the shorter first).
+ */
+#include "idx_bulk.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "idx_compact.h"
+#include "idx_docs.h"
+#include "sh_error.h"
+#include <xxhash.h>
+
+typedef struct {
+    uint64_t hash; /* xxh64 of the name */
+    uint64_t off;  /* the name in the arena */
+    uint32_t len;
+    uint32_t id;   /* 0: empty slot */
+} name_slot;
+
+/* The docs with one content hash, as the content table holds them: a
+ * list in id order through next_same[] (head and tail ids, 0 = none). */
+typedef struct {
+    uint64_t hash;
+    uint32_t head, tail;
+    uint32_t used; /* the slot is taken (its list may be empty now) */
+} content_slot;
+
+struct idx_bulk {
+    int broken;
+    name_slot *names;
+    size_t names_cap, names_used; /* cap: a power of two */
+    char *arena;
+    size_t arena_len, arena_cap;
+    content_slot *content;
+    size_t content_cap, content_used;
+    uint32_t *next_same; /* next_same[id]: the next id with id's content hash, 0 = none */
+    size_t next_cap;
+};
+
+int idx_bulk_active(const idx_index *ix)
+{
+    return ix && ix->bulk != NULL;
+}
+
+int idx_bulk_broken(const idx_index *ix)
+{
+    return ix && ix->bulk && ix->bulk->broken;
+}
+
+void idx_bulk_fail(idx_index *ix)
+{
+    if (ix && ix->bulk)
+        ix->bulk->broken = 1;
+}
+
+void idx_bulk_free(idx_index *ix)
+{
+    if (!ix || !ix->bulk)
+        return;
+    free(ix->bulk->names);
+    free(ix->bulk->arena);
+    free(ix->bulk->content);
+    free(ix->bulk->next_same);
+    free(ix->bulk);
+    ix->bulk = NULL;
+}
+
+/* --- the in-memory lookups -------------------------------------------------
+ * Both tables use open addressing with linear probing, at most half full;
+ * slots are never emptied (a content slot's list may become empty). */
+
+#define FIRST_CAP 4096 /* slots; tables double when half full */
+
+static uint64_t name_hash(const char *name, size_t len)
+{
+    return XXH64(name, len, 0);
+}
+
+/* Mixes a content hash (already xxh64 output, but tests use small ones). */
+static uint64_t content_key(uint64_t hash)
+{
+    hash ^= hash >> 33;
+    hash *= 0xff51afd7ed558ccdULL;
+    hash ^= hash >> 33;
+    return hash;
+}
+
+static size_t name_find(const struct idx_bulk *b, uint64_t h, const char *name, size_t len)
+{
+    size_t mask = b->names_cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        const name_slot *s = &b->names[i];
+        if (s->id == 0 ||
+            (s->hash == h && s->len == len && memcmp(b->arena + s->off, name, len) == 0))
+            return i;
+    }
+}
+
+static size_t content_find(const struct idx_bulk *b, uint64_t hash)
+{
+    size_t mask = b->content_cap - 1;
+    for (size_t i = content_key(hash) & mask;; i = (i + 1) & mask)
+        if (!b->content[i].used || b->content[i].hash == hash)
+            return i;
+}
+
+static int names_grow(struct idx_bulk *b)
+{
+    size_t cap = b->names_cap ? b->names_cap * 2 : FIRST_CAP;
+    name_slot *old = b->names, *fresh = calloc(cap, sizeof *fresh);
+    if (!fresh)
+        return SH_ENOMEM;
+    size_t old_cap = b->names_cap;
+    b->names = fresh;
+    b->names_cap = cap;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].id) {
+            size_t mask = cap - 1, j = old[i].hash & mask;
+            while (fresh[j].id)
+                j = (j + 1) & mask;
+            fresh[j] = old[i];
+        }
+    free(old);
+    return 0;
+}
+
+static int content_grow(struct idx_bulk *b)
+{
+    size_t cap = b->content_cap ? b->content_cap * 2 : FIRST_CAP;
+    content_slot *old = b->content, *fresh = calloc(cap, sizeof *fresh);
+    if (!fresh)
+        return SH_ENOMEM;
+    size_t old_cap = b->content_cap;
+    b->content = fresh;
+    b->content_cap = cap;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].used)
+            fresh[content_find(b, old[i].hash)] = old[i];
+    free(old);
+    return 0;
+}
+
+uint32_t idx_bulk_name_id(const idx_index *ix, const char *name, size_t len)
+{
+    const struct idx_bulk *b = ix->bulk;
+    return b->names_used ? b->names[name_find(b, name_hash(name, len), name, len)].id : 0;
+}
+
+uint32_t idx_bulk_duplicate(const idx_index *ix, uint64_t hash, uint32_t self)
+{
+    const struct idx_bulk *b = ix->bulk;
+    if (!b->content_used)
+        return 0;
+    const content_slot *s = &b->content[content_find(b, hash)];
+    if (!s->used || s->head == 0)
+        return 0;
+    return s->head != self ? s->head : b->next_same[s->head];
+}
+
+static int name_add(struct idx_bulk *b, const char *name, size_t len, uint32_t id)
+{
+    if ((b->names_used + 1) * 2 > b->names_cap && names_grow(b))
+        return SH_ENOMEM;
+    if (b->arena_len + len > b->arena_cap) {
+        size_t cap = b->arena_cap ? b->arena_cap : 1 << 16;
+        while (cap < b->arena_len + len)
+            cap *= 2;
+        char *p = realloc(b->arena, cap);
+        if (!p)
+            return SH_ENOMEM;
+        b->arena = p;
+        b->arena_cap = cap;
+    }
+    uint64_t h = name_hash(name, len);
+    name_slot *s = &b->names[name_find(b, h, name, len)];
+    memcpy(b->arena + b->arena_len, name, len);
+    *s = (name_slot){ h, b->arena_len, (uint32_t)len, id };
+    b->arena_len += len;
+    b->names_used++;
+    return 0;
+}
+
+/* Takes id out of hash's list. */
+static void content_forget(struct idx_bulk *b, uint64_t hash, uint32_t id)
+{
+    content_slot *s = &b->content[content_find(b, hash)];
+    if (!s->used)
+        return;
+    uint32_t prev = 0;
+    for (uint32_t at = s->head; at; prev = at, at = b->next_same[at]) {
+        if (at != id)
+            continue;
+        if (prev)
+            b->next_same[prev] = b->next_same[at];
+        else
+            s->head = b->next_same[at];
+        if (s->tail == id)
+            s->tail = prev;
+        b->next_same[id] = 0;
+        return;
+    }
+}
+
+/* Puts id into hash's list, in id order (a new id goes last). */
+static int content_add(struct idx_bulk *b, uint64_t hash, uint32_t id)
+{
+    if ((b->content_used + 1) * 2 > b->content_cap && content_grow(b))
+        return SH_ENOMEM;
+    if (id >= b->next_cap) {
+        size_t cap = b->next_cap ? b->next_cap : 1 << 14;
+        while (cap <= id)
+            cap *= 2;
+        uint32_t *p = realloc(b->next_same, cap * sizeof *p);
+        if (!p)
+            return SH_ENOMEM;
+        memset(p + b->next_cap, 0, (cap - b->next_cap) * sizeof *p);
+        b->next_same = p;
+        b->next_cap = cap;
+    }
+    content_slot *s = &b->content[content_find(b, hash)];
+    if (!s->used) {
+        *s = (content_slot){ hash, 0, 0, 1 };
+        b->content_used++;
+    }
+    if (s->head == 0) {
+        s->head = s->tail = id;
+    } else if (id > s->tail) {
+        b->next_same[s->tail] = id;
+        s->tail = id;
+    } else if (id < s->head) {
+        b->next_same[id] = s->head;
+        s->head = id;
+    } else { /* a replaced document keeps its old id: insert it in order */
+        uint32_t at = s->head;
+        while (b->next_same[at] && b->next_same[at] < id)
+            at = b->next_same[at];
+        b->next_same[id] = b->next_same[at];
+        b->next_same[at] = id;
+    }
+    return 0;
+}
+
+int idx_bulk_note(idx_index *ix, const char *name, size_t len, uint32_t id, uint64_t hash,
+                  int replaced, uint64_t old_hash)
+{
+    struct idx_bulk *b = ix->bulk;
+    int rc = 0;
+    if (replaced) {
+        if (old_hash != hash) {
+            content_forget(b, old_hash, id);
+            rc = content_add(b, hash, id);
+        }
+    } else {
+        rc = name_add(b, name, len, id);
+        if (!rc)
+            rc = content_add(b, hash, id);
+    }
+    if (rc)
+        b->broken = 1;
+    return rc;
+}
+
+/* --- beginning and ending ---------------------------------------------------- */
+
+int idx_bulk_begin(idx_index *ix, char *err, size_t err_len)
+{
+    if (ix->rdonly)
+        return sh_fail(err, err_len, SH_EREADONLY, "index %s is open read-only", ix->path);
+    if (ix->bulk)
+        return sh_fail(err, err_len, SH_EINVAL, "index %s: a bulk load is active already",
+                       ix->path);
+    if (idx_batch_pending(ix))
+        return sh_fail(err, err_len, SH_EINVAL,
+                       "index %s: commit the pending writes before a bulk load", ix->path);
+    struct idx_bulk *b = calloc(1, sizeof *b);
+    if (!b)
+        return sh_fail(err, err_len, SH_ENOMEM, "out of memory for a bulk load");
+    MDB_txn *txn;
+    int rc = idx_txn_begin(ix, 0, &txn);
+    if (rc) {
+        free(b);
+        return idx_lmdb_error(ix, rc, "starting a write transaction", err, err_len);
+    }
+    MDB_stat st;
+    rc = mdb_stat(txn, ix->db_docs, &st);
+    if (!rc && st.ms_entries > 0) {
+        mdb_txn_abort(txn);
+        pthread_rwlock_unlock(&ix->map_lock);
+        free(b);
+        return sh_fail(err, err_len, SH_EINVAL,
+                       "index %s holds %zu documents: a bulk load needs an empty index",
+                       ix->path, (size_t)st.ms_entries);
+    }
+    if (!rc)
+        rc = idx_meta_put_u64(ix, txn, "bulk", 1);
+    if (!rc)
+        rc = mdb_txn_commit(txn);
+    else
+        mdb_txn_abort(txn);
+    pthread_rwlock_unlock(&ix->map_lock);
+    if (rc) {
+        free(b);
+        if (rc == MDB_MAP_FULL)
+            return sh_fail(err, err_len, SH_EFULL, "index %s: map full", ix->path);
+        return idx_lmdb_error(ix, rc, "starting a bulk load", err, err_len);
+    }
+    ix->bulk = b;
+    return 0;
+}
+
+int idx_bulk_finish(idx_index *ix, char *err, size_t err_len)
+{
+    if (!ix->bulk)
+        return 0;
+    int rc = idx_commit(ix, err, err_len);
+    idx_bulk_free(ix);
+    return rc ? rc : idx_bulk_build(ix, err, err_len);
+}
+
+/* --- building the tables ------------------------------------------------------
+ * One walk of the docs table (a read snapshot) collects every table's
+ * entries in memory; then each table is emptied and written in its own
+ * write transaction (idx_rewrite), so no transaction dirties more than
+ * one table's pages. */
+
+/* Fixed-size byte records: n of size bytes each, size a multiple of 8
+ * (the entry is padded with zeros), so that a record moves as words. */
+typedef struct {
+    uint64_t *data, *tmp;
+    size_t n, cap, words; /* words per record */
+    size_t key_bytes, value_bytes;
+} records;
+
+static void records_init(records *r, size_t key_bytes, size_t value_bytes)
+{
+    *r = (records){ 0 };
+    r->key_bytes = key_bytes;
+    r->value_bytes = value_bytes;
+    r->words = (key_bytes + value_bytes + 7) / 8;
+}
+
+static uint8_t *records_push(records *r)
+{
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 1 << 14;
+        uint64_t *p = realloc(r->data, cap * r->words * sizeof *p);
+        if (!p)
+            return NULL;
+        r->data = p;
+        r->cap = cap;
+    }
+    uint64_t *rec = r->data + r->n++ * r->words;
+    memset(rec, 0, r->words * sizeof *rec);
+    return (uint8_t *)rec;
+}
+
+/* Sorts the records by their first sort_bytes bytes (memcmp order),
+ * keeping records with equal keys in their order: one counting pass per
+ * byte, the last byte first; a byte that is the same in every record is
+ * skipped. */
+static int records_sort(records *r, size_t sort_bytes)
+{
+    if (r->n < 2)
+        return 0;
+    r->tmp = malloc(r->n * r->words * sizeof *r->tmp);
+    if (!r->tmp)
+        return SH_ENOMEM;
+    const size_t w = r->words, stride = w * 8;
+    for (size_t pos = sort_bytes; pos-- > 0;) {
+        const uint8_t *bytes = (const uint8_t *)r->data + pos;
+        size_t count[256] = { 0 };
+        for (size_t i = 0; i < r->n; i++)
+            count[bytes[i * stride]]++;
+        if (count[bytes[0]] == r->n)
+            continue;
+        size_t start[256], at = 0;
+        for (int v = 0; v < 256; v++) {
+            start[v] = at;
+            at += count[v];
+        }
+        for (size_t i = 0; i < r->n; i++) {
+            const uint64_t *src = r->data + i * w;
+            uint64_t *dst = r->tmp + start[bytes[i * stride]]++ * w;
+            for (size_t k = 0; k < w; k++)
+                dst[k] = src[k];
+        }
+        uint64_t *t = r->data;
+        r->data = r->tmp;
+        r->tmp = t;
+    }
+    free(r->tmp);
+    r->tmp = NULL;
+    return 0;
+}
+
+static void records_free(records *r)
+{
+    free(r->data);
+    free(r->tmp);
+    r->data = r->tmp = NULL;
+    r->n = r->cap = 0;
+}
+
+/* A name and its id: off into the build's arena while collecting (the
+ * arena moves as it grows), then name points there. */
+typedef struct {
+    uint64_t off;
+    const char *name;
+    uint32_t len, id;
+} name_ref;
+
+typedef struct {
+    const idx_index *ix;
+    records mih[IDX_MAX_SUBSTRINGS], content;
+    name_ref *names;
+    size_t n_names, cap_names;
+    char *arena;
+    size_t arena_len, arena_cap;
+} build_state;
+
+/* LMDB's default key order: bytes, then the shorter first. */
+static int name_ref_cmp(const void *a, const void *b)
+{
+    const name_ref *x = a, *y = b;
+    uint32_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->name, y->name, n);
+    if (c)
+        return c;
+    return x->len < y->len ? -1 : x->len > y->len;
+}
+
+static int collect_name(build_state *st, const idx_doc *d)
+{
+    if (st->n_names == st->cap_names) {
+        size_t cap = st->cap_names ? st->cap_names * 2 : 1 << 14;
+        name_ref *p = realloc(st->names, cap * sizeof *p);
+        if (!p)
+            return SH_ENOMEM;
+        st->names = p;
+        st->cap_names = cap;
+    }
+    if (st->arena_len + d->name_len > st->arena_cap) {
+        size_t cap = st->arena_cap ? st->arena_cap * 2 : 1 << 16;
+        while (cap < st->arena_len + d->name_len)
+            cap *= 2;
+        char *p = realloc(st->arena, cap);
+        if (!p)
+            return SH_ENOMEM;
+        st->arena = p;
+        st->arena_cap = cap;
+    }
+    memcpy(st->arena + st->arena_len, d->name, d->name_len);
+    st->names[st->n_names++] = (name_ref){ st->arena_len, NULL, (uint32_t)d->name_len, d->id };
+    st->arena_len += d->name_len;
+    return 0;
+}
+
+static int collect_doc(const idx_doc *d, void *arg)
+{
+    build_state *st = arg;
+    const idx_index *ix = st->ix;
+    if (collect_name(st, d))
+        return SH_ENOMEM;
+    uint8_t *r = records_push(&st->content);
+    if (!r)
+        return SH_ENOMEM;
+    idx_put_u64(r, d->content_hash);
+    idx_put_u32(r + 8, d->id);
+    for (int j = 0; j < ix->m; j++) {
+        const idx_substring *sub = &ix->sub[j];
+        if (!(r = records_push(&st->mih[j])))
+            return SH_ENOMEM;
+        idx_substring_key(idx_substring_value(&d->code, sub), sub, r);
+        idx_entry_encode(&d->code, d->id, sub, r + sub->key_bytes);
+    }
+    return 0;
+}
+
+/* Calls fn on every record of the docs table in a read snapshot, in id order. */
+static int walk_docs(idx_index *ix, int (*fn)(const idx_doc *d, void *ctx), void *ctx)
+{
+    MDB_txn *rtxn;
+    int rc = idx_txn_begin(ix, MDB_RDONLY, &rtxn);
+    if (rc)
+        return rc;
+    MDB_cursor *c = NULL;
+    MDB_val k, v;
+    rc = mdb_cursor_open(rtxn, ix->db_docs, &c);
+    if (!rc)
+        rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+    for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        idx_doc d;
+        if (k.mv_size != IDX_ID_BYTES || idx_doc_decode(ix, v.mv_data, v.mv_size, &d)) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        d.id = idx_get_u32(k.mv_data);
+        rc = fn(&d, ctx);
+        if (rc)
+            break;
+    }
+    if (c)
+        mdb_cursor_close(c); /* a read-only transaction's cursors outlive it */
+    mdb_txn_abort(rtxn);
+    pthread_rwlock_unlock(&ix->map_lock);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* What one idx_rewrite writes: the sorted records into dbi, or with
+ * names set, the sorted names. */
+typedef struct {
+    MDB_dbi dbi;
+    const records *rec;
+    const build_state *names;
+} write_job;
+
+/* idx_rewrite's fill: empties the table and appends the entries in key
+ * order (MDB_APPEND for a new key, MDB_APPENDDUP for another value of
+ * the key before; MDB_KEYEXIST would mean a name stored twice). */
+static int write_table(MDB_txn *wtxn, MDB_txn *rtxn, void *arg)
+{
+    (void)rtxn;
+    const write_job *job = arg;
+    MDB_cursor *w;
+    int rc = mdb_drop(wtxn, job->dbi, 0);
+    if (!rc)
+        rc = mdb_cursor_open(wtxn, job->dbi, &w);
+    if (rc)
+        return rc;
+    if (job->names) {
+        const build_state *st = job->names;
+        for (size_t i = 0; rc == 0 && i < st->n_names; i++) {
+            uint8_t idb[IDX_ID_BYTES];
+            idx_put_u32(idb, st->names[i].id);
+            MDB_val k = { st->names[i].len, (void *)st->names[i].name },
+                    v = { IDX_ID_BYTES, idb };
+            rc = mdb_cursor_put(w, &k, &v, MDB_APPEND);
+        }
+    } else {
+        const records *r = job->rec;
+        for (size_t i = 0; rc == 0 && i < r->n; i++) {
+            uint8_t *rec = (uint8_t *)(r->data + i * r->words);
+            MDB_val k = { r->key_bytes, rec }, v = { r->value_bytes, rec + r->key_bytes };
+            int same_key = i > 0 && memcmp(rec - r->words * 8, rec, r->key_bytes) == 0;
+            rc = mdb_cursor_put(w, &k, &v, same_key ? MDB_APPENDDUP : MDB_APPEND);
+        }
+    }
+    mdb_cursor_close(w);
+    return rc;
+}
+
+static int clear_mark(MDB_txn *wtxn, MDB_txn *rtxn, void *arg)
+{
+    (void)rtxn;
+    const idx_index *ix = arg;
+    MDB_val k = { 4, "bulk" };
+    int rc = mdb_del(wtxn, ix->db_meta, &k, NULL);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static void build_free(build_state *st)
+{
+    for (int j = 0; j < st->ix->m; j++)
+        records_free(&st->mih[j]);
+    records_free(&st->content);
+    free(st->names);
+    free(st->arena);
+}
+
+int idx_bulk_build(idx_index *ix, char *err, size_t err_len)
+{
+    if (ix->rdonly)
+        return sh_fail(err, err_len, SH_EREADONLY, "index %s is open read-only", ix->path);
+    if (idx_batch_pending(ix))
+        return sh_fail(err, err_len, SH_EINVAL,
+                       "index %s: commit the pending writes before building its tables",
+                       ix->path);
+    build_state st = { .ix = ix };
+    records_init(&st.content, 8, IDX_ID_BYTES);
+    for (int j = 0; j < ix->m; j++)
+        records_init(&st.mih[j], (size_t)ix->sub[j].key_bytes, (size_t)ix->sub[j].entry_bytes);
+    int rc = walk_docs(ix, collect_doc, &st);
+    if (rc) {
+        build_free(&st);
+        if (rc == SH_ENOMEM)
+            return sh_fail(err, err_len, SH_ENOMEM, "index %s: out of memory building its tables",
+                           ix->path);
+        return idx_lmdb_error(ix, rc, "reading the docs table", err, err_len);
+    }
+    for (size_t i = 0; i < st.n_names; i++)
+        st.names[i].name = st.arena + st.names[i].off;
+    qsort(st.names, st.n_names, sizeof *st.names, name_ref_cmp);
+    write_job job = { ix->db_names, NULL, &st };
+    rc = idx_rewrite(ix, "building the names table", write_table, &job, err, err_len);
+    if (!rc && (rc = records_sort(&st.content, 8)) == 0) {
+        job = (write_job){ ix->db_content, &st.content, NULL };
+        rc = idx_rewrite(ix, "building the content table", write_table, &job, err, err_len);
+    }
+    for (int j = 0; !rc && j < ix->m; j++) {
+        /* by substring, then rest; ids stay in walk order under equal codes */
+        rc = records_sort(&st.mih[j], (size_t)(ix->sub[j].key_bytes + ix->sub[j].rest_bytes));
+        if (!rc) {
+            job = (write_job){ ix->db_mih[j], &st.mih[j], NULL };
+            rc = idx_rewrite(ix, "building a multi-index table", write_table, &job, err,
+                             err_len);
+        }
+        records_free(&st.mih[j]);
+    }
+    if (rc == SH_ENOMEM)
+        rc = sh_fail(err, err_len, SH_ENOMEM, "index %s: out of memory building its tables",
+                     ix->path);
+    build_free(&st);
+    if (rc)
+        return rc;
+    return idx_rewrite(ix, "finishing a bulk load", clear_mark, ix, err, err_len);
+}

@@ -1,0 +1,84 @@
+/* idx_bulk.h — loading a new index in bulk.
+ *
+ * Added one by one, every document puts an entry at a random place of
+ * each lookup table (names, content, mih_0..mih_{m-1}): LMDB searches
+ * each B-tree and copies the page it changes, which costs about 14 µs
+ * per document at 1M documents and grows with the index (BENCHMARKS.md,
+ * "codes given").
+ *
+ * A bulk load writes only the docs table while documents arrive — new
+ * ids ascend, so each record is appended (MDB_APPEND) — and keeps in
+ * memory what adding needs to answer: which names exist (upserts) and
+ * which content hashes (exact duplicates). idx_bulk_finish then builds
+ * every lookup table from the docs table: it walks the records, sorts
+ * each table's entries in memory and appends them in key order, which
+ * also leaves the pages full, as idx_compact would.
+ *
+ * Each idx_add gives the same result (action, id, dup_of) as without a
+ * bulk load, and the finished tables hold the same entries.
+ *
+ * Crash safety: docs are committed batch by batch as usual. Meta key
+ * "bulk" marks the index incomplete from idx_bulk_begin until every
+ * table is built. A read-only open of a marked index fails with
+ * SH_EINDEX (the message says how to finish it); a read-write open
+ * builds the tables from the committed docs before it returns.
+ *
+ * Restrictions: only on an index without documents; the handle must be
+ * the index's only writer until the load finishes; no idx_remove and no
+ * searching meanwhile (the lookup tables are empty until the end).
+ * Memory: about 120 bytes per document plus the names while loading, and
+ * one table's sorted entries (2 x 12..40 bytes per document) at the end.
+ */
+#ifndef SH_IDX_BULK_H
+#define SH_IDX_BULK_H
+
+#include "idx_store.h"
+
+/* Starts a bulk load: commits the mark and sets up the in-memory lookups.
+ * Errors: SH_EREADONLY; SH_EINVAL (the index holds documents, a write
+ * batch is pending, or a bulk load is active already); SH_ENOMEM;
+ * SH_EINDEX or errno from LMDB. */
+int idx_bulk_begin(idx_index *ix, char *err, size_t err_len);
+
+/* 1 while a bulk load is active on this handle. */
+int idx_bulk_active(const idx_index *ix);
+
+/* Commits the pending batch, builds the lookup tables, clears the mark
+ * and ends the load (also when building fails: the mark then stays, and
+ * the next read-write open builds the tables). No-op without a load.
+ * Errors: idx_commit's, idx_rewrite's (idx_compact.h). */
+int idx_bulk_finish(idx_index *ix, char *err, size_t err_len);
+
+/* Builds names, content and mih_0.. from the docs table (each emptied
+ * first, one write transaction per table) and clears the mark. This is
+ * idx_bulk_finish's second half, and what idx_open runs on a marked
+ * index. No write batch may be pending. Errors as idx_rewrite's. */
+int idx_bulk_build(idx_index *ix, char *err, size_t err_len);
+
+/* Frees the in-memory state (idx_close calls it). Accepts NULL. */
+void idx_bulk_free(idx_index *ix);
+
+/* --- for idx_docs.c ----------------------------------------------------- */
+
+/* The id of the document called name in this load, or 0. */
+uint32_t idx_bulk_name_id(const idx_index *ix, const char *name, size_t len);
+
+/* The first id other than self of a document with content hash hash, or 0. */
+uint32_t idx_bulk_duplicate(const idx_index *ix, uint64_t hash, uint32_t self);
+
+/* Records that document id is called name and has content hash hash;
+ * replaced != 0 when it existed before with content hash old_hash.
+ * SH_ENOMEM (the load is then broken, see idx_bulk_fail). */
+int idx_bulk_note(idx_index *ix, const char *name, size_t len, uint32_t id, uint64_t hash,
+                  int replaced, uint64_t old_hash);
+
+/* Marks the load broken after a failed write: the in-memory lookups may
+ * hold documents that were never committed, so further adds fail with
+ * SH_EINVAL; idx_bulk_finish still builds the tables from what was
+ * committed. */
+void idx_bulk_fail(idx_index *ix);
+
+/* 1 if the load is broken. */
+int idx_bulk_broken(const idx_index *ix);
+
+#endif

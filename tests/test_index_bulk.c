@@ -1,0 +1,314 @@
+/* test_index_bulk.c — idx_bulk: a bulk load gives every add the result a
+ * one-by-one load gives and leaves byte-identical tables (checked entry
+ * by entry against an index loaded without it, at several code widths,
+ * with replacements, unchanged re-adds and exact duplicates, through map
+ * growth); an interrupted load is refused read-only and finished by the
+ * next read-write open; refused calls change nothing. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "idx_bulk.h"
+#include "idx_check.h"
+#include "idx_docs.h"
+#include "idx_search.h"
+#include "idx_store.h"
+#include "sh_error.h"
+#include "test_index_util.h"
+
+/* One planned add: doc number (its name), code and content hash. */
+typedef struct {
+    unsigned n;
+    sh_code code;
+    uint64_t hash;
+} planned_add;
+
+/* n adds of clustered codes; about 1 in 10 reuses an earlier name (with
+ * new content, or unchanged), 1 in 12 copies an earlier content hash. */
+static planned_add *plan_adds(size_t n, int bits, uint64_t seed)
+{
+    planned_add *p = malloc(n * sizeof *p);
+    ck_assert_ptr_nonnull(p);
+    sh_rng rng;
+    rng_seed(&rng, seed);
+    sh_code centres[30];
+    for (int c = 0; c < 30; c++)
+        centres[c] = tix_random_code(&rng, bits);
+    for (size_t i = 0; i < n; i++) {
+        p[i].n = (unsigned)i;
+        p[i].code = tix_perturb(&rng, &centres[rng_below(&rng, 30)], bits, (int)rng_below(&rng, 4));
+        p[i].hash = 1000 + i;
+        if (i > 10 && rng_below(&rng, 10) == 0) {
+            size_t j = rng_below(&rng, i);
+            p[i].n = p[j].n; /* the same name again */
+            if (rng_below(&rng, 3) == 0) {
+                p[i].code = p[j].code; /* and the same record: unchanged */
+                p[i].hash = p[j].hash;
+            }
+        } else if (i > 10 && rng_below(&rng, 12) == 0) {
+            p[i].hash = p[rng_below(&rng, i)].hash; /* an exact duplicate */
+        }
+    }
+    return p;
+}
+
+/* Runs the plan on ix, the results into res. */
+static void run_adds(idx_index *ix, const planned_add *p, size_t n, idx_add_result *res)
+{
+    char name[32], err[512] = "";
+    for (size_t i = 0; i < n; i++) {
+        idx_doc d;
+        tix_doc(&d, name, p[i].n, p[i].code, p[i].hash, NULL, 0);
+        ck_assert_msg(idx_add(ix, &d, &res[i], err, sizeof err) == 0, "add %zu: %s", i, err);
+    }
+}
+
+/* Every entry of table dbi in a equals the one in b, in the same order. */
+static void assert_same_table(idx_index *a, MDB_dbi da, idx_index *b, MDB_dbi db,
+                              const char *what)
+{
+    MDB_txn *ta, *tb;
+    MDB_cursor *ca, *cb;
+    ck_assert_int_eq(mdb_txn_begin(a->env, NULL, MDB_RDONLY, &ta), 0);
+    ck_assert_int_eq(mdb_txn_begin(b->env, NULL, MDB_RDONLY, &tb), 0);
+    ck_assert_int_eq(mdb_cursor_open(ta, da, &ca), 0);
+    ck_assert_int_eq(mdb_cursor_open(tb, db, &cb), 0);
+    MDB_val ka, va, kb, vb;
+    size_t count = 0;
+    int ra = mdb_cursor_get(ca, &ka, &va, MDB_FIRST), rb = mdb_cursor_get(cb, &kb, &vb, MDB_FIRST);
+    while (ra == 0 && rb == 0) {
+        ck_assert_msg(ka.mv_size == kb.mv_size && !memcmp(ka.mv_data, kb.mv_data, ka.mv_size),
+                      "%s: key %zu differs", what, count);
+        ck_assert_msg(va.mv_size == vb.mv_size && !memcmp(va.mv_data, vb.mv_data, va.mv_size),
+                      "%s: value %zu differs", what, count);
+        count++;
+        ra = mdb_cursor_get(ca, &ka, &va, MDB_NEXT);
+        rb = mdb_cursor_get(cb, &kb, &vb, MDB_NEXT);
+    }
+    ck_assert_msg(ra == MDB_NOTFOUND && rb == MDB_NOTFOUND, "%s: %d vs %d after %zu entries",
+                  what, ra, rb, count);
+    mdb_cursor_close(ca);
+    mdb_cursor_close(cb);
+    mdb_txn_abort(ta);
+    mdb_txn_abort(tb);
+}
+
+static void assert_same_index(idx_index *a, idx_index *b)
+{
+    ck_assert_int_eq(a->m, b->m);
+    assert_same_table(a, a->db_docs, b, b->db_docs, "docs");
+    assert_same_table(a, a->db_names, b, b->db_names, "names");
+    assert_same_table(a, a->db_content, b, b->db_content, "content");
+    for (int j = 0; j < a->m; j++)
+        assert_same_table(a, a->db_mih[j], b, b->db_mih[j], "mih");
+    idx_reader *ra, *rb;
+    ck_assert_int_eq(idx_reader_begin(a, &ra, NULL, 0), 0);
+    ck_assert_int_eq(idx_reader_begin(b, &rb, NULL, 0), 0);
+    ck_assert_uint_eq(idx_reader_doc_count(ra), idx_reader_doc_count(rb));
+    char err[512] = "";
+    ck_assert_msg(idx_verify(rb, err, sizeof err) == 0, "%s", err);
+    idx_reader_end(ra);
+    idx_reader_end(rb);
+}
+
+/* The search answers of ix for a few stored codes equal brute force. */
+static void assert_searches(idx_index *ix, const planned_add *p, size_t n, int bits)
+{
+    idx_reader *rd;
+    ck_assert_int_eq(idx_reader_begin(ix, &rd, NULL, 0), 0);
+    idx_hit *hits = malloc((n + 1) * sizeof *hits);
+    ck_assert_ptr_nonnull(hits);
+    for (size_t qi = 0; qi < n; qi += n / 5 + 1) {
+        uint64_t *want;
+        size_t n_want = tix_brute(rd, &p[qi].code, 3, &want), total;
+        ck_assert_uint_gt(n_want, 0);
+        ck_assert_int_eq(idx_search(rd, &p[qi].code, 3, IDX_MODE_MIH, hits, n + 1, &total, NULL), 0);
+        ck_assert_uint_eq(total, n_want);
+        for (size_t i = 0; i < total; i++)
+            ck_assert_uint_eq((uint64_t)hits[i].distance << 32 | hits[i].id, want[i]);
+        free(want);
+    }
+    free(hits);
+    (void)bits;
+    idx_reader_end(rd);
+}
+
+START_TEST(a_bulk_load_matches_adding_one_by_one)
+{
+    const int widths[3] = { 16, 64, 128 };
+    for (int w = 0; w < 3; w++) {
+        for (int store = 0; store <= 1; store++) {
+            int bits = widths[w];
+            size_t n = 6000;
+            planned_add *plan = plan_adds(n, bits, 11 + (uint64_t)bits);
+            idx_add_result *want = malloc(n * sizeof *want), *got = malloc(n * sizeof *got);
+            ck_assert_ptr_nonnull(want);
+            ck_assert_ptr_nonnull(got);
+            char *dir_a = tix_tmpdir(), *dir_b = tix_tmpdir(), err[512] = "";
+
+            idx_options o = tix_options(IDX_CREATE | IDX_NOSYNC, bits);
+            o.store_duplicates = store;
+            o.batch_size = 700;
+            idx_index *a = tix_open_with(dir_a, &o);
+            run_adds(a, plan, n, want);
+            ck_assert_int_eq(idx_commit(a, err, sizeof err), 0);
+
+            o.map_size = 256 << 10; /* small: the map grows during the load and the build */
+            idx_index *b = tix_open_with(dir_b, &o);
+            ck_assert_msg(idx_bulk_begin(b, err, sizeof err) == 0, "%s", err);
+            ck_assert_int_eq(idx_bulk_active(b), 1);
+            run_adds(b, plan, n, got);
+            ck_assert_msg(idx_bulk_finish(b, err, sizeof err) == 0, "%s", err);
+            ck_assert_int_eq(idx_bulk_active(b), 0);
+
+            int actions[5] = { 0 };
+            for (size_t i = 0; i < n; i++) {
+                ck_assert_msg(got[i].action == want[i].action && got[i].id == want[i].id &&
+                                  got[i].dup_of == want[i].dup_of,
+                              "%d bits, add %zu: bulk (%d, %u, %u), one by one (%d, %u, %u)",
+                              bits, i, got[i].action, got[i].id, got[i].dup_of, want[i].action,
+                              want[i].id, want[i].dup_of);
+                actions[want[i].action]++;
+            }
+            /* the plan exercised every kind of result */
+            ck_assert_int_gt(actions[IDX_REPLACED], 50);
+            ck_assert_int_gt(actions[IDX_UNCHANGED], 20);
+            if (store)
+                ck_assert_int_eq(actions[IDX_SKIPPED_DUPLICATE], 0);
+            else
+                ck_assert_int_gt(actions[IDX_SKIPPED_DUPLICATE], 50);
+            assert_same_index(a, b);
+            assert_searches(b, plan, n, bits);
+
+            /* after the load the index takes ordinary writes */
+            char name[32];
+            idx_doc d;
+            tix_doc(&d, name, 999999, plan[0].code, 77, NULL, 0);
+            ck_assert_int_eq(idx_add(a, &d, NULL, err, sizeof err), 0);
+            ck_assert_int_eq(idx_add(b, &d, NULL, err, sizeof err), 0);
+            snprintf(name, sizeof name, "doc-%u", plan[5].n);
+            ck_assert_int_eq(idx_remove(a, name, strlen(name), NULL, err, sizeof err), 0);
+            ck_assert_int_eq(idx_remove(b, name, strlen(name), NULL, err, sizeof err), 0);
+            ck_assert_int_eq(idx_commit(a, err, sizeof err), 0);
+            ck_assert_int_eq(idx_commit(b, err, sizeof err), 0);
+            assert_same_table(a, a->db_names, b, b->db_names, "names after writes");
+            assert_same_table(a, a->db_mih[0], b, b->db_mih[0], "mih_0 after writes");
+
+            idx_close(a);
+            idx_close(b);
+            tix_rmtree(dir_a);
+            tix_rmtree(dir_b);
+            free(plan);
+            free(want);
+            free(got);
+        }
+    }
+}
+END_TEST
+
+START_TEST(an_interrupted_bulk_load_is_finished_by_the_next_writer)
+{
+    int bits = 64;
+    size_t n = 3250, batch = 500, committed = 3000; /* the last 250 never commit */
+    planned_add *plan = plan_adds(n, bits, 5);
+    for (size_t i = 0; i < n; i++) { /* distinct names and contents: every add is new */
+        plan[i].n = (unsigned)i;
+        plan[i].hash = 1000 + i;
+    }
+    idx_add_result *res = malloc(n * sizeof *res);
+    ck_assert_ptr_nonnull(res);
+    char *dir_a = tix_tmpdir(), *dir_b = tix_tmpdir(), err[512] = "";
+    idx_options o = tix_options(IDX_CREATE | IDX_NOSYNC, bits);
+    o.batch_size = (int)batch;
+    idx_index *a = tix_open_with(dir_a, &o);
+    run_adds(a, plan, committed, res);
+    ck_assert_int_eq(idx_commit(a, err, sizeof err), 0);
+
+    idx_index *b = tix_open_with(dir_b, &o);
+    ck_assert_int_eq(idx_bulk_begin(b, err, sizeof err), 0);
+    run_adds(b, plan, n, res);
+    ck_assert_int_eq(idx_batch_pending(b), (int)(n - committed));
+    idx_close(b); /* as if the process died: the pending batch is lost */
+
+    /* a reader is refused, with the way out in the message */
+    idx_options ro = tix_options(IDX_RDONLY, bits);
+    idx_index *r = NULL;
+    ck_assert_int_eq(idx_open(dir_b, &ro, &r, err, sizeof err), SH_EINDEX);
+    ck_assert_ptr_null(r);
+    ck_assert_msg(strstr(err, "incomplete") && strstr(err, "for writing"), "%s", err);
+
+    /* a writer builds the tables from the committed records */
+    idx_options rw = tix_options(0, bits);
+    b = tix_open_with(dir_b, &rw);
+    ck_assert_int_eq(idx_bulk_active(b), 0);
+    assert_same_index(a, b);
+    assert_searches(b, plan, committed, bits);
+    idx_close(b);
+    b = tix_open_with(dir_b, &ro); /* and the mark is gone */
+    idx_close(b);
+
+    idx_close(a);
+    tix_rmtree(dir_a);
+    tix_rmtree(dir_b);
+    free(plan);
+    free(res);
+}
+END_TEST
+
+START_TEST(refused_bulk_calls_change_nothing)
+{
+    char *dir = tix_tmpdir(), err[512] = "", name[32];
+    idx_index *ix = tix_open(dir, IDX_CREATE, 32, 0, 0);
+    sh_rng rng;
+    rng_seed(&rng, 3);
+    sh_code codes[50];
+    for (int i = 0; i < 50; i++)
+        codes[i] = tix_random_code(&rng, 32);
+
+    /* during a load: no second begin, no removal */
+    ck_assert_int_eq(idx_bulk_begin(ix, err, sizeof err), 0);
+    tix_add_codes(ix, 0, codes, 50);
+    ck_assert_int_eq(idx_bulk_begin(ix, err, sizeof err), SH_EINVAL);
+    snprintf(name, sizeof name, "doc-%u", 3u);
+    ck_assert_int_eq(idx_remove(ix, name, strlen(name), NULL, err, sizeof err), SH_EINVAL);
+    ck_assert_msg(strstr(err, "bulk") != NULL, "%s", err);
+    ck_assert_int_eq(idx_bulk_finish(ix, err, sizeof err), 0);
+    ck_assert_int_eq(idx_bulk_finish(ix, err, sizeof err), 0); /* a no-op now */
+
+    /* not on an index with documents, nor with a pending batch */
+    ck_assert_int_eq(idx_bulk_begin(ix, err, sizeof err), SH_EINVAL);
+    ck_assert_msg(strstr(err, "empty") != NULL, "%s", err);
+    ck_assert_int_eq(idx_remove(ix, name, strlen(name), NULL, err, sizeof err), 0);
+    ck_assert_int_eq(idx_bulk_begin(ix, err, sizeof err), SH_EINVAL);
+    ck_assert_msg(strstr(err, "commit") != NULL, "%s", err);
+    ck_assert_int_eq(idx_commit(ix, err, sizeof err), 0);
+    idx_close(ix);
+
+    idx_options ro = tix_options(IDX_RDONLY, 32);
+    ix = tix_open_with(dir, &ro);
+    ck_assert_int_eq(idx_bulk_begin(ix, err, sizeof err), SH_EREADONLY);
+    idx_reader *rd;
+    ck_assert_int_eq(idx_reader_begin(ix, &rd, NULL, 0), 0);
+    ck_assert_uint_eq(idx_reader_doc_count(rd), 49);
+    ck_assert_int_eq(idx_verify(rd, err, sizeof err), 0);
+    idx_doc d;
+    snprintf(name, sizeof name, "doc-%u", 4u);
+    ck_assert_int_eq(idx_doc_find(rd, name, strlen(name), &d), 0);
+    idx_reader_end(rd);
+    idx_close(ix);
+    tix_rmtree(dir);
+}
+END_TEST
+
+Suite *index_bulk_suite(void)
+{
+    Suite *s = suite_create("index_bulk");
+    TCase *tc = tcase_create("bulk");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, a_bulk_load_matches_adding_one_by_one);
+    tcase_add_test(tc, an_interrupted_bulk_load_is_finished_by_the_next_writer);
+    tcase_add_test(tc, refused_bulk_calls_change_nothing);
+    suite_add_tcase(s, tc);
+    return s;
+}
