@@ -135,30 +135,41 @@ def main():
     if codes:
         md.append("### Index size and build speed (codes given)")
         md.append("")
-        md.append("| codes | substrings | build codes/s (target ≥ 1M/s) | mih bytes/doc as added | "
-                  "after compaction (target ≤ 64) | compaction s | docs | names | content | "
-                  "peak RSS |")
-        md.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        md.append("| codes | substrings | bulk load codes/s (target ≥ 1M/s) | one by one codes/s | "
+                  "mih bytes/doc one by one | compacted or bulk-loaded (target ≤ 64) | "
+                  "compaction s | docs | names | content | peak RSS |")
+        md.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         ok_space, ok_build = True, True
         for label, d in sorted(codes.items(), key=lambda kv: (kv[1]["dist"], kv[1]["n"])):
             b = d["build"]
             added = mih_bytes(b["tables"])
-            comp = mih_bytes(b.get("compacted_tables", b["tables"]))
             ct = b.get("compacted_tables", b["tables"])
+            comp = mih_bytes(ct)
+            bulk = b.get("bulk")
+            # a new index is bulk-loaded (semhash index, sh_create_options.bulk_load);
+            # without that run, the one-by-one rate is all there is to judge
+            rate = bulk["codes_per_s"] if bulk else b["codes_per_s"]
+            if bulk:
+                comp = max(comp, mih_bytes(bulk["tables"]))
             if comp > 64:
                 ok_space = False
-            if b["codes_per_s"] < 1e6:
+            if rate < 1e6:
                 ok_build = False
-            md.append("| %s | %d | %.0f %s | %.1f | %.1f %s | %.1f | %.1f | %.1f | %.1f | %.0f MiB |" % (
-                label, d["substrings"], b["codes_per_s"], "✓" if b["codes_per_s"] >= 1e6 else "✗",
-                added, comp, "✓" if comp <= 64 else "✗", b.get("compact_seconds", 0),
-                ct["docs"], ct["names"], ct["content"], d["peak_rss_kib"] / 1024))
+            md.append("| %s | %d | %s | %.0f | %.1f | %.1f %s | %.1f | %.1f | %.1f | %.1f | %.0f MiB |" % (
+                label, d["substrings"],
+                ("%.0f %s" % (rate, "✓" if rate >= 1e6 else "✗")) if bulk else "not run",
+                b["codes_per_s"], added, comp, "✓" if comp <= 64 else "✗",
+                b.get("compact_seconds", 0), ct["docs"], ct["names"], ct["content"],
+                d["peak_rss_kib"] / 1024))
         md.append("")
         md.append("Bytes per document are LMDB pages in use per table (page size times pages) "
-                  "divided by the documents. \"As added\" is after adding the codes one by one "
-                  "(`idx_add`, batches of 10,000); compaction rewrites the derived tables in key "
-                  "order (`idx_compact`). The codes table of index format 1 is gone: the "
-                  "multi-index tables are the hash table.")
+                  "divided by the documents. \"One by one\" is adding the codes to an index with "
+                  "`idx_add` (batches of 10,000), as an index that grows does; compaction then "
+                  "rewrites the lookup tables in key order (`idx_compact`). \"Bulk load\" is a new "
+                  "index filled from the same codes as `semhash index` fills a new index "
+                  "(`idx_bulk.h`: only the doc records are written while adding, the lookup tables "
+                  "are sorted in memory and appended at the end; the same tables, checked). The "
+                  "codes table of index format 1 is gone: the multi-index tables are the hash table.")
         md.append("")
         targets["space_64_bytes_after_compaction"] = ok_space
         targets["build_1M_codes_per_s"] = ok_build
