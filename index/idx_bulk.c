@@ -342,12 +342,18 @@ typedef struct {
     size_t key_bytes, value_bytes;
 } records;
 
-static void records_init(records *r, size_t key_bytes, size_t value_bytes)
+/* expect: records to reserve room for (the docs counted before the walk). */
+static int records_init(records *r, size_t key_bytes, size_t value_bytes, size_t expect)
 {
     *r = (records){ 0 };
     r->key_bytes = key_bytes;
     r->value_bytes = value_bytes;
     r->words = (key_bytes + value_bytes + 7) / 8;
+    if (expect) {
+        r->data = malloc(expect * r->words * sizeof *r->data);
+        r->cap = r->data ? expect : 0;
+    }
+    return expect && !r->data ? SH_ENOMEM : 0;
 }
 
 static uint8_t *records_push(records *r)
@@ -413,8 +419,11 @@ static void records_free(records *r)
 }
 
 /* A name and its id: off into the build's arena while collecting (the
- * arena moves as it grows), then name points there. */
+ * arena moves as it grows), then name points there. prefix holds the
+ * first 8 bytes big-endian (zeros after a shorter name), so that most
+ * comparisons need not follow the pointer. */
 typedef struct {
+    uint64_t prefix;
     uint64_t off;
     const char *name;
     uint32_t len, id;
@@ -433,8 +442,10 @@ typedef struct {
 static int name_ref_cmp(const void *a, const void *b)
 {
     const name_ref *x = a, *y = b;
+    if (x->prefix != y->prefix)
+        return x->prefix < y->prefix ? -1 : 1;
     uint32_t n = x->len < y->len ? x->len : y->len;
-    int c = memcmp(x->name, y->name, n);
+    int c = n > 8 ? memcmp(x->name + 8, y->name + 8, n - 8) : 0;
     if (c)
         return c;
     return x->len < y->len ? -1 : x->len > y->len;
@@ -461,7 +472,11 @@ static int collect_name(build_state *st, const idx_doc *d)
         st->arena_cap = cap;
     }
     memcpy(st->arena + st->arena_len, d->name, d->name_len);
-    st->names[st->n_names++] = (name_ref){ st->arena_len, NULL, (uint32_t)d->name_len, d->id };
+    uint64_t prefix = 0;
+    for (size_t i = 0; i < 8; i++)
+        prefix = prefix << 8 | (i < d->name_len ? (uint8_t)d->name[i] : 0);
+    st->names[st->n_names++] =
+        (name_ref){ prefix, st->arena_len, NULL, (uint32_t)d->name_len, d->id };
     st->arena_len += d->name_len;
     return 0;
 }
@@ -485,6 +500,21 @@ static int collect_doc(const idx_doc *d, void *arg)
         idx_entry_encode(&d->code, d->id, sub, r + sub->key_bytes);
     }
     return 0;
+}
+
+/* The number of doc records (to size the build's arrays). LMDB code. */
+static int count_docs(idx_index *ix, size_t *n)
+{
+    MDB_txn *rtxn;
+    int rc = idx_txn_begin(ix, MDB_RDONLY, &rtxn);
+    if (rc)
+        return rc;
+    MDB_stat st;
+    rc = mdb_stat(rtxn, ix->db_docs, &st);
+    *n = rc ? 0 : st.ms_entries;
+    mdb_txn_abort(rtxn);
+    pthread_rwlock_unlock(&ix->map_lock);
+    return rc;
 }
 
 /* Calls fn on every record of the docs table in a read snapshot, in id order. */
@@ -587,10 +617,18 @@ int idx_bulk_build(idx_index *ix, char *err, size_t err_len)
                        "index %s: commit the pending writes before building its tables",
                        ix->path);
     build_state st = { .ix = ix };
-    records_init(&st.content, 8, IDX_ID_BYTES);
-    for (int j = 0; j < ix->m; j++)
-        records_init(&st.mih[j], (size_t)ix->sub[j].key_bytes, (size_t)ix->sub[j].entry_bytes);
-    int rc = walk_docs(ix, collect_doc, &st);
+    size_t expect = 0;
+    int rc = count_docs(ix, &expect);
+    if (!rc)
+        rc = records_init(&st.content, 8, IDX_ID_BYTES, expect);
+    for (int j = 0; !rc && j < ix->m; j++)
+        rc = records_init(&st.mih[j], (size_t)ix->sub[j].key_bytes,
+                          (size_t)ix->sub[j].entry_bytes, expect);
+    if (!rc && expect && !(st.names = malloc(expect * sizeof *st.names)))
+        rc = SH_ENOMEM;
+    st.cap_names = st.names ? expect : 0;
+    if (!rc)
+        rc = walk_docs(ix, collect_doc, &st);
     if (rc) {
         build_free(&st);
         if (rc == SH_ENOMEM)
