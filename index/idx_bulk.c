@@ -13,6 +13,7 @@
  */
 #include "idx_bulk.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -578,16 +579,89 @@ static int write_table(MDB_txn *wtxn, MDB_txn *rtxn, void *arg)
             rc = mdb_cursor_put(w, &k, &v, MDB_APPEND);
         }
     } else {
+        /* all values of one key in one call (MDB_MULTIPLE: the tables are
+         * DUPFIXED), gathered contiguous in run */
         const records *r = job->rec;
-        for (size_t i = 0; rc == 0 && i < r->n; i++) {
-            uint8_t *rec = (uint8_t *)(r->data + i * r->words);
-            MDB_val k = { r->key_bytes, rec }, v = { r->value_bytes, rec + r->key_bytes };
-            int same_key = i > 0 && memcmp(rec - r->words * 8, rec, r->key_bytes) == 0;
-            rc = mdb_cursor_put(w, &k, &v, same_key ? MDB_APPENDDUP : MDB_APPEND);
+        const size_t stride = r->words * 8, vb = r->value_bytes;
+        uint8_t *run = NULL;
+        size_t run_cap = 0;
+        for (size_t i = 0; rc == 0 && i < r->n;) {
+            const uint8_t *first = (const uint8_t *)(r->data + i * r->words);
+            size_t end = i + 1;
+            while (end < r->n && memcmp(first + (end - i) * stride, first, r->key_bytes) == 0)
+                end++;
+            size_t count = end - i;
+            if (count * vb > run_cap) {
+                size_t cap = run_cap ? run_cap : 4096;
+                while (cap < count * vb)
+                    cap *= 2;
+                uint8_t *p = realloc(run, cap);
+                if (!p) {
+                    rc = SH_ENOMEM;
+                    break;
+                }
+                run = p;
+                run_cap = cap;
+            }
+            for (size_t k = 0; k < count; k++)
+                memcpy(run + k * vb, first + k * stride + r->key_bytes, vb);
+            MDB_val k = { r->key_bytes, (void *)first };
+            MDB_val v[2] = { { vb, run }, { count, NULL } };
+            rc = mdb_cursor_put(w, &k, v, MDB_MULTIPLE | MDB_APPEND);
+            i = end;
         }
+        free(run);
     }
     mdb_cursor_close(w);
     return rc;
+}
+
+/* Sorts table t of the build, in writing order: 0 names, 1 content,
+ * 2 + j mih_j. 0 or SH_ENOMEM. */
+static int sort_table(build_state *st, int t)
+{
+    if (t == 0) {
+        qsort(st->names, st->n_names, sizeof *st->names, name_ref_cmp);
+        return 0;
+    }
+    if (t == 1)
+        return records_sort(&st->content, 8);
+    /* by substring, then rest; ids stay in walk order under equal codes */
+    const idx_substring *sub = &st->ix->sub[t - 2];
+    return records_sort(&st->mih[t - 2], (size_t)(sub->key_bytes + sub->rest_bytes));
+}
+
+/* The sorting thread's state: tables 0..sorted-1 are sorted. */
+typedef struct {
+    build_state *st;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    int sorted;
+    int status; /* SH_ENOMEM when a sort failed */
+    int stop;   /* the writer gave up: sort no further */
+} sorter;
+
+static void *sorter_run(void *arg)
+{
+    sorter *so = arg;
+    for (int t = 0; t < so->st->ix->m + 2; t++) {
+        pthread_mutex_lock(&so->lock);
+        int stop = so->stop;
+        pthread_mutex_unlock(&so->lock);
+        if (stop)
+            break;
+        int rc = sort_table(so->st, t);
+        pthread_mutex_lock(&so->lock);
+        if (rc)
+            so->status = rc;
+        else
+            so->sorted = t + 1;
+        pthread_cond_broadcast(&so->changed);
+        pthread_mutex_unlock(&so->lock);
+        if (rc)
+            break;
+    }
+    return NULL;
 }
 
 static int clear_mark(MDB_txn *wtxn, MDB_txn *rtxn, void *arg)
@@ -638,23 +712,43 @@ int idx_bulk_build(idx_index *ix, char *err, size_t err_len)
     }
     for (size_t i = 0; i < st.n_names; i++)
         st.names[i].name = st.arena + st.names[i].off;
-    qsort(st.names, st.n_names, sizeof *st.names, name_ref_cmp);
-    write_job job = { ix->db_names, NULL, &st };
-    rc = idx_rewrite(ix, "building the names table", write_table, &job, err, err_len);
-    if (!rc && (rc = records_sort(&st.content, 8)) == 0) {
-        job = (write_job){ ix->db_content, &st.content, NULL };
-        rc = idx_rewrite(ix, "building the content table", write_table, &job, err, err_len);
-    }
-    for (int j = 0; !rc && j < ix->m; j++) {
-        /* by substring, then rest; ids stay in walk order under equal codes */
-        rc = records_sort(&st.mih[j], (size_t)(ix->sub[j].key_bytes + ix->sub[j].rest_bytes));
-        if (!rc) {
-            job = (write_job){ ix->db_mih[j], &st.mih[j], NULL };
-            rc = idx_rewrite(ix, "building a multi-index table", write_table, &job, err,
-                             err_len);
+    /* a second thread sorts the tables in writing order, one table ahead
+     * of the writes (without the thread, each is sorted just before) */
+    sorter so = { .st = &st };
+    pthread_mutex_init(&so.lock, NULL);
+    pthread_cond_init(&so.changed, NULL);
+    pthread_t thread;
+    int threaded = pthread_create(&thread, NULL, sorter_run, &so) == 0;
+    int total = ix->m + 2;
+    for (int t = 0; !rc && t < total; t++) {
+        if (threaded) {
+            pthread_mutex_lock(&so.lock);
+            while (so.sorted <= t && so.status == 0)
+                pthread_cond_wait(&so.changed, &so.lock);
+            rc = so.status;
+            pthread_mutex_unlock(&so.lock);
+        } else {
+            rc = sort_table(&st, t);
         }
-        records_free(&st.mih[j]);
+        if (rc)
+            break;
+        write_job job = { ix->db_names, NULL, &st };
+        if (t == 1)
+            job = (write_job){ ix->db_content, &st.content, NULL };
+        else if (t >= 2)
+            job = (write_job){ ix->db_mih[t - 2], &st.mih[t - 2], NULL };
+        rc = idx_rewrite(ix, "building the lookup tables", write_table, &job, err, err_len);
+        if (t >= 2)
+            records_free(&st.mih[t - 2]);
     }
+    if (threaded) {
+        pthread_mutex_lock(&so.lock);
+        so.stop = 1;
+        pthread_mutex_unlock(&so.lock);
+        pthread_join(thread, NULL);
+    }
+    pthread_cond_destroy(&so.changed);
+    pthread_mutex_destroy(&so.lock);
     if (rc == SH_ENOMEM)
         rc = sh_fail(err, err_len, SH_ENOMEM, "index %s: out of memory building its tables",
                      ix->path);
