@@ -80,7 +80,8 @@ typedef struct {
     double valid_precision;   /* neighbour precision, NAN without validation */
     double kl_weight;         /* the KL weight used this epoch */
     double seconds;           /* wall time of the epoch, validation included */
-    int best;                 /* 1 if this epoch is the best so far */
+    int best;                 /* 1 if this epoch is the best so far (in this start's run) */
+    int itq_start;            /* 1 in the run from the PCA + ITQ start */
 } hash_epoch_info;
 
 /* Progress callbacks: batch is called after every minibatch (epoch,
@@ -119,7 +120,9 @@ typedef struct {
     double threshold_window;  /* > 0: threshold at the widest logit gap within this
                                  rank distance of the median, [0, 0.5) */
     int deterministic_epochs; /* first epochs trained on p itself, not sampled bits */
-    double itq_init;          /* > 0: encoder starts as PCA + ITQ, logits of this spread */
+    sh_train_start start;     /* random, itq or auto (both, the better validation kept) */
+    double itq_init;          /* logit spread of the ITQ start; 0: never start from ITQ */
+    int itq_warmup;           /* decoder-only epochs after an ITQ start (at least decoder_warmup) */
     int unigram_bias;         /* 1: decoder bias starts at the log unigram distribution */
     int tfidf_target;         /* 1: reconstruct the tf-idf weights instead of the counts */
     double decorrelation;     /* weight of the bit decorrelation term, >= 0 */
@@ -143,7 +146,11 @@ typedef struct {
     int hidden_used[SH_MAX_HIDDEN_LAYERS]; /* widths after adaptation */
     int n_hidden;
     int batch_used;
-    int itq_initialised;      /* 1 if the encoder started as PCA + ITQ (itq_init) */
+    int itq_initialised;      /* 1 if the kept model started as PCA + ITQ */
+    int starts_tried;         /* 1, or 2 when start auto trained both */
+    double valid_random;      /* validation precision of the random start's run, NAN if not run */
+    double valid_itq;         /* the same for the ITQ start's run */
+    double valid_itq_codes;   /* ITQ's own codes (the ITQ start before training), NAN if not run */
 } hash_train_summary;
 
 /* Fills o from cfg (model and train sections) and the recipe defaults.
