@@ -54,7 +54,7 @@ typedef struct {
 static const char *const activation_names[] = { "linear", "relu", "sigmoid", "tanh", NULL };
 static const char *const encoder_names[] = { "ae", "simhash", "lsh", "itq", NULL };
 static const char *const optimizer_names[] = { "adam", "sgd", NULL };
-static const char *const start_names[] = { "random", "itq", "auto", NULL };
+static const char *const start_names[] = { "random", "itq", "auto", "both", NULL };
 static const char *const binary_names[] = { "skip", "fail", NULL };
 
 _Static_assert(sizeof(sh_activation) == sizeof(int), "enums are stored as int");

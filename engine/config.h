@@ -40,7 +40,9 @@ typedef enum {
 typedef enum {
     SH_START_RANDOM = 0, /* the encoder starts from random weights */
     SH_START_ITQ = 1,    /* the encoder starts as PCA + ITQ */
-    SH_START_AUTO = 2    /* both, the one with the better validation precision kept */
+    SH_START_AUTO = 2,   /* random; ITQ too when random's validation is not above ITQ's
+                            own codes', the better validation kept */
+    SH_START_BOTH = 3    /* both starts, the better validation kept */
 } sh_train_start;
 
 typedef enum {

@@ -78,8 +78,8 @@ int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, s
                        assignment);
     size_t name_len = (size_t)(eq - assignment);
 #define NAME_IS(s) (name_len == strlen(s) && strncmp(assignment, (s), name_len) == 0)
-    static const char *const starts[] = { "random", "itq", "auto" };
-    for (int i = 0; i < 3 && NAME_IS("start"); i++)
+    static const char *const starts[] = { "random", "itq", "auto", "both" };
+    for (int i = 0; i < 4 && NAME_IS("start"); i++)
         if (strcmp(eq + 1, starts[i]) == 0) {
             o->start = (sh_train_start)i;
             return 0;
@@ -89,7 +89,7 @@ int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, s
     if (end == eq + 1 || *end != '\0' || !isfinite(v))
         return sh_fail(err, err_len, SH_EINVAL, "recipe option '%.*s': '%s' is not a number%s",
                        (int)name_len, assignment, eq + 1,
-                       NAME_IS("start") ? " nor random, itq or auto" : "");
+                       NAME_IS("start") ? " nor random, itq, auto or both" : "");
     if (NAME_IS("kl_weight") && v >= 0)
         o->kl_weight = v;
     else if (NAME_IS("kl_anneal_epochs") && v >= 0 && v <= 100000 && v == floor(v))
@@ -112,12 +112,14 @@ int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, s
         o->deterministic_epochs = (int)v;
     else if (NAME_IS("adapt_sizes") && (v == 0 || v == 1))
         o->adapt_sizes = (int)v;
-    else if (NAME_IS("start") && (v == 0 || v == 1 || v == 2))
+    else if (NAME_IS("start") && (v == 0 || v == 1 || v == 2 || v == 3))
         o->start = (sh_train_start)(int)v;
     else if (NAME_IS("itq_init") && v >= 0 && v <= 100)
         o->itq_init = v;
     else if (NAME_IS("itq_warmup") && v >= 0 && v <= 100000 && v == floor(v))
         o->itq_warmup = (int)v;
+    else if (NAME_IS("itq_candidate") && (v == 0 || v == 1))
+        o->itq_candidate = (int)v;
     else if (NAME_IS("unigram_bias") && (v == 0 || v == 1))
         o->unigram_bias = (int)v;
     else if (NAME_IS("tfidf_target") && (v == 0 || v == 1))
@@ -137,8 +139,8 @@ int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, s
                        "neighbour_min_sim [0,1], "
                        "drop_rate [0,1), sub_rate [0,1), median_threshold 0/1, "
                        "threshold_window [0,0.5), "
-                       "deterministic_epochs, adapt_sizes 0/1, start random/itq/auto, "
-                       "itq_init 0..100, itq_warmup, "
+                       "deterministic_epochs, adapt_sizes 0/1, start random/itq/auto/both, "
+                       "itq_init 0..100, itq_warmup, itq_candidate 0/1, "
                        "unigram_bias 0/1, tfidf_target 0/1, decorrelation, decoder_warmup, "
                        "neighbour_pull, consistency)",
                        (int)name_len, assignment);
@@ -1122,10 +1124,12 @@ typedef struct {
  * valid_itq_codes, seconds_per_epoch, gflops). With itq_required, a start
  * that cannot be ITQ's (a hidden layer narrower than 2K, no more rows or
  * terms than bits) returns 0 with *out_net NULL instead of training from
- * random weights. Returns 0, SH_ENOMEM, SH_ECANCEL or a training error,
+ * random weights. With a probe_below above -INFINITY, an ITQ start whose
+ * own codes' validation precision is not above it stops there (0,
+ * *out_net NULL, s->valid_itq_codes set). Returns 0, SH_ENOMEM, SH_ECANCEL or a training error,
  * with a message in err; *out_net is unchanged on error. */
 static int train_run(const hash_train_opts *o, const train_data *td, sh_rng init_rng, int itq,
-                     int itq_required, double deadline, nn_net **out_net,
+                     int itq_required, double probe_below, double deadline, nn_net **out_net,
                      hash_train_summary *s, char *err, size_t err_len)
 {
     size_t V = td->V, K = td->K, n_train = td->n_train, n_valid = td->vs != NULL;
@@ -1188,6 +1192,11 @@ static int train_run(const hash_train_opts *o, const train_data *td, sh_rng init
         sh_fail(err, err_len, rc, "hash_train: validation: %s", sh_strerror(rc));
         goto fail;
     }
+    if (probe_below > -INFINITY && s->itq_initialised && !(s->valid_itq_codes > probe_below)) {
+        nn_free(net); /* the probe says no: *out_net NULL */
+        net = NULL;
+        goto done;
+    }
     if (o->unigram_bias)
         unigram_bias(net, td->counts);
     s->n_hidden = o->n_hidden;
@@ -1227,7 +1236,8 @@ static int train_run(const hash_train_opts *o, const train_data *td, sh_rng init
     }
 
     double best = -1.0, train_seconds = 0.0, flops = 0.0;
-    int have_best = 0;
+    int have_best = 0, trained_best_epoch = -1;
+    double trained_best = -1.0;
     int first_candidate = HASH_WARMUP_EPOCHS + o->decoder_warmup; /* 1-based epoch */
     if (first_candidate > o->epochs)
         first_candidate = o->epochs;
@@ -1277,8 +1287,14 @@ static int train_run(const hash_train_opts *o, const train_data *td, sh_rng init
             if (isnan(prec))
                 prec = 0.0;
             info.valid_precision = prec;
-            /* the first epochs are no candidates (see hash_train.h) */
-            int candidate = epoch + 1 >= first_candidate;
+            /* the first epochs are no candidates (see hash_train.h); the
+             * last decoder-only epoch of an ITQ start (ITQ's own codes, the
+             * encoder untouched, with a trained decoder) may be one, but
+             * patience counts over the trained epochs alone, so it changes
+             * which epoch is kept, never how long training runs */
+            int trained = epoch + 1 >= first_candidate;
+            int candidate = trained || (o->itq_candidate && s->itq_initialised &&
+                                        epoch + 1 == o->decoder_warmup);
             if (candidate && prec > best) {
                 best = prec;
                 s->best_epoch = epoch;
@@ -1286,8 +1302,12 @@ static int train_run(const hash_train_opts *o, const train_data *td, sh_rng init
                 info.best = 1;
                 have_best = 1;
                 memcpy(best_params, net->params, net->n_params * sizeof(float));
-            } else if (candidate && o->patience > 0 && epoch + 1 >= o->kl_anneal_epochs &&
-                       epoch - s->best_epoch >= o->patience) {
+            }
+            if (trained && prec > trained_best) {
+                trained_best = prec;
+                trained_best_epoch = epoch;
+            } else if (trained && o->patience > 0 && epoch + 1 >= o->kl_anneal_epochs &&
+                       epoch - trained_best_epoch >= o->patience) {
                 s->stopped_early = 1;
             }
         } else {
@@ -1418,16 +1438,18 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
             target = &tr_target;
     }
 
-    /* the runs: one start, or both (auto) and the better validation kept */
+    /* the runs: one start, or (auto, both) random first, then ITQ, and
+     * the better validation kept */
     train_data td = { &tr_in, &tr_counts, target, nbr, n_valid > 0 ? &vs : NULL, n_train, V, K };
     double deadline = o->max_seconds > 0 ? t_start + o->max_seconds : 0.0;
     mat_set_threads(o->threads);
     sh_train_start start = o->start;
-    if (start == SH_START_AUTO && (n_valid == 0 || o->itq_init <= 0))
+    int two = start == SH_START_AUTO || start == SH_START_BOTH;
+    if (two && (n_valid == 0 || o->itq_init <= 0))
         start = SH_START_RANDOM; /* nothing to choose by, or no ITQ start asked */
-    if (start != SH_START_AUTO) {
-        rc = train_run(o, &td, init_rng, start == SH_START_ITQ, 0, deadline, &net, &s, err,
-                       err_len);
+    if (!two || start == SH_START_RANDOM) {
+        rc = train_run(o, &td, init_rng, start == SH_START_ITQ, 0, -INFINITY, deadline, &net,
+                       &s, err, err_len);
         if (rc != 0)
             goto fail;
         s.starts_tried = 1;
@@ -1436,16 +1458,26 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
         else
             s.valid_random = s.valid_precision;
     } else {
-        /* the ITQ start first: when it is impossible, the random run is
-         * all there is; each run gets half of max_seconds */
-        hash_train_summary si = s;
+        /* each run gets half of max_seconds; auto trains the ITQ start
+         * only when the random run's validation precision is not above
+         * ITQ's own codes' (the start's before any training); an
+         * impossible ITQ start leaves the random run alone */
         double half = o->max_seconds > 0 ? t_start + o->max_seconds / 2 : 0.0;
-        if ((rc = train_run(o, &td, init_rng, 1, 1, half, &other, &si, err, err_len)) != 0)
-            goto fail;
-        if ((rc = train_run(o, &td, init_rng, 0, 0, deadline, &net, &s, err, err_len)) != 0)
+        if ((rc = train_run(o, &td, init_rng, 0, 0, -INFINITY, half, &net, &s, err,
+                            err_len)) != 0)
             goto fail;
         s.valid_random = s.valid_precision;
         s.starts_tried = 1;
+        hash_train_summary si = s;
+        si.best_epoch = -1;
+        si.valid_precision = NAN;
+        si.epochs_run = 0;
+        si.stopped_early = 0;
+        double probe = start == SH_START_AUTO ? s.valid_random : -INFINITY;
+        if ((rc = train_run(o, &td, init_rng, 1, 1, probe, deadline, &other, &si, err,
+                            err_len)) != 0)
+            goto fail;
+        s.valid_itq_codes = si.valid_itq_codes;
         if (other != NULL) {
             s.starts_tried = 2;
             s.valid_itq = si.valid_precision;
@@ -1455,6 +1487,7 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
             double gflops = (s.gflops * s.seconds_per_epoch * s.epochs_run +
                              si.gflops * si.seconds_per_epoch * si.epochs_run) /
                             (per_epoch * epochs > 0 ? per_epoch * epochs : 1);
+            int stopped = s.stopped_early || si.stopped_early;
             if (si.valid_precision > s.valid_precision) { /* ties keep the random start */
                 nn_net *t = net;
                 net = other;
@@ -1464,8 +1497,7 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
                 si.starts_tried = 2;
                 s = si;
             }
-            s.valid_itq_codes = si.valid_itq_codes;
-            s.stopped_early = s.stopped_early || si.stopped_early;
+            s.stopped_early = stopped;
             s.seconds_per_epoch = per_epoch; /* over both runs */
             s.gflops = gflops;
         }

@@ -414,7 +414,7 @@ static void random_config(sh_rng *rng, sh_config *cfg)
     cfg->train.validation_fraction = rng_uniform_double(rng) * 0.5;
     cfg->train.patience = (int)rng_below(rng, 100);
     cfg->train.max_seconds = rng_uniform_double(rng) * 1e5;
-    cfg->train.start = (sh_train_start)rng_below(rng, 3);
+    cfg->train.start = (sh_train_start)rng_below(rng, 4);
     snprintf(cfg->index.path, sizeof cfg->index.path, "%s",
              paths[rng_below(rng, sizeof paths / sizeof paths[0])]);
     cfg->index.map_size_mb = 1 + (int)rng_below(rng, 16777216);
