@@ -1124,10 +1124,11 @@ typedef struct {
  * valid_itq_codes, seconds_per_epoch, gflops). With itq_required, a start
  * that cannot be ITQ's (a hidden layer narrower than 2K, no more rows or
  * terms than bits) returns 0 with *out_net NULL instead of training from
- * random weights. With a probe_below above -INFINITY, an ITQ start whose
+ * random weights. With probe_below above -INFINITY, an ITQ start whose
  * own codes' validation precision is not above it stops there (0,
- * *out_net NULL, s->valid_itq_codes set). Returns 0, SH_ENOMEM, SH_ECANCEL or a training error,
- * with a message in err; *out_net is unchanged on error. */
+ * *out_net NULL, s->valid_itq_codes set). Returns 0, SH_ENOMEM,
+ * SH_ECANCEL or a training error, with a message in err; *out_net is
+ * unchanged on error. The caller sets the BLAS threads. */
 static int train_run(const hash_train_opts *o, const train_data *td, sh_rng init_rng, int itq,
                      int itq_required, double probe_below, double deadline, nn_net **out_net,
                      hash_train_summary *s, char *err, size_t err_len)
@@ -1207,7 +1208,6 @@ static int train_run(const hash_train_opts *o, const train_data *td, sh_rng init
         rc = sh_fail(err, err_len, SH_ENOMEM, "hash_train: out of memory");
         goto fail;
     }
-    mat_set_threads(o->threads);
 
     nn_train_opts to;
     nn_train_defaults(&to);

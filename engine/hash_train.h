@@ -52,13 +52,14 @@
  * the random run's validation precision is above that of ITQ's own codes
  * (the ITQ start before any training): the ITQ start is for collections
  * where training from random weights does not even reach the baseline
- * (Brown: 16 bits 0.08 against ITQ's 0.34), and where it does, the
- * neighbour precision can prefer the ITQ run while labels and edited
- * copies do not (SpamAssassin at 64 bits: 0.42 against 0.39, but ham/spam
- * P@100 0.937 against 0.946 and 10% copies within radius 3 0.88 against
- * 0.92). Each run is exactly what that start gives alone (same seed, same
- * streams), so two runs cost the sum of their times; with max_seconds the
- * random run gets the first half. auto and both are random without a
+ * (Brown at 16 bits, seed 1: validation 0.08 against ITQ's own 0.34),
+ * and where it does, the neighbour precision can prefer the ITQ run while
+ * labels and edited copies do not (SpamAssassin at 64 bits: validation
+ * 0.42 from the ITQ start against 0.39, but ham/spam P@100 0.937 against
+ * 0.946 and 10% copies within radius 3 0.88 against 0.92). Each run is
+ * exactly what that start gives alone (same seed, same streams), so two
+ * runs cost the sum of their times (the probe alone: one ITQ fit); with
+ * max_seconds the random run gets the first half. auto and both are random without a
  * validation split or when the ITQ start is impossible (a hidden layer
  * narrower than 2K, no more rows or terms than bits). With itq_candidate,
  * the ITQ run's last decoder-only epoch (ITQ's own codes with a trained
