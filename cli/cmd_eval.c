@@ -122,6 +122,15 @@ static void report_result(const hash_eval_result *r, const char *name, int label
             json_object_set_new(o, "best_epoch", json_integer(r->train.best_epoch + 1));
             json_object_set_new(o, "seconds_per_epoch", json_real(r->train.seconds_per_epoch));
             json_object_set_new(o, "gflops", json_real(r->train.gflops));
+            json_object_set_new(o, "valid_precision",
+                                json_number_or_null(r->train.valid_precision));
+            json_object_set_new(o, "start",
+                                json_string(r->train.itq_initialised ? "itq" : "random"));
+            json_object_set_new(o, "starts_tried", json_integer(r->train.starts_tried));
+            json_object_set_new(o, "valid_random", json_number_or_null(r->train.valid_random));
+            json_object_set_new(o, "valid_itq", json_number_or_null(r->train.valid_itq));
+            json_object_set_new(o, "valid_itq_codes",
+                                json_number_or_null(r->train.valid_itq_codes));
         }
         print_json(o);
         return;

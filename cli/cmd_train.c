@@ -143,7 +143,9 @@ static void usage(FILE *out)
             "                      kl_anneal_epochs, neighbours, neighbour_weight,\n"
             "                      drop_rate, sub_rate, median_threshold,\n"
             "                      threshold_window, adapt_sizes, deterministic_epochs,\n"
-            "                      itq_init, unigram_bias, tfidf_target, decorrelation,\n"
+            "                      start (random, itq, auto; default train.start),\n"
+            "                      itq_init, itq_warmup, itq_candidate,\n"
+            "                      unigram_bias, tfidf_target, decorrelation,\n"
             "                      decoder_warmup, neighbour_pull, consistency\n"
             "  -q, --quiet         no progress bar, no summary\n"
             "  -h, --help          this text\n");
@@ -262,6 +264,14 @@ int cmd_train(int argc, char **argv)
                    sgemm_peak());
             if (!isnan(summary.valid_precision))
                 printf("validation neighbour P@10 %.3f\n", summary.valid_precision);
+            printf("start      %s", summary.itq_initialised ? "itq" : "random");
+            if (summary.starts_tried == 2)
+                printf(" (validation P@10: random %.3f, itq %.3f, ITQ's own codes %.3f)",
+                       summary.valid_random, summary.valid_itq, summary.valid_itq_codes);
+            else if (!isnan(summary.valid_itq_codes))
+                printf(" (validation P@10 %.3f above ITQ's own codes' %.3f: no ITQ run)",
+                       summary.valid_random, summary.valid_itq_codes);
+            printf("\n");
         }
         printf("seconds    %.1f\n", seconds_now() - t0);
     }

@@ -54,11 +54,13 @@ typedef struct {
 static const char *const activation_names[] = { "linear", "relu", "sigmoid", "tanh", NULL };
 static const char *const encoder_names[] = { "ae", "simhash", "lsh", "itq", NULL };
 static const char *const optimizer_names[] = { "adam", "sgd", NULL };
+static const char *const start_names[] = { "random", "itq", "auto", "both", NULL };
 static const char *const binary_names[] = { "skip", "fail", NULL };
 
 _Static_assert(sizeof(sh_activation) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(sh_encoder_kind) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(sh_optimizer_kind) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(sh_train_start) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(sh_binary_policy) == sizeof(int), "enums are stored as int");
 
 #define OFF(field) offsetof(sh_config, field)
@@ -95,6 +97,7 @@ static const key_def keys[] = {
     DBL_KEY("train", "validation_fraction", train.validation_fraction, 0, 0.5, 0),
     INT_KEY("train", "patience", train.patience, 0, INT_MAX),
     DBL_KEY("train", "max_seconds", train.max_seconds, 0, HUGE_VAL, 0),
+    ENUM_KEY("train", "start", train.start, start_names),
 
     { "index", "path", KEY_PATH, OFF(index.path), 0, 0, 0, 0, NULL },
     INT_KEY("index", "map_size_mb", index.map_size_mb, 1, 16777216),
@@ -143,6 +146,7 @@ void config_defaults(sh_config *cfg)
     cfg->train.validation_fraction = 0.1;
     cfg->train.patience = 10;
     cfg->train.max_seconds = 0.0;
+    cfg->train.start = SH_START_AUTO;
 
     snprintf(cfg->index.path, sizeof cfg->index.path, "%s", "semhash.idx");
     cfg->index.map_size_mb = 1024;

@@ -38,6 +38,14 @@ typedef enum {
 } sh_optimizer_kind;
 
 typedef enum {
+    SH_START_RANDOM = 0, /* the encoder starts from random weights */
+    SH_START_ITQ = 1,    /* the encoder starts as PCA + ITQ */
+    SH_START_AUTO = 2,   /* random; ITQ too when random's validation is not above ITQ's
+                            own codes', the better validation kept */
+    SH_START_BOTH = 3    /* both starts, the better validation kept */
+} sh_train_start;
+
+typedef enum {
     SH_BINARY_SKIP = 0, /* skip binary documents with a warning */
     SH_BINARY_FAIL = 1  /* stop with an error */
 } sh_binary_policy;
@@ -75,6 +83,7 @@ typedef struct {
     double validation_fraction; /* [0, 0.5]; default 0.1 */
     int patience;            /* epochs without improvement before stopping, 0 = off; default 5 */
     double max_seconds;      /* wall-time cap on training, 0 = none; default 0 */
+    sh_train_start start;    /* the encoder's starting point; default auto */
 } sh_train_config;
 
 typedef struct {

@@ -59,7 +59,9 @@ void hash_train_opts_from_config(hash_train_opts *o, const sh_config *cfg)
     o->median_threshold = 1;
     o->threshold_window = 0.1;
     o->deterministic_epochs = 0;
-    o->itq_init = 0.0;
+    o->start = cfg->train.start;
+    o->itq_init = 2.0;
+    o->itq_warmup = 5;
     o->unigram_bias = 0;
     o->tfidf_target = 0;
     o->decorrelation = 0.0;
@@ -75,12 +77,19 @@ int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, s
         return sh_fail(err, err_len, SH_EINVAL, "recipe option '%s': expected NAME=VALUE",
                        assignment);
     size_t name_len = (size_t)(eq - assignment);
+#define NAME_IS(s) (name_len == strlen(s) && strncmp(assignment, (s), name_len) == 0)
+    static const char *const starts[] = { "random", "itq", "auto", "both" };
+    for (int i = 0; i < 4 && NAME_IS("start"); i++)
+        if (strcmp(eq + 1, starts[i]) == 0) {
+            o->start = (sh_train_start)i;
+            return 0;
+        }
     char *end = NULL;
     double v = strtod(eq + 1, &end);
     if (end == eq + 1 || *end != '\0' || !isfinite(v))
-        return sh_fail(err, err_len, SH_EINVAL, "recipe option '%.*s': '%s' is not a number",
-                       (int)name_len, assignment, eq + 1);
-#define NAME_IS(s) (name_len == strlen(s) && strncmp(assignment, (s), name_len) == 0)
+        return sh_fail(err, err_len, SH_EINVAL, "recipe option '%.*s': '%s' is not a number%s",
+                       (int)name_len, assignment, eq + 1,
+                       NAME_IS("start") ? " nor random, itq, auto or both" : "");
     if (NAME_IS("kl_weight") && v >= 0)
         o->kl_weight = v;
     else if (NAME_IS("kl_anneal_epochs") && v >= 0 && v <= 100000 && v == floor(v))
@@ -103,8 +112,14 @@ int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, s
         o->deterministic_epochs = (int)v;
     else if (NAME_IS("adapt_sizes") && (v == 0 || v == 1))
         o->adapt_sizes = (int)v;
+    else if (NAME_IS("start") && (v == 0 || v == 1 || v == 2 || v == 3))
+        o->start = (sh_train_start)(int)v;
     else if (NAME_IS("itq_init") && v >= 0 && v <= 100)
         o->itq_init = v;
+    else if (NAME_IS("itq_warmup") && v >= 0 && v <= 100000 && v == floor(v))
+        o->itq_warmup = (int)v;
+    else if (NAME_IS("itq_candidate") && (v == 0 || v == 1))
+        o->itq_candidate = (int)v;
     else if (NAME_IS("unigram_bias") && (v == 0 || v == 1))
         o->unigram_bias = (int)v;
     else if (NAME_IS("tfidf_target") && (v == 0 || v == 1))
@@ -124,7 +139,8 @@ int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, s
                        "neighbour_min_sim [0,1], "
                        "drop_rate [0,1), sub_rate [0,1), median_threshold 0/1, "
                        "threshold_window [0,0.5), "
-                       "deterministic_epochs, adapt_sizes 0/1, itq_init 0..100, "
+                       "deterministic_epochs, adapt_sizes 0/1, start random/itq/auto/both, "
+                       "itq_init 0..100, itq_warmup, itq_candidate 0/1, "
                        "unigram_bias 0/1, tfidf_target 0/1, decorrelation, decoder_warmup, "
                        "neighbour_pull, consistency)",
                        (int)name_len, assignment);
@@ -1091,6 +1107,242 @@ static int check_opts(const hash_train_opts *o, const sh_csr *tfidf, const sh_cs
     return 0;
 }
 
+/* What every run of hash_train shares: the training rows, targets,
+ * neighbour lists and validation set. */
+typedef struct {
+    const sh_csr *in, *counts, *target; /* [n_train, V] */
+    const uint32_t *nbr;                /* [n_train, neighbours] or NULL */
+    valid_state *vs;                    /* NULL without validation */
+    size_t n_train, V, K;
+} train_data;
+
+/* One training run from one start (itq: PCA + ITQ, else random weights
+ * from init_rng) up to deadline (0 = none): builds the network, trains it
+ * epoch by epoch and leaves the best validated epoch's parameters in
+ * *out_net (free with nn_free). Fills the run's fields of *s (epochs,
+ * best epoch, stops, loss, validation precision, sizes, itq_initialised,
+ * valid_itq_codes, seconds_per_epoch, gflops). With itq_required, a start
+ * that cannot be ITQ's (a hidden layer narrower than 2K, no more rows or
+ * terms than bits) returns 0 with *out_net NULL instead of training from
+ * random weights. With probe_below above -INFINITY, an ITQ start whose
+ * own codes' validation precision is not above it stops there (0,
+ * *out_net NULL, s->valid_itq_codes set). Returns 0, SH_ENOMEM,
+ * SH_ECANCEL or a training error, with a message in err; *out_net is
+ * unchanged on error. The caller sets the BLAS threads. */
+static int train_run(const hash_train_opts *o, const train_data *td, sh_rng init_rng, int itq,
+                     int itq_required, double probe_below, double deadline, nn_net **out_net,
+                     hash_train_summary *s, char *err, size_t err_len)
+{
+    size_t V = td->V, K = td->K, n_train = td->n_train, n_valid = td->vs != NULL;
+    const sh_csr *target = td->target;
+    hash_train_opts ro = *o; /* the ITQ start adds its decoder warmup */
+    if (itq && ro.itq_warmup > ro.decoder_warmup)
+        ro.decoder_warmup = ro.itq_warmup;
+    o = &ro;
+    nn_net *net = NULL;
+    float *best_params = NULL;
+    train_user tu;
+    code_epoch_state ce;
+    memset(&ce, 0, sizeof(ce));
+    memset(&tu, 0, sizeof(tu));
+    int rc = csr_init(&tu.corrupt.copy, V);
+    if (rc != 0) {
+        rc = sh_fail(err, err_len, SH_ENOMEM, "hash_train: out of memory");
+        goto fail;
+    }
+    s->itq_initialised = 0;
+    /* the network */
+    int hidden[SH_MAX_HIDDEN_LAYERS], batch;
+    hash_train_adapt(o, n_train, hidden, &batch);
+    nn_config nc;
+    nn_config_defaults(&nc, (uint32_t)V, (uint32_t)K);
+    nc.input_kind = NN_INPUT_CSR;
+    nc.n_enc = (uint32_t)o->n_hidden;
+    for (int i = 0; i < o->n_hidden; i++)
+        nc.enc_hidden[i] = (uint32_t)hidden[i];
+    nc.enc_act = o->activation;
+    nc.code_kind = NN_CODE_BINARY;
+    nc.dec_mirror = 0;   /* NASH: the decoder is one linear map of the code */
+    nc.n_dec = 0;
+    nc.loss = NN_LOSS_SOFTMAX;
+    nc.weight_decay = (float)o->weight_decay;
+    nc.bernoulli_kl = 0.0f;
+    nc.max_batch = (uint32_t)(batch > 256 ? batch : 256);
+    if ((rc = nn_new(&nc, &init_rng, &net, err, err_len)) != 0)
+        goto fail;
+    if (itq && o->itq_init > 0) {
+        rc = itq_initialise(net, td->in, o->itq_init, o->seed);
+        if (rc == SH_ENOMEM) {
+            sh_fail(err, err_len, rc, "hash_train: out of memory for the ITQ start");
+            goto fail;
+        }
+        /* SH_EINVAL: a hidden layer narrower than 2K, or no more rows or
+         * terms than bits: the encoder keeps its random start */
+        s->itq_initialised = rc == 0;
+        rc = 0;
+    }
+    if (itq && itq_required && !s->itq_initialised) {
+        nn_free(net); /* *out_net NULL: no ITQ start here */
+        net = NULL;
+        goto done;
+    }
+    s->valid_itq_codes = NAN;
+    if (s->itq_initialised && n_valid &&
+        (rc = valid_measure(td->vs, net, o->median_threshold, o->threshold_window,
+                            &s->valid_itq_codes)) != 0) {
+        sh_fail(err, err_len, rc, "hash_train: validation: %s", sh_strerror(rc));
+        goto fail;
+    }
+    if (probe_below > -INFINITY && s->itq_initialised && !(s->valid_itq_codes > probe_below)) {
+        nn_free(net); /* the probe says no: *out_net NULL */
+        net = NULL;
+        goto done;
+    }
+    if (o->unigram_bias)
+        unigram_bias(net, td->counts);
+    s->n_hidden = o->n_hidden;
+    for (int i = 0; i < o->n_hidden; i++)
+        s->hidden_used[i] = hidden[i];
+    s->batch_used = batch;
+    if (n_valid && (best_params = malloc(net->n_params * sizeof(float))) == NULL) {
+        rc = sh_fail(err, err_len, SH_ENOMEM, "hash_train: out of memory");
+        goto fail;
+    }
+
+    nn_train_opts to;
+    nn_train_defaults(&to);
+    to.epochs = 1;
+    to.batch_size = (size_t)batch;
+    nn_optim_defaults(&to.optim, SH_OPT_ADAM, (float)o->learning_rate);
+    to.patience = 0;
+    to.user = &tu;
+    tu.relay.o = o;
+    if (o->on_batch != NULL)
+        to.progress = relay_batch_user;
+    if (o->drop_rate > 0 || o->sub_rate > 0) {
+        tu.corrupt.drop_rate = o->drop_rate;
+        tu.corrupt.sub_rate = o->sub_rate;
+        tu.corrupt.source = td->in;
+        to.corrupt = relay_corrupt;
+    }
+    nn_data d_in = { n_train, V, NULL, td->in }, d_target = { n_train, V, NULL, target };
+    int pull = o->neighbour_pull > 0 && td->nbr != NULL;
+    int own_loop = o->decorrelation > 0 || o->decoder_warmup > 0 || pull || o->consistency > 0;
+    if (own_loop && (rc = code_epoch_init(&ce, net, td->in, target, pull ? td->nbr : NULL,
+                                          (size_t)o->neighbours, pull || o->consistency > 0,
+                                          o->seed)) != 0) {
+        sh_fail(err, err_len, rc, "hash_train: out of memory");
+        goto fail;
+    }
+
+    double best = -1.0, train_seconds = 0.0, flops = 0.0;
+    int have_best = 0, trained_best_epoch = -1;
+    double trained_best = -1.0;
+    int first_candidate = HASH_WARMUP_EPOCHS + o->decoder_warmup; /* 1-based epoch */
+    if (first_candidate > o->epochs)
+        first_candidate = o->epochs;
+    for (int epoch = 0; epoch < o->epochs; epoch++) {
+        double t0 = now_seconds();
+        double ramp = o->kl_anneal_epochs > 0 ? (double)(epoch + 1) / o->kl_anneal_epochs : 1.0;
+        net->cfg.bernoulli_kl = (float)(o->kl_weight * (ramp < 1.0 ? ramp : 1.0));
+        to.seed = o->seed ^ (0x9e3779b97f4a7c15ull * (uint64_t)(epoch + 1));
+        if (deadline > 0) {
+            to.max_seconds = deadline - now_seconds();
+            if (to.max_seconds <= 0) {
+                s->stopped_early = 1;
+                break;
+            }
+        }
+        tu.relay.epoch = epoch;
+        to.deterministic_code = epoch < o->deterministic_epochs;
+        nn_train_summary ts;
+        double f0 = net->flops;
+        if (own_loop) {
+            rc = code_epoch(net, &ce, &d_in, &d_target, (size_t)batch, &to.optim, o, epoch,
+                            to.corrupt != NULL ? &tu.corrupt : NULL, deadline, &ts.train_loss,
+                            &ts.stopped_early);
+            if (rc == SH_ECANCEL)
+                rc = sh_fail(err, err_len, rc, "training cancelled at epoch %d", epoch + 1);
+            else if (rc != 0)
+                sh_fail(err, err_len, rc, "hash_train: epoch %d: %s", epoch + 1,
+                        sh_strerror(rc));
+        } else {
+            rc = nn_train(net, &d_in, &d_target, NULL, NULL, &to, &ts, err, err_len);
+        }
+        if (rc != 0)
+            goto fail;
+        train_seconds += now_seconds() - t0;
+        flops += net->flops - f0;
+        s->epochs_run = epoch + 1;
+        s->train_loss = ts.train_loss;
+        hash_epoch_info info = { epoch, o->epochs, ts.train_loss, NAN,
+                                 net->cfg.bernoulli_kl, 0.0, 0, itq };
+        if (n_valid) {
+            double prec;
+            if ((rc = valid_measure(td->vs, net, o->median_threshold, o->threshold_window,
+                                    &prec)) != 0) {
+                sh_fail(err, err_len, rc, "hash_train: validation: %s", sh_strerror(rc));
+                goto fail;
+            }
+            if (isnan(prec))
+                prec = 0.0;
+            info.valid_precision = prec;
+            /* the first epochs are no candidates (see hash_train.h); the
+             * last decoder-only epoch of an ITQ start (ITQ's own codes, the
+             * encoder untouched, with a trained decoder) may be one, but
+             * patience counts over the trained epochs alone, so it changes
+             * which epoch is kept, never how long training runs */
+            int trained = epoch + 1 >= first_candidate;
+            int candidate = trained || (o->itq_candidate && s->itq_initialised &&
+                                        epoch + 1 == o->decoder_warmup);
+            if (candidate && prec > best) {
+                best = prec;
+                s->best_epoch = epoch;
+                s->valid_precision = prec;
+                info.best = 1;
+                have_best = 1;
+                memcpy(best_params, net->params, net->n_params * sizeof(float));
+            }
+            if (trained && prec > trained_best) {
+                trained_best = prec;
+                trained_best_epoch = epoch;
+            } else if (trained && o->patience > 0 && epoch + 1 >= o->kl_anneal_epochs &&
+                       epoch - trained_best_epoch >= o->patience) {
+                s->stopped_early = 1;
+            }
+        } else {
+            s->best_epoch = epoch;
+            info.best = 1;
+        }
+        info.seconds = now_seconds() - t0;
+        if (o->on_epoch != NULL && o->on_epoch(&info, o->user) != 0) {
+            rc = sh_fail(err, err_len, SH_ECANCEL, "training cancelled at epoch %d", epoch + 1);
+            goto fail;
+        }
+        if (ts.stopped_early)
+            s->stopped_early = 1;
+        if (s->stopped_early)
+            break;
+    }
+    if (best_params != NULL && have_best)
+        memcpy(net->params, best_params, net->n_params * sizeof(float));
+    net->cfg.bernoulli_kl = (float)o->kl_weight;
+    s->seconds_per_epoch = s->epochs_run > 0 ? train_seconds / s->epochs_run : 0.0;
+    s->gflops = train_seconds > 0 ? flops / train_seconds * 1e-9 : 0.0;
+done:
+    *out_net = net;
+    net = NULL;
+    rc = 0;
+fail:
+    nn_free(net);
+    free(best_params);
+    csr_free(&tu.corrupt.copy);
+    free(tu.corrupt.cols);
+    free(tu.corrupt.vals);
+    code_epoch_free(&ce);
+    return rc;
+}
+
 int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *counts,
                nn_net **out_net, float *thresholds, hash_train_summary *summary,
                char *err, size_t err_len)
@@ -1099,25 +1351,21 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
     hash_train_summary s;
     memset(&s, 0, sizeof(s));
     s.best_epoch = -1;
-    s.valid_precision = NAN;
+    s.valid_precision = s.valid_random = s.valid_itq = s.valid_itq_codes = NAN;
     int rc = check_opts(o, tfidf, counts, err, err_len);
     if (rc != 0)
         return rc;
 
     size_t N = tfidf->rows, V = tfidf->cols, K = (size_t)o->code_bits;
     nn_net *net = NULL;
+    nn_net *other = NULL;
     uint32_t *order = NULL, *nbr = NULL;
-    float *best_params = NULL;
     sh_csr tr_in, tr_counts, tr_target;
     valid_state vs;
-    train_user tu;
-    code_epoch_state ce;
-    memset(&ce, 0, sizeof(ce));
     memset(&vs, 0, sizeof(vs));
-    memset(&tu, 0, sizeof(tu));
     int have_in = csr_init(&tr_in, V) == 0, have_counts = csr_init(&tr_counts, V) == 0;
     int have_target = csr_init(&tr_target, V) == 0;
-    if (!have_in || !have_counts || !have_target || csr_init(&tu.corrupt.copy, V) != 0) {
+    if (!have_in || !have_counts || !have_target) {
         rc = sh_fail(err, err_len, SH_ENOMEM, "hash_train: out of memory");
         goto fail;
     }
@@ -1190,163 +1438,75 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
             target = &tr_target;
     }
 
-    /* the network */
-    int hidden[SH_MAX_HIDDEN_LAYERS], batch;
-    hash_train_adapt(o, n_train, hidden, &batch);
-    nn_config nc;
-    nn_config_defaults(&nc, (uint32_t)V, (uint32_t)K);
-    nc.input_kind = NN_INPUT_CSR;
-    nc.n_enc = (uint32_t)o->n_hidden;
-    for (int i = 0; i < o->n_hidden; i++)
-        nc.enc_hidden[i] = (uint32_t)hidden[i];
-    nc.enc_act = o->activation;
-    nc.code_kind = NN_CODE_BINARY;
-    nc.dec_mirror = 0;   /* NASH: the decoder is one linear map of the code */
-    nc.n_dec = 0;
-    nc.loss = NN_LOSS_SOFTMAX;
-    nc.weight_decay = (float)o->weight_decay;
-    nc.bernoulli_kl = 0.0f;
-    nc.max_batch = (uint32_t)(batch > 256 ? batch : 256);
-    if ((rc = nn_new(&nc, &init_rng, &net, err, err_len)) != 0)
-        goto fail;
-    if (o->itq_init > 0) {
-        rc = itq_initialise(net, &tr_in, o->itq_init, o->seed);
-        if (rc == SH_ENOMEM) {
-            sh_fail(err, err_len, rc, "hash_train: out of memory for the ITQ start");
-            goto fail;
-        }
-        /* SH_EINVAL: a hidden layer narrower than 2K, or no more rows or
-         * terms than bits: the encoder keeps its random start */
-        s.itq_initialised = rc == 0;
-        rc = 0;
-    }
-    if (o->unigram_bias)
-        unigram_bias(net, &tr_counts);
-    s.n_hidden = o->n_hidden;
-    for (int i = 0; i < o->n_hidden; i++)
-        s.hidden_used[i] = hidden[i];
-    s.batch_used = batch;
-    if (n_valid > 0 && (best_params = malloc(net->n_params * sizeof(float))) == NULL) {
-        rc = sh_fail(err, err_len, SH_ENOMEM, "hash_train: out of memory");
-        goto fail;
-    }
+    /* the runs: one start, or (auto, both) random first, then ITQ, and
+     * the better validation kept */
+    train_data td = { &tr_in, &tr_counts, target, nbr, n_valid > 0 ? &vs : NULL, n_train, V, K };
+    double deadline = o->max_seconds > 0 ? t_start + o->max_seconds : 0.0;
     mat_set_threads(o->threads);
-
-    nn_train_opts to;
-    nn_train_defaults(&to);
-    to.epochs = 1;
-    to.batch_size = (size_t)batch;
-    nn_optim_defaults(&to.optim, SH_OPT_ADAM, (float)o->learning_rate);
-    to.patience = 0;
-    to.user = &tu;
-    tu.relay.o = o;
-    if (o->on_batch != NULL)
-        to.progress = relay_batch_user;
-    if (o->drop_rate > 0 || o->sub_rate > 0) {
-        tu.corrupt.drop_rate = o->drop_rate;
-        tu.corrupt.sub_rate = o->sub_rate;
-        tu.corrupt.source = &tr_in;
-        to.corrupt = relay_corrupt;
-    }
-    nn_data d_in = { n_train, V, NULL, &tr_in }, d_target = { n_train, V, NULL, target };
-    int pull = o->neighbour_pull > 0 && nbr != NULL;
-    int own_loop = o->decorrelation > 0 || o->decoder_warmup > 0 || pull || o->consistency > 0;
-    if (own_loop && (rc = code_epoch_init(&ce, net, &tr_in, target, pull ? nbr : NULL,
-                                          (size_t)o->neighbours, pull || o->consistency > 0,
-                                          o->seed)) != 0) {
-        sh_fail(err, err_len, rc, "hash_train: out of memory");
-        goto fail;
-    }
-
-    double best = -1.0, train_seconds = 0.0, flops = 0.0;
-    int have_best = 0;
-    int first_candidate = HASH_WARMUP_EPOCHS + o->decoder_warmup; /* 1-based epoch */
-    if (first_candidate > o->epochs)
-        first_candidate = o->epochs;
-    for (int epoch = 0; epoch < o->epochs; epoch++) {
-        double t0 = now_seconds();
-        double ramp = o->kl_anneal_epochs > 0 ? (double)(epoch + 1) / o->kl_anneal_epochs : 1.0;
-        net->cfg.bernoulli_kl = (float)(o->kl_weight * (ramp < 1.0 ? ramp : 1.0));
-        to.seed = o->seed ^ (0x9e3779b97f4a7c15ull * (uint64_t)(epoch + 1));
-        if (o->max_seconds > 0) {
-            to.max_seconds = o->max_seconds - (now_seconds() - t_start);
-            if (to.max_seconds <= 0) {
-                s.stopped_early = 1;
-                break;
-            }
-        }
-        tu.relay.epoch = epoch;
-        to.deterministic_code = epoch < o->deterministic_epochs;
-        nn_train_summary ts;
-        double f0 = net->flops;
-        if (own_loop) {
-            double deadline = o->max_seconds > 0 ? t_start + o->max_seconds : 0.0;
-            rc = code_epoch(net, &ce, &d_in, &d_target, (size_t)batch, &to.optim, o, epoch,
-                            to.corrupt != NULL ? &tu.corrupt : NULL, deadline, &ts.train_loss,
-                            &ts.stopped_early);
-            if (rc == SH_ECANCEL)
-                rc = sh_fail(err, err_len, rc, "training cancelled at epoch %d", epoch + 1);
-            else if (rc != 0)
-                sh_fail(err, err_len, rc, "hash_train: epoch %d: %s", epoch + 1,
-                        sh_strerror(rc));
-        } else {
-            rc = nn_train(net, &d_in, &d_target, NULL, NULL, &to, &ts, err, err_len);
-        }
+    sh_train_start start = o->start;
+    int two = start == SH_START_AUTO || start == SH_START_BOTH;
+    if (two && (n_valid == 0 || o->itq_init <= 0))
+        start = SH_START_RANDOM; /* nothing to choose by, or no ITQ start asked */
+    if (!two || start == SH_START_RANDOM) {
+        rc = train_run(o, &td, init_rng, start == SH_START_ITQ, 0, -INFINITY, deadline, &net,
+                       &s, err, err_len);
         if (rc != 0)
             goto fail;
-        train_seconds += now_seconds() - t0;
-        flops += net->flops - f0;
-        s.epochs_run = epoch + 1;
-        s.train_loss = ts.train_loss;
-        hash_epoch_info info = { epoch, o->epochs, ts.train_loss, NAN,
-                                 net->cfg.bernoulli_kl, 0.0, 0 };
-        if (n_valid > 0) {
-            double prec;
-            if ((rc = valid_measure(&vs, net, o->median_threshold, o->threshold_window,
-                                    &prec)) != 0) {
-                sh_fail(err, err_len, rc, "hash_train: validation: %s", sh_strerror(rc));
-                goto fail;
-            }
-            if (isnan(prec))
-                prec = 0.0;
-            info.valid_precision = prec;
-            /* the first epochs are no candidates (see hash_train.h) */
-            int candidate = epoch + 1 >= first_candidate;
-            if (candidate && prec > best) {
-                best = prec;
-                s.best_epoch = epoch;
-                s.valid_precision = prec;
-                info.best = 1;
-                have_best = 1;
-                memcpy(best_params, net->params, net->n_params * sizeof(float));
-            } else if (candidate && o->patience > 0 && epoch + 1 >= o->kl_anneal_epochs &&
-                       epoch - s.best_epoch >= o->patience) {
-                s.stopped_early = 1;
-            }
-        } else {
-            s.best_epoch = epoch;
-            info.best = 1;
-        }
-        info.seconds = now_seconds() - t0;
-        if (o->on_epoch != NULL && o->on_epoch(&info, o->user) != 0) {
-            rc = sh_fail(err, err_len, SH_ECANCEL, "training cancelled at epoch %d", epoch + 1);
+        s.starts_tried = 1;
+        if (s.itq_initialised)
+            s.valid_itq = s.valid_precision;
+        else
+            s.valid_random = s.valid_precision;
+    } else {
+        /* each run gets half of max_seconds; auto trains the ITQ start
+         * only when the random run's validation precision is not above
+         * ITQ's own codes' (the start's before any training); an
+         * impossible ITQ start leaves the random run alone */
+        double half = o->max_seconds > 0 ? t_start + o->max_seconds / 2 : 0.0;
+        if ((rc = train_run(o, &td, init_rng, 0, 0, -INFINITY, half, &net, &s, err,
+                            err_len)) != 0)
             goto fail;
+        s.valid_random = s.valid_precision;
+        s.starts_tried = 1;
+        hash_train_summary si = s;
+        si.best_epoch = -1;
+        si.valid_precision = NAN;
+        si.epochs_run = 0;
+        si.stopped_early = 0;
+        double probe = start == SH_START_AUTO ? s.valid_random : -INFINITY;
+        if ((rc = train_run(o, &td, init_rng, 1, 1, probe, deadline, &other, &si, err,
+                            err_len)) != 0)
+            goto fail;
+        s.valid_itq_codes = si.valid_itq_codes;
+        if (other != NULL) {
+            s.starts_tried = 2;
+            s.valid_itq = si.valid_precision;
+            int epochs = s.epochs_run + si.epochs_run;
+            double per_epoch = epochs > 0 ? (s.seconds_per_epoch * s.epochs_run +
+                                             si.seconds_per_epoch * si.epochs_run) / epochs : 0;
+            double gflops = (s.gflops * s.seconds_per_epoch * s.epochs_run +
+                             si.gflops * si.seconds_per_epoch * si.epochs_run) /
+                            (per_epoch * epochs > 0 ? per_epoch * epochs : 1);
+            int stopped = s.stopped_early || si.stopped_early;
+            if (si.valid_precision > s.valid_precision) { /* ties keep the random start */
+                nn_net *t = net;
+                net = other;
+                other = t;
+                si.valid_random = s.valid_random;
+                si.valid_itq = s.valid_itq;
+                si.starts_tried = 2;
+                s = si;
+            }
+            s.stopped_early = stopped;
+            s.seconds_per_epoch = per_epoch; /* over both runs */
+            s.gflops = gflops;
         }
-        if (ts.stopped_early)
-            s.stopped_early = 1;
-        if (s.stopped_early)
-            break;
     }
-    if (best_params != NULL && have_best)
-        memcpy(net->params, best_params, net->n_params * sizeof(float));
-    net->cfg.bernoulli_kl = (float)o->kl_weight;
     if ((rc = compute_thresholds(net, &tr_in, o->median_threshold, o->threshold_window,
                                  thresholds)) != 0) {
         sh_fail(err, err_len, rc, "hash_train: thresholds: %s", sh_strerror(rc));
         goto fail;
     }
-    s.seconds_per_epoch = s.epochs_run > 0 ? train_seconds / s.epochs_run : 0.0;
-    s.gflops = train_seconds > 0 ? flops / train_seconds * 1e-9 : 0.0;
     *out_net = net;
     net = NULL;
     rc = 0;
@@ -1355,16 +1515,12 @@ fail:
     if (summary != NULL)
         *summary = s;
     nn_free(net);
+    nn_free(other);
     free(order);
     free(nbr);
-    free(best_params);
     csr_free(&tr_in);
     csr_free(&tr_counts);
     csr_free(&tr_target);
-    csr_free(&tu.corrupt.copy);
-    free(tu.corrupt.cols);
-    free(tu.corrupt.vals);
-    code_epoch_free(&ce);
     valid_free(&vs);
     return rc;
 }

@@ -41,6 +41,30 @@
  *    within 0.1 of the median in rank (threshold_window), so that few
  *    documents sit next to a threshold.
  *
+ * The start (start, from train.start): random weights, or PCA + ITQ
+ * (itq.h): the encoder's first layer reproduces ITQ's projections with
+ * logits of spread itq_init, and the first itq_warmup epochs train the
+ * decoder only, so that a random decoder's gradients do not undo the
+ * encoder. both runs the whole training twice, random start first, then
+ * ITQ, on the same split, targets and validation set, and keeps the run
+ * with the higher validation precision (ties: random). auto (the default)
+ * does the same except that the ITQ run stops right after its start when
+ * the random run's validation precision is above that of ITQ's own codes
+ * (the ITQ start before any training): the ITQ start is for collections
+ * where training from random weights does not even reach the baseline
+ * (Brown at 16 bits, seed 1: validation 0.08 against ITQ's own 0.34),
+ * and where it does, the neighbour precision can prefer the ITQ run while
+ * labels and edited copies do not (SpamAssassin at 64 bits: validation
+ * 0.42 from the ITQ start against 0.39, but ham/spam P@100 0.937 against
+ * 0.946 and 10% copies within radius 3 0.88 against 0.92). Each run is
+ * exactly what that start gives alone (same seed, same streams), so two
+ * runs cost the sum of their times (the probe alone: one ITQ fit); with
+ * max_seconds the random run gets the first half. auto and both are random without a
+ * validation split or when the ITQ start is impossible (a hidden layer
+ * narrower than 2K, no more rows or terms than bits). With itq_candidate,
+ * the ITQ run's last decoder-only epoch (ITQ's own codes with a trained
+ * decoder) may be the kept epoch too.
+ *
  * Validation: a seeded validation_fraction of the documents is held out.
  * After each epoch the held-out documents query the training documents by
  * Hamming distance; "neighbour precision" is the share of the first 10
@@ -80,7 +104,8 @@ typedef struct {
     double valid_precision;   /* neighbour precision, NAN without validation */
     double kl_weight;         /* the KL weight used this epoch */
     double seconds;           /* wall time of the epoch, validation included */
-    int best;                 /* 1 if this epoch is the best so far */
+    int best;                 /* 1 if this epoch is the best so far (in this start's run) */
+    int itq_start;            /* 1 in the run from the PCA + ITQ start */
 } hash_epoch_info;
 
 /* Progress callbacks: batch is called after every minibatch (epoch,
@@ -119,7 +144,11 @@ typedef struct {
     double threshold_window;  /* > 0: threshold at the widest logit gap within this
                                  rank distance of the median, [0, 0.5) */
     int deterministic_epochs; /* first epochs trained on p itself, not sampled bits */
-    double itq_init;          /* > 0: encoder starts as PCA + ITQ, logits of this spread */
+    sh_train_start start;     /* random, itq or auto (both, the better validation kept) */
+    double itq_init;          /* logit spread of the ITQ start; 0: never start from ITQ */
+    int itq_warmup;           /* decoder-only epochs after an ITQ start (at least decoder_warmup) */
+    int itq_candidate;        /* 1: the ITQ start's last decoder-only epoch (ITQ's own
+                                 codes) may be the kept epoch */
     int unigram_bias;         /* 1: decoder bias starts at the log unigram distribution */
     int tfidf_target;         /* 1: reconstruct the tf-idf weights instead of the counts */
     double decorrelation;     /* weight of the bit decorrelation term, >= 0 */
@@ -143,7 +172,11 @@ typedef struct {
     int hidden_used[SH_MAX_HIDDEN_LAYERS]; /* widths after adaptation */
     int n_hidden;
     int batch_used;
-    int itq_initialised;      /* 1 if the encoder started as PCA + ITQ (itq_init) */
+    int itq_initialised;      /* 1 if the kept model started as PCA + ITQ */
+    int starts_tried;         /* 1, or 2 when start auto trained both */
+    double valid_random;      /* validation precision of the random start's run, NAN if not run */
+    double valid_itq;         /* the same for the ITQ start's run */
+    double valid_itq_codes;   /* ITQ's own codes (the ITQ start before training), NAN if not run */
 } hash_train_summary;
 
 /* Fills o from cfg (model and train sections) and the recipe defaults.

@@ -85,6 +85,7 @@ static void assert_same_config(const sh_config *a, const sh_config *b)
     ck_assert(a->train.validation_fraction == b->train.validation_fraction);
     ck_assert_int_eq(a->train.patience, b->train.patience);
     ck_assert(a->train.max_seconds == b->train.max_seconds);
+    ck_assert_int_eq(a->train.start, b->train.start);
     ck_assert_str_eq(a->index.path, b->index.path);
     ck_assert_int_eq(a->index.map_size_mb, b->index.map_size_mb);
     ck_assert_int_eq(a->index.mih_substrings, b->index.mih_substrings);
@@ -413,6 +414,7 @@ static void random_config(sh_rng *rng, sh_config *cfg)
     cfg->train.validation_fraction = rng_uniform_double(rng) * 0.5;
     cfg->train.patience = (int)rng_below(rng, 100);
     cfg->train.max_seconds = rng_uniform_double(rng) * 1e5;
+    cfg->train.start = (sh_train_start)rng_below(rng, 4);
     snprintf(cfg->index.path, sizeof cfg->index.path, "%s",
              paths[rng_below(rng, sizeof paths / sizeof paths[0])]);
     cfg->index.map_size_mb = 1 + (int)rng_below(rng, 16777216);

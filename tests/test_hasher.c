@@ -406,6 +406,15 @@ START_TEST(recipe_options_parse)
     ck_assert_ptr_nonnull(strstr(err, "nonsense"));
     ck_assert_int_eq(hash_train_opts_set(&o, "kl_weight", err, sizeof err), SH_EINVAL);
     ck_assert_int_eq(hash_train_opts_set(&o, "kl_weight=abc", err, sizeof err), SH_EINVAL);
+    ck_assert_int_eq(o.start, SH_START_AUTO);
+    ck_assert_int_eq(hash_train_opts_set(&o, "start=itq", err, sizeof err), 0);
+    ck_assert_int_eq(o.start, SH_START_ITQ);
+    ck_assert_int_eq(hash_train_opts_set(&o, "start=0", err, sizeof err), 0);
+    ck_assert_int_eq(o.start, SH_START_RANDOM);
+    ck_assert_int_eq(hash_train_opts_set(&o, "start=best", err, sizeof err), SH_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "random, itq, auto or both"));
+    ck_assert_int_eq(hash_train_opts_set(&o, "itq_warmup=3", err, sizeof err), 0);
+    ck_assert_int_eq(o.itq_warmup, 3);
 }
 END_TEST
 
@@ -584,7 +593,9 @@ START_TEST(itq_init_starts_at_itq_codes)
         cfg.train.learning_rate = 1e-9;
         hash_train_opts o;
         hash_train_opts_from_config(&o, &cfg);
+        o.start = SH_START_ITQ;
         o.itq_init = 3.0;
+        o.itq_warmup = 0;
         o.unigram_bias = 1;
         o.median_threshold = 0;
         o.kl_weight = 0.0;
@@ -650,6 +661,7 @@ START_TEST(itq_init_starts_at_itq_codes)
     cfg.model.hidden[0] = 24;
     hash_train_opts o;
     hash_train_opts_from_config(&o, &cfg);
+    o.start = SH_START_ITQ;
     o.itq_init = 2.0;
     sh_hasher *h = NULL;
     hash_train_summary s;
@@ -661,6 +673,103 @@ START_TEST(itq_init_starts_at_itq_codes)
     ck_assert_int_eq(hasher_train_docs(&cfg, c.docs, N_DOCS, &o, &h, &s, err, sizeof err), 0);
     ck_assert_int_eq(s.itq_initialised, 1);
     hasher_free(h);
+    tiny_free(&c);
+}
+END_TEST
+
+/* start both trains from a random start and from PCA + ITQ and keeps the
+ * run with the higher validation precision; start auto trains the ITQ
+ * start only when the random run's validation precision is not above ITQ's
+ * own codes'. The summary says which start was kept, and the kept model is
+ * bit for bit the one that start gives on its own. A net too narrow for
+ * the ITQ start trains once, from random weights. */
+START_TEST(auto_start_keeps_the_better_validation)
+{
+    tiny_corpus c;
+    tiny_make(&c, 19);
+    int kept[2] = { 0, 0 }, probed_only = 0;
+    for (int bits = 8; bits <= 32; bits += 8) {
+        sh_config cfg;
+        tiny_config(&cfg, SH_ENCODER_AE, bits);
+        cfg.model.hidden[0] = 64;
+        cfg.train.epochs = 15;
+        cfg.train.validation_fraction = 0.25;
+        hash_train_opts o;
+        hash_train_opts_from_config(&o, &cfg);
+        ck_assert_int_eq(o.start, SH_START_AUTO);
+        o.itq_warmup = 2;
+        hash_train_summary one[2], rule[2];
+        sh_hasher *alone[2] = { NULL, NULL }, *h[2] = { NULL, NULL };
+        char err[256] = "";
+        sh_code want[N_DOCS], got[N_DOCS];
+        for (int itq = 0; itq < 2; itq++) {
+            hash_train_opts oi = o;
+            oi.start = itq ? SH_START_ITQ : SH_START_RANDOM;
+            ck_assert_msg(hasher_train_docs(&cfg, c.docs, N_DOCS, &oi, &alone[itq], &one[itq],
+                                            err, sizeof err) == 0, "%s", err);
+            ck_assert_int_eq(one[itq].itq_initialised, itq);
+            ck_assert_int_eq(one[itq].starts_tried, 1);
+        }
+        for (int r = 0; r < 2; r++) { /* r 0: both, 1: auto */
+            hash_train_opts oi = o;
+            oi.start = r == 0 ? SH_START_BOTH : SH_START_AUTO;
+            hash_train_summary *s = &rule[r];
+            ck_assert_int_eq(hasher_train_docs(&cfg, c.docs, N_DOCS, &oi, &h[r], s, err,
+                                               sizeof err), 0);
+            ck_assert(s->valid_random == one[0].valid_precision);
+            ck_assert(!isnan(s->valid_itq_codes));
+            int tried = r == 0 || !(s->valid_random > s->valid_itq_codes);
+            ck_assert_int_eq(s->starts_tried, tried ? 2 : 1);
+            if (tried)
+                ck_assert(s->valid_itq == one[1].valid_precision);
+            else
+                ck_assert(isnan(s->valid_itq));
+            int want_itq = tried && s->valid_itq > s->valid_random;
+            ck_assert_msg(s->itq_initialised == want_itq, "%d bits, %s: random %.3f itq %.3f, "
+                          "kept %s", bits, r ? "auto" : "both", s->valid_random, s->valid_itq,
+                          s->itq_initialised ? "itq" : "random");
+            ck_assert(s->valid_precision == one[want_itq].valid_precision);
+            ck_assert_int_eq(s->best_epoch, one[want_itq].best_epoch);
+            encode_all(h[r], &c, got);
+            encode_all(alone[want_itq], &c, want);
+            for (int d = 0; d < N_DOCS; d++)
+                ck_assert_msg(code_hamming(&got[d], &want[d]) == 0, "%d bits: document %d",
+                              bits, d);
+            if (r == 0)
+                kept[want_itq]++;
+            else
+                probed_only += !tried;
+            hasher_free(h[r]);
+        }
+        hasher_free(alone[0]);
+        hasher_free(alone[1]);
+    }
+    /* too narrow for the ITQ start (hidden < 2K): one run, from random */
+    sh_config cfg;
+    tiny_config(&cfg, SH_ENCODER_AE, 16);
+    cfg.model.hidden[0] = 24;
+    cfg.train.epochs = 12;
+    cfg.train.validation_fraction = 0.25;
+    hash_train_opts o;
+    hash_train_opts_from_config(&o, &cfg);
+    sh_hasher *h = NULL;
+    hash_train_summary s;
+    char err[256] = "";
+    ck_assert_int_eq(hasher_train_docs(&cfg, c.docs, N_DOCS, &o, &h, &s, err, sizeof err), 0);
+    ck_assert_int_eq(s.starts_tried, 1);
+    ck_assert_int_eq(s.itq_initialised, 0);
+    ck_assert(isnan(s.valid_itq) && isnan(s.valid_itq_codes) && !isnan(s.valid_random));
+    hasher_free(h);
+    /* without a validation split auto is the random start */
+    cfg.model.hidden[0] = 64;
+    cfg.train.validation_fraction = 0.0;
+    hash_train_opts_from_config(&o, &cfg);
+    ck_assert_int_eq(hasher_train_docs(&cfg, c.docs, N_DOCS, &o, &h, &s, err, sizeof err), 0);
+    ck_assert_int_eq(s.starts_tried, 1);
+    ck_assert_int_eq(s.itq_initialised, 0);
+    hasher_free(h);
+    fprintf(stderr, "start both kept random %d, itq %d; auto stopped at the probe %d times\n",
+            kept[0], kept[1], probed_only);
     tiny_free(&c);
 }
 END_TEST
@@ -863,6 +972,7 @@ Suite *hasher_suite(void)
     tcase_add_test(core, denoising_and_neighbours_train);
     tcase_add_test(core, threshold_window_finds_the_gap);
     tcase_add_test(core, itq_init_starts_at_itq_codes);
+    tcase_add_test(core, auto_start_keeps_the_better_validation);
     tcase_add_test(core, decorrelation_gradient_matches_finite_differences);
     tcase_add_test(core, neighbour_pull_gradient_matches_finite_differences);
     suite_add_tcase(s, core);
