@@ -16,7 +16,7 @@
  * With recon = 1 the reconstruction loss is kept beside the clustering
  * loss (the "improved DEC" of Guo et al. 2017); with recon = 0 the
  * decoder gets no gradient (plain DEC).
- With unit_codes = 1 (the default) steps 2-6 see each code scaled to one
+ * With unit_codes = 1 (the default) steps 2-6 see each code scaled to one
  * common length L, L z / |z| (L = the root-mean-square length of the
  * pretrained codes, kept in the model): k-means and the Student-t kernel
  * then compare directions only, and the gradient reaches the encoder
