@@ -228,10 +228,12 @@ def section_dec(r):
     r.line("The 60,000 training images are clustered into 10 clusters (as DEC does); ACC "
            "is accuracy under the best one-to-one cluster-to-label mapping (Hungarian), "
            "NMI the arithmetic-mean normalised mutual information. semhash runs its own "
-           "k-means (k-means++, restarts) and DEC with the reconstruction term kept "
+           "k-means (k-means++, restarts) and DEC on the codes scaled to one common "
+           "length (their RMS length: k-means and the Student-t kernel compare "
+           "directions; `--raw-codes` turns it off), with the reconstruction term kept "
            "(IDEC, gamma 0.1, Adam 1e-4, target refreshed every 30 batches, at most 10 "
-           "epochs); the peer column is scikit-learn's KMeans (n_init 10) and the "
-           "same IDEC in PyTorch from the PyTorch-pretrained autoencoder.")
+           "epochs); the peer column is scikit-learn's KMeans (n_init 10) and "
+           "IDEC in PyTorch on the raw codes of the PyTorch-pretrained autoencoder.")
     r.line()
     mse, pmse = r.get("cluster", "pretrain_test_mse"), r.get("peer_dec", "test_mse")
     rows = [["pretrained AE test MSE (per element)", mse, pmse, ISSUE["dec_mse"], "≤ 0.0135",

@@ -185,6 +185,7 @@ int ae_parse(ae_args *a, int argc, char **argv, const char *task, const char *us
         if (strcmp(o, "--all-classes") == 0) { a->all_classes = 1; continue; }
         if (strcmp(o, "--raw-knn") == 0) { a->raw_knn = 1; continue; }
         if (strcmp(o, "--overcomplete") == 0) { a->overcomplete = 1; continue; }
+        if (strcmp(o, "--raw-codes") == 0) { a->recipe.dec.unit_codes = 0; continue; }
         if (v == NULL)
             return o[0] == '-' ? cli_error("ae %s: %s needs a value (or is unknown; see --help)",
                                            task, o)

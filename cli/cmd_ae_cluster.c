@@ -26,7 +26,10 @@ static const char cluster_usage[] =
     "  --dec-lr F            Adam learning rate of the DEC phase (1e-4; --lr is the\n"
     "                        pretraining's)\n"
     "  --gamma F             clustering weight beside reconstruction (0.1; 0 = pure DEC\n"
-    "                        without the reconstruction term)\n";
+    "                        without the reconstruction term)\n"
+    "  --raw-codes           cluster the codes as they are (default: each code scaled to\n"
+    "                        one common length, so that k-means and DEC compare\n"
+    "                        directions; on Fashion-MNIST ACC 0.58 against 0.54)\n";
 
 /* ACC and NMI of pred against the labels (NAN without labels). */
 static void score(const sh_dataset *d, const int *pred, double *acc, double *nmi)
@@ -87,11 +90,12 @@ int cmd_ae_cluster(int argc, char **argv)
         rc = cli_error("ae cluster: out of memory");
         goto done;
     }
-    float alpha = a.recipe.dec.alpha;
+    float alpha = a.recipe.dec.alpha, code_len = 0.0f;
     if (a.model_in != NULL) { /* reuse a DEC model: predict only */
         ae_meta meta = { AE_BLADE_CLUSTER, 0, 0 };
         size_t Cm = 0;
-        if ((rc = ae_dec_load(a.model_in, &meta, &net, &mu, &Cm, &alpha, err, sizeof(err))) != 0 ||
+        if ((rc = ae_dec_load(a.model_in, &meta, &net, &mu, &Cm, &alpha, &code_len, err,
+                               sizeof(err))) != 0 ||
             (rc = ae_require_width(&d.train, net->cfg.input_dim, d.train_name, err,
                                    sizeof(err))) != 0) {
             rc = cli_error("%s", err);
@@ -99,7 +103,7 @@ int cmd_ae_cluster(int argc, char **argv)
         }
         C = Cm;
         nn_data tr = ae_view(&d.train);
-        if ((rc = ae_dec_predict(net, &tr, mu, C, alpha, assign)) != 0) {
+        if ((rc = ae_dec_predict(net, &tr, mu, C, alpha, code_len, assign)) != 0) {
             rc = cli_error("ae cluster: prediction failed: %s", sh_strerror(rc));
             goto done;
         }
@@ -128,6 +132,7 @@ int cmd_ae_cluster(int argc, char **argv)
         if (!a.json)
             printf("pretrained autoencoder: test MSE %.5f per element\n", cs.pretrain_valid_mse);
         const ae_dec_summary s = cs.dec;
+        code_len = s.code_len;
         json_object_set_new(obj, "dec_refreshes", json_integer(s.refreshes));
         ae_json_real(obj, "dec_epochs", s.epochs);
         ae_json_real(obj, "dec_seconds", s.seconds);
@@ -139,7 +144,7 @@ int cmd_ae_cluster(int argc, char **argv)
                    s.converged ? " (converged)" : " (epoch cap)");
         if (a.model_out != NULL) {
             ae_meta meta = { AE_BLADE_CLUSTER, (uint32_t)d.height, (uint32_t)d.width };
-            if ((rc = ae_dec_save(net, mu, C, alpha, &meta, a.model_out, err, sizeof(err))) != 0) {
+            if ((rc = ae_dec_save(net, mu, C, alpha, code_len, &meta, a.model_out, err, sizeof(err))) != 0) {
                 rc = cli_error("%s", err);
                 goto done;
             }
@@ -147,7 +152,7 @@ int cmd_ae_cluster(int argc, char **argv)
         }
     }
     nn_data te = ae_view(&d.test);
-    if ((rc = ae_dec_predict(net, &te, mu, C, alpha, test_pred)) != 0) {
+    if ((rc = ae_dec_predict(net, &te, mu, C, alpha, code_len, test_pred)) != 0) {
         rc = cli_error("ae cluster: prediction failed: %s", sh_strerror(rc));
         goto done;
     }

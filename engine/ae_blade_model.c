@@ -46,7 +46,8 @@ int ae_blade_model_load(const char *path, ae_blade_model *out, char *err, size_t
         rc = ae_anomaly_read(mf, &net, &out->threshold, err, err_len);
         break;
     case AE_BLADE_CLUSTER:
-        rc = ae_dec_read(mf, &net, &out->centroids, &out->clusters, &out->alpha, err, err_len);
+        rc = ae_dec_read(mf, &net, &out->centroids, &out->clusters, &out->alpha,
+                         &out->code_len, err, err_len);
         break;
     case AE_BLADE_CLASSIFY:
         rc = ae_classify_read(mf, &out->nets, &out->n_nets, &out->head, err, err_len);
@@ -72,8 +73,8 @@ int ae_blade_model_save(const ae_blade_model *m, const char *path, char *err, si
     case AE_BLADE_ANOMALY:
         return ae_anomaly_save(m->nets[0], &m->threshold, &m->meta, path, err, err_len);
     case AE_BLADE_CLUSTER:
-        return ae_dec_save(m->nets[0], m->centroids, m->clusters, m->alpha, &m->meta, path, err,
-                           err_len);
+        return ae_dec_save(m->nets[0], m->centroids, m->clusters, m->alpha, m->code_len, &m->meta,
+                           path, err, err_len);
     case AE_BLADE_CLASSIFY:
         return ae_classify_save(m->nets, m->n_nets, &m->head, &m->meta, path, err, err_len);
     default:

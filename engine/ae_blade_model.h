@@ -28,6 +28,7 @@ typedef struct {
     float *centroids;      /* cluster only: [clusters, K], owned */
     size_t clusters;
     float alpha;           /* cluster only: Student-t degrees of freedom */
+    float code_len;        /* cluster only: codes scaled to this length, 0 = raw (ae_dec.h) */
     ae_softmax head;       /* classify only: the stacked softmax, owned */
 } ae_blade_model;
 

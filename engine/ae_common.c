@@ -205,29 +205,6 @@ const char *ae_noise_name(ae_noise_kind kind)
     }
 }
 
-/* x[0..n) += sigma * N(0, 1), two normals per accepted pair by Marsaglia's
- * polar method: u and v are the two 32-bit halves of one draw scaled
- * to [-1, 1), kept when 0 < s = u^2 + v^2 < 1 (about 79% of
- * draws). No trigonometry, one log and one sqrt per two values: the
- * denoising blade corrupts 47 million values per Fashion-MNIST epoch. */
-static void add_gaussian(float *x, size_t n, float sigma, sh_rng *rng)
-{
-    const double scale = 1.0 / 2147483648.0;
-    size_t i = 0;
-    while (i < n) {
-        uint64_t r = rng_u64(rng);
-        double u = ((double)(r >> 32) - 2147483648.0) * scale;
-        double v = ((double)(r & 0xffffffffu) - 2147483648.0) * scale;
-        double s = u * u + v * v;
-        if (s >= 1.0 || s == 0.0)
-            continue;
-        double f = (double)sigma * sqrt(-2.0 * log(s) / s);
-        x[i++] += (float)(u * f);
-        if (i < n)
-            x[i++] += (float)(v * f);
-    }
-}
-
 /* Sets each of x[0..n) to 0 with probability share: one draw gives two
  * 32-bit uniforms, each compared with share * 2^32. */
 static void mask_values(float *x, size_t n, float share, sh_rng *rng)
@@ -243,12 +220,32 @@ static void mask_values(float *x, size_t n, float share, sh_rng *rng)
     }
 }
 
+/* x[n] clipped to [0, 1] (NaN stays NaN) in fixed-count blocks, which
+ * GCC vectorises at -O2: the plain loop was 3% of a denoising epoch, more
+ * than drawing the noise. */
+static void clip_unit(float *restrict x, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (size_t j = 0; j < 8; j++) {
+            float v = x[i + j] < 0.0f ? 0.0f : x[i + j];
+            x[i + j] = v > 1.0f ? 1.0f : v;
+        }
+    for (; i < n; i++) {
+        float v = x[i] < 0.0f ? 0.0f : x[i];
+        x[i] = v > 1.0f ? 1.0f : v;
+    }
+}
+
 void ae_corrupt(float *x, size_t n, const ae_noise *noise, sh_rng *rng)
 {
     float level = noise->level;
     switch (noise->kind) {
     case AE_NOISE_GAUSSIAN:
-        add_gaussian(x, n, level, rng);
+        /* the ziggurat (rng.h): the denoising blade corrupts 47 million values
+           per Fashion-MNIST epoch, and Marsaglia's polar method in double
+           (a log and a sqrt per two values) was 9% of its time */
+        rng_add_normal(rng, x, n, level);
         break;
     case AE_NOISE_MASK:
         mask_values(x, n, level, rng);
@@ -262,8 +259,7 @@ void ae_corrupt(float *x, size_t n, const ae_noise *noise, sh_rng *rng)
         break;
     }
     if (noise->clip)
-        for (size_t i = 0; i < n; i++)
-            x[i] = x[i] < 0.0f ? 0.0f : (x[i] > 1.0f ? 1.0f : x[i]);
+        clip_unit(x, n);
 }
 
 /* Word dropout on CSR rows: rebuilds the batch keeping each entry with

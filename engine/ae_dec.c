@@ -90,6 +90,43 @@ double dec_kl_loss(float *dz, float *dmu, float *q, const float *p, const float 
     return scale * loss;
 }
 
+void dec_scale_rows(float *z, float *lengths, size_t N, size_t K, float len)
+{
+    for (size_t i = 0; i < N; i++) {
+        double ss = 0.0;
+        for (size_t k = 0; k < K; k++)
+            ss += (double)z[i * K + k] * z[i * K + k];
+        double n = sqrt(ss);
+        if (lengths != NULL)
+            lengths[i] = (float)n;
+        for (size_t k = 0; k < K && n > 0; k++)
+            z[i * K + k] = (float)(z[i * K + k] * len / n);
+    }
+}
+
+double dec_kl_loss_scaled(float *dz, float *dmu, float *q, float *zs, float *gs, float *zlen,
+                          const float *p, const float *z, const float *mu, size_t B, size_t K,
+                          size_t C, float alpha, float weight, float len)
+{
+    memcpy(zs, z, B * K * sizeof(float));
+    dec_scale_rows(zs, zlen, B, K, len);
+    if (dz != NULL)
+        memset(gs, 0, B * K * sizeof(float));
+    double value = dec_kl_loss(dz != NULL ? gs : NULL, dmu, q, p, zs, mu, B, K, C, alpha, weight);
+    for (size_t i = 0; i < B && dz != NULL; i++) {
+        if (!(zlen[i] > 0))
+            continue;
+        const float *g = gs + i * K, *y = zs + i * K; /* y = len u */
+        double dot = 0.0;
+        for (size_t k = 0; k < K; k++)
+            dot += (double)g[k] * y[k];
+        dot /= (double)len * len;
+        for (size_t k = 0; k < K; k++)
+            dz[i * K + k] += (float)((g[k] - dot * y[k]) * len / zlen[i]);
+    }
+    return value;
+}
+
 void dec_hard_assign(int *assign, const float *q, size_t N, size_t C)
 {
     for (size_t i = 0; i < N; i++) {
@@ -116,6 +153,7 @@ void ae_dec_defaults(ae_dec_opts *o)
     o->update_interval = 30;
     o->tol = 0.001;
     o->kmeans_restarts = 10;
+    o->unit_codes = 1;
     o->seed = 1;
 }
 
@@ -129,12 +167,15 @@ static double now_seconds(void)
 /* Encodes every row, recomputes Q, P and the hard assignments; *changed
  * is the share of rows whose assignment differs from before. */
 static int refresh(nn_net *net, const nn_data *data, const float *mu, size_t C, float alpha,
-                   float *codes, float *q, float *p, int *assign, int *next, double *changed)
+                   float code_len, float *codes, float *q, float *p, int *assign, int *next,
+                   double *changed)
 {
     size_t N = data->rows, K = net->cfg.code_dim;
     int rc = nn_encode_all(net, data, codes);
     if (rc != 0)
         return rc;
+    if (code_len > 0)
+        dec_scale_rows(codes, NULL, N, K, code_len);
     dec_soft_assign(q, codes, mu, N, K, C, alpha);
     if ((rc = dec_target(p, q, N, C)) != 0)
         return rc;
@@ -164,15 +205,31 @@ int ae_dec_fit(nn_net *net, const nn_data *data, const ae_dec_opts *o, float *mu
     float *p = malloc(N * C * sizeof(float)), *xb = malloc(B * D * sizeof(float));
     float *pb = malloc(B * C * sizeof(float)), *qb = malloc(B * C * sizeof(float));
     float *dz = malloc(B * K * sizeof(float)), *dmu = malloc(C * K * sizeof(float));
+    float *zs = malloc(B * K * sizeof(float)), *gs = malloc(B * K * sizeof(float));
+    float *zlen = malloc(B * sizeof(float));
     float *mm = calloc(C * K, sizeof(float)), *mv = calloc(C * K, sizeof(float));
     int *next = malloc(N * sizeof(int));
     uint32_t *order = malloc(N * sizeof(uint32_t));
     int rc = SH_ENOMEM;
     memset(s, 0, sizeof(*s));
-    if (!codes || !q || !p || !xb || !pb || !qb || !dz || !dmu || !mm || !mv || !next || !order)
+    if (!codes || !q || !p || !xb || !pb || !qb || !dz || !dmu || !mm || !mv || !next || !order || !zs ||
+        !gs || !zlen)
         goto fail;
     if ((rc = nn_encode_all(net, data, codes)) != 0)
         goto fail;
+    float len = 0.0f; /* > 0: every code is scaled to this length (unit_codes) */
+    if (o->unit_codes) {
+        double ss = 0.0;
+        for (size_t i = 0; i < N * K; i++)
+            ss += (double)codes[i] * codes[i];
+        len = (float)sqrt(ss / (double)N);
+        if (!(len > 0)) {
+            rc = sh_fail(err, err_len, SH_EINVAL, "dec: every pretrained code is zero");
+            goto fail;
+        }
+        dec_scale_rows(codes, NULL, N, K, len);
+    }
+    s->code_len = len;
     {
         /* step 2: k-means in the pretrained code space (kmeans.h) */
         sh_mat zm = { N, K, codes };
@@ -206,7 +263,7 @@ int ae_dec_fit(nn_net *net, const nn_data *data, const ae_dec_opts *o, float *mu
         rng_shuffle_u32(&rng, order, N);
         for (size_t bi = 0; bi < batches; bi++, steps++) {
             if (steps % (size_t)o->update_interval == 0) {
-                if ((rc = refresh(net, data, mu, C, o->alpha, codes, q, p, assign, next,
+                if ((rc = refresh(net, data, mu, C, o->alpha, len, codes, q, p, assign, next,
                                   &s->changed)) != 0)
                     goto fail;
                 s->refreshes++;
@@ -234,7 +291,11 @@ int ae_dec_fit(nn_net *net, const nn_data *data, const ae_dec_opts *o, float *mu
                 memset(net->dpre[net->n_layers - 1], 0, n * D * sizeof(float));
             memset(dz, 0, n * K * sizeof(float));
             memset(dmu, 0, C * K * sizeof(float));
-            loss = dec_kl_loss(dz, dmu, qb, pb, net->code, mu, n, K, C, o->alpha, weight);
+            if (len > 0)
+                loss = dec_kl_loss_scaled(dz, dmu, qb, zs, gs, zlen, pb, net->code, mu, n, K, C,
+                                          o->alpha, weight, len);
+            else
+                loss = dec_kl_loss(dz, dmu, qb, pb, net->code, mu, n, K, C, o->alpha, weight);
             nn_backward(net, &x, dz);
             nn_optim_step(net, &optim);
             adam_update(mu, dmu, mm, mv, C * K, o->lr, optim.beta1, optim.beta2, optim.eps,
@@ -242,7 +303,7 @@ int ae_dec_fit(nn_net *net, const nn_data *data, const ae_dec_opts *o, float *mu
         }
     }
     if (!s->converged &&
-        (rc = refresh(net, data, mu, C, o->alpha, codes, q, p, assign, next, &s->changed)) != 0)
+        (rc = refresh(net, data, mu, C, o->alpha, len, codes, q, p, assign, next, &s->changed)) != 0)
         goto fail;
     s->epochs = (double)steps / (double)batches;
     rc = 0;
@@ -262,17 +323,22 @@ fail:
     free(mv);
     free(next);
     free(order);
+    free(zs);
+    free(gs);
+    free(zlen);
     return rc;
 }
 
 int ae_dec_predict_soft(nn_net *net, const nn_data *data, const float *mu, size_t C, float alpha,
-                        int *assign, float *soft)
+                        float code_len, int *assign, float *soft)
 {
     size_t N = data->rows, K = net->cfg.code_dim;
     float *codes = malloc((N ? N : 1) * K * sizeof(float));
     float *q = soft != NULL ? soft : malloc((N ? N : 1) * C * sizeof(float));
     int rc = SH_ENOMEM;
     if (codes != NULL && q != NULL && (rc = nn_encode_all(net, data, codes)) == 0) {
+        if (code_len > 0)
+            dec_scale_rows(codes, NULL, N, K, code_len);
         dec_soft_assign(q, codes, mu, N, K, C, alpha);
         dec_hard_assign(assign, q, N, C);
     }
@@ -283,26 +349,28 @@ int ae_dec_predict_soft(nn_net *net, const nn_data *data, const float *mu, size_
 }
 
 int ae_dec_predict(nn_net *net, const nn_data *data, const float *mu, size_t C, float alpha,
-                   int *assign)
+                   float code_len, int *assign)
 {
-    return ae_dec_predict_soft(net, data, mu, C, alpha, assign, NULL);
+    return ae_dec_predict_soft(net, data, mu, C, alpha, code_len, assign, NULL);
 }
 
-int ae_dec_save(const nn_net *net, const float *mu, size_t C, float alpha, const ae_meta *meta,
-                const char *path, char *err, size_t err_len)
+int ae_dec_save(const nn_net *net, const float *mu, size_t C, float alpha, float code_len,
+                const ae_meta *meta, const char *path, char *err, size_t err_len)
 {
     mf_writer *w = NULL;
     int rc = ae_writer_new(meta, &w);
     if (rc == 0)
         rc = nn_save_sections(net, w, '0');
     if (rc == 0)
-        rc = mf_writer_begin(w, AE_TAG_CENTROIDS);
+        rc = mf_writer_begin(w, AE_TAG_CENTROIDS2);
     if (rc == 0)
         rc = mf_put_u32(w, (uint32_t)C);
     if (rc == 0)
         rc = mf_put_u32(w, net->cfg.code_dim);
     if (rc == 0)
         rc = mf_put_f32(w, alpha);
+    if (rc == 0)
+        rc = mf_put_f32(w, code_len);
     if (rc == 0)
         rc = mf_put_f32_array(w, mu, C * net->cfg.code_dim);
     if (rc == 0)
@@ -317,8 +385,8 @@ done:
     return rc;
 }
 
-int ae_dec_read(const mf_model *m, nn_net **net, float **mu, size_t *C, float *alpha, char *err,
-                size_t err_len)
+int ae_dec_read(const mf_model *m, nn_net **net, float **mu, size_t *C, float *alpha,
+                float *code_len, char *err, size_t err_len)
 {
     nn_net *loaded = NULL;
     float *centroids = NULL;
@@ -330,7 +398,9 @@ int ae_dec_read(const mf_model *m, nn_net **net, float **mu, size_t *C, float *a
     uint32_t c = 0, k = 0;
     float a = 0;
     mf_cursor cur;
-    rc = mf_model_section(m, AE_TAG_CENTROIDS, &data, &len);
+    float cl = 0;
+    int v2 = mf_model_section(m, AE_TAG_CENTROIDS2, &data, &len) == 0;
+    rc = v2 ? 0 : mf_model_section(m, AE_TAG_CENTROIDS, &data, &len);
     if (rc == 0) {
         mf_cursor_init(&cur, data, len);
         rc = mf_get_u32(&cur, &c);
@@ -338,8 +408,10 @@ int ae_dec_read(const mf_model *m, nn_net **net, float **mu, size_t *C, float *a
             rc = mf_get_u32(&cur, &k);
         if (rc == 0)
             rc = mf_get_f32(&cur, &a);
+        if (rc == 0 && v2)
+            rc = mf_get_f32(&cur, &cl);
     }
-    if (rc != 0 || c == 0 || k != loaded->cfg.code_dim || !(a > 0) ||
+    if (rc != 0 || c == 0 || k != loaded->cfg.code_dim || !(a > 0) || !(cl >= 0) ||
         mf_cursor_left(&cur) != (size_t)c * k * sizeof(float)) {
         rc = sh_fail(err, err_len, SH_EMODEL, "%s: missing or damaged centroid section",
                      mf_model_label(m));
@@ -354,6 +426,7 @@ int ae_dec_read(const mf_model *m, nn_net **net, float **mu, size_t *C, float *a
     *mu = centroids;
     *C = c;
     *alpha = a;
+    *code_len = cl;
     return 0;
 fail:
     nn_free(loaded);
@@ -361,12 +434,12 @@ fail:
 }
 
 int ae_dec_load(const char *path, ae_meta *meta, nn_net **net, float **mu, size_t *C,
-                float *alpha, char *err, size_t err_len)
+                float *alpha, float *code_len, char *err, size_t err_len)
 {
     mf_model *m = NULL;
     int rc = ae_model_open(path, meta, &m, err, err_len);
     if (rc == 0)
-        rc = ae_dec_read(m, net, mu, C, alpha, err, err_len);
+        rc = ae_dec_read(m, net, mu, C, alpha, code_len, err, err_len);
     mf_model_free(m);
     return rc;
 }

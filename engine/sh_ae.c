@@ -206,8 +206,8 @@ int sh_ae_cluster(sh_ae *m, const float *x, size_t n, size_t d, int *assign, flo
     if (rc != 0)
         return rc;
     const ae_blade_model *bm = &m->model;
-    rc = ae_dec_predict_soft(bm->nets[0], &rows, bm->centroids, bm->clusters, bm->alpha, assign,
-                             soft);
+    rc = ae_dec_predict_soft(bm->nets[0], &rows, bm->centroids, bm->clusters, bm->alpha,
+                             bm->code_len, assign, soft);
     return engine_rc(m, rc, fn, err, err_len);
 }
 

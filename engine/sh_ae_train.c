@@ -277,6 +277,7 @@ static int train_blade(const ae_recipe *r, const nn_config *cfg, const nn_data *
     int rc = ae_cluster_train(cfg, rows, NULL, r, p, &m->nets[0], m->centroids, assign, NULL, &s,
                               err, err_len);
     free(assign);
+    m->code_len = s.dec.code_len;
     return rc;
 }
 

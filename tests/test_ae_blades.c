@@ -130,6 +130,63 @@ START_TEST(dec_gradients)
 }
 END_TEST
 
+typedef struct {
+    dec_ctx base;
+    float *zs, *gs, *zlen;
+    float len;
+} dec_scaled_ctx;
+
+static double dec_scaled_value(void *v)
+{
+    dec_scaled_ctx *c = v;
+    const dec_ctx *b = &c->base;
+    return dec_kl_loss_scaled(NULL, NULL, b->q, c->zs, c->gs, c->zlen, b->p, b->z, b->mu, b->B,
+                              b->K, b->C, b->alpha, b->weight, c->len);
+}
+
+/* The same loss on codes scaled to one length (unit_codes): the gradient
+ * through the normalisation against finite differences, and the value
+ * equal to dec_kl_loss on codes scaled beforehand. */
+START_TEST(dec_scaled_gradients)
+{
+    const size_t B = 6, K = 3, C = 4;
+    float z[18], mu[12], mu2[12], p[24], q[24], dz[18] = { 0 }, dmu[12] = { 0 };
+    float zs[18], gs[18], zlen[6], pre[18];
+    sh_rng rng;
+    rng_seed(&rng, 8);
+    tu_fill_normal(&rng, z, B * K, 1.5f);
+    tu_fill_normal(&rng, mu, C * K, 1.0f);
+    tu_fill_normal(&rng, mu2, C * K, 1.0f);
+    const float len = 1.7f;
+    memcpy(pre, z, sizeof(z));
+    dec_scale_rows(pre, zlen, B, K, len);
+    for (size_t i = 0; i < B; i++) {
+        double n = 0;
+        for (size_t k = 0; k < K; k++)
+            n += (double)pre[i * K + k] * pre[i * K + k];
+        ck_assert_double_eq_tol(sqrt(n), len, 1e-5);
+    }
+    dec_soft_assign(q, pre, mu2, B, K, C, 1.0f);
+    ck_assert_int_eq(dec_target(p, q, B, C), 0);
+    dec_scaled_ctx c = { { z, mu, p, q, B, K, C, 1.0f, 0.7f }, zs, gs, zlen, len };
+    double v = dec_kl_loss_scaled(dz, dmu, q, zs, gs, zlen, p, z, mu, B, K, C, 1.0f, 0.7f, len);
+    ck_assert(v > 0);
+    ck_assert_double_eq_tol(v, dec_kl_loss(NULL, NULL, q, p, pre, mu, B, K, C, 1.0f, 0.7f),
+                            1e-9);
+    double ez = tu_grad_check(dec_scaled_value, &c, z, dz, B * K, 1e-3, 1e-4, 0);
+    double em = tu_grad_check(dec_scaled_value, &c, mu, dmu, C * K, 1e-3, 1e-4, 0);
+    ck_assert_msg(ez < 2e-2, "dz relative error %g", ez);
+    ck_assert_msg(em < 2e-2, "dmu relative error %g", em);
+    /* the gradient is orthogonal to each code: a longer code, same loss */
+    for (size_t i = 0; i < B; i++) {
+        double dot = 0;
+        for (size_t k = 0; k < K; k++)
+            dot += (double)dz[i * K + k] * z[i * K + k];
+        ck_assert_double_eq_tol(dot, 0.0, 1e-5);
+    }
+}
+END_TEST
+
 START_TEST(dec_assignments_and_target)
 {
     /* two codes sitting on two centroids: q peaks there, p sharpens it */
@@ -153,7 +210,10 @@ START_TEST(dec_assignments_and_target)
 }
 END_TEST
 
-START_TEST(dec_recovers_planted_clusters)
+/* DEC on planted clusters with either way of comparing codes (unit 1,
+ * the default, or 0); the model file keeps the scaling, so the loaded
+ * model predicts the same. */
+static void dec_planted(int unit)
 {
     const size_t C = 4, per = 100, N = C * per, D = 16;
     float *x = malloc(N * D * sizeof(float));
@@ -184,6 +244,7 @@ START_TEST(dec_recovers_planted_clusters)
     o.max_epochs = 10;
     o.update_interval = 5;
     o.seed = 2;
+    o.unit_codes = unit;
     float mu[4 * 3];
     ae_dec_summary s;
     char err[256] = "";
@@ -192,21 +253,49 @@ START_TEST(dec_recovers_planted_clusters)
     double acc, nmi;
     ck_assert_int_eq(eval_cluster_accuracy(truth, assign, N, &acc), 0);
     ck_assert_int_eq(eval_nmi(truth, assign, N, &nmi), 0);
-    ck_assert_msg(acc > 0.95 && nmi > 0.9, "ACC %.3f NMI %.3f", acc, nmi);
+    ck_assert_msg(acc > 0.95 && nmi > 0.9, "unit %d: ACC %.3f NMI %.3f", unit, acc, nmi);
     ck_assert(s.refreshes >= 1 && s.epochs > 0);
+    ck_assert(unit ? s.code_len > 0 : s.code_len == 0);
     /* prediction agrees with the final assignments */
     int *pred = malloc(N * sizeof(int));
-    ck_assert_int_eq(ae_dec_predict(net, &data, mu, C, 1.0f, pred), 0);
+    ck_assert_int_eq(ae_dec_predict(net, &data, mu, C, 1.0f, s.code_len, pred), 0);
     size_t same = 0;
     for (size_t i = 0; i < N; i++)
         same += pred[i] == assign[i];
     ck_assert_uint_ge(same, N - N / 50);
+    char dir[] = "/tmp/sh_dec_XXXXXX", path[64];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/dec.shm", dir);
+    ae_meta meta = { AE_BLADE_CLUSTER, 0, 0 };
+    ck_assert_msg(ae_dec_save(net, mu, C, 1.0f, s.code_len, &meta, path, err, sizeof(err)) == 0,
+                  "%s", err);
+    nn_net *back = NULL;
+    float *mu_back = NULL, alpha = 0, code_len = -1;
+    size_t Cb = 0;
+    ck_assert_msg(ae_dec_load(path, &meta, &back, &mu_back, &Cb, &alpha, &code_len, err,
+                              sizeof(err)) == 0,
+                  "%s", err);
+    ck_assert(Cb == C && alpha == 1.0f && code_len == s.code_len);
+    int *pred2 = malloc(N * sizeof(int));
+    ck_assert_int_eq(ae_dec_predict(back, &data, mu_back, Cb, alpha, code_len, pred2), 0);
+    ck_assert_mem_eq(pred, pred2, N * sizeof(int));
+    unlink(path);
+    rmdir(dir);
+    free(pred2);
+    free(mu_back);
+    nn_free(back);
     free(pred);
     free(x);
     free(truth);
     free(assign);
     free(init);
     nn_free(net);
+}
+
+START_TEST(dec_recovers_planted_clusters)
+{
+    dec_planted(1);
+    dec_planted(0);
 }
 END_TEST
 
@@ -533,8 +622,8 @@ START_TEST(classify_above_chance_and_round_trip)
     nn_net *n1 = NULL;
     float *mu = NULL;
     size_t k = 0;
-    float alpha = 0;
-    ck_assert_int_eq(ae_dec_load(path, &other, &n1, &mu, &k, &alpha, err, sizeof(err)),
+    float alpha = 0, code_len = 0;
+    ck_assert_int_eq(ae_dec_load(path, &other, &n1, &mu, &k, &alpha, &code_len, err, sizeof(err)),
                      SH_EMODEL);
     ck_assert_msg(strstr(err, "classify") != NULL, "%s", err);
     unlink(path);
@@ -564,6 +653,7 @@ Suite *ae_blades_suite(void)
     TCase *grad = tcase_create("gradients");
     tcase_set_timeout(grad, 60);
     tcase_add_test(grad, dec_gradients);
+    tcase_add_test(grad, dec_scaled_gradients);
     tcase_add_test(grad, dec_assignments_and_target);
     tcase_add_test(grad, softmax_gradients);
     tcase_add_test(grad, dec_rejects_bad_options);
