@@ -58,6 +58,17 @@ def f3(v):
     return "–" if v is None else "%.3f" % v
 
 
+def cores_text(out):
+    """How many CPUs the run could use, from machine-quality.json (nproc
+    under any taskset), e.g. "1 CPU"."""
+    try:
+        with open(os.path.join(out, "machine-quality.json")) as f:
+            n = json.load(f).get("cores")
+    except (OSError, ValueError):
+        n = None
+    return "unknown number of CPUs" if n is None else "%d CPU%s" % (n, "" if n == 1 else "s")
+
+
 def main():
     out, bits_list = sys.argv[1], [int(b) for b in sys.argv[2].split(",")]
     md, summary = [], {"runs": {}, "targets": {}}
@@ -66,8 +77,10 @@ def main():
               "(ham/spam and folders from one fit) and `--dups "
               "corpora/data/spamassassin-dups.jsonl`). Train "
               "split indexed, test split as queries, relevant = shares a label, ties in Hamming "
-              "distance broken in a seeded random order. Training runs on all cores (2 here)."
-              % ",".join(map(str, bits_list)))
+              "distance broken in a seeded random order. Training runs with the configured "
+              "threads (train.threads) on the %s available to the run (train seconds depend "
+              "on it; the precision figures do not)."
+              % (",".join(map(str, bits_list)), cores_text(out)))
     md.append("")
     data, files = {}, {}
     for name, fname, label, _, _, _, _ in RUNS:
