@@ -32,6 +32,10 @@ def main():
             with open(path) as f:
                 machines[part] = json.load(f)
     machine = max(machines.values(), key=lambda m: m.get("date", ""), default={})
+    # the machine's CPUs: recorded as online_cores; older records only have
+    # the CPUs their run could use, so take the most any part saw
+    online = max((m.get("online_cores", m.get("cores", 0)) for m in machines.values()),
+                 default=0)
     everything = {"machine": machines}
     lines = [
         "# semhash benchmarks",
@@ -45,7 +49,7 @@ def main():
     if machine:
         lines += [
             "Machine: %s, %s cores, %s GiB, %s, %s, OpenBLAS %s." % (
-                machine.get("cpu"), machine.get("cores"), machine.get("memory_gib"),
+                machine.get("cpu"), online, machine.get("memory_gib"),
                 machine.get("os"), machine.get("compiler"), machine.get("openblas")),
             "",
         ]
@@ -60,8 +64,12 @@ def main():
         lines.append("")
         m = machines.get(part)
         if m:
-            lines.append("Run started %s, load average %s (1, 5, 15 min)." % (
-                m.get("date"), m.get("loadavg", "unknown")))
+            pinned = ""
+            if m.get("cores") and m.get("cores") < online:
+                pinned = " It ran with %d of the %d CPUs available (taskset)." % (
+                    m.get("cores"), online)
+            lines.append("Run started %s, load average %s (1, 5, 15 min).%s" % (
+                m.get("date"), m.get("loadavg", "unknown"), pinned))
             lines.append("")
         with open(md) as f:
             lines.append(f.read().rstrip("\n"))

@@ -621,7 +621,8 @@ static int write_table(MDB_txn *wtxn, MDB_txn *rtxn, void *arg)
 static int sort_table(build_state *st, int t)
 {
     if (t == 0) {
-        qsort(st->names, st->n_names, sizeof *st->names, name_ref_cmp);
+        if (st->n_names > 1)
+            qsort(st->names, st->n_names, sizeof *st->names, name_ref_cmp);
         return 0;
     }
     if (t == 1)

@@ -301,6 +301,25 @@ START_TEST(refused_bulk_calls_change_nothing)
 }
 END_TEST
 
+START_TEST(an_empty_bulk_load_leaves_an_empty_complete_index)
+{
+    char *dir = tix_tmpdir(), err[512] = "";
+    idx_index *ix = tix_open(dir, IDX_CREATE, 64, 0, 0);
+    ck_assert_int_eq(idx_bulk_begin(ix, err, sizeof err), 0);
+    ck_assert_msg(idx_bulk_finish(ix, err, sizeof err) == 0, "%s", err);
+    idx_close(ix);
+    idx_options ro = tix_options(IDX_RDONLY, 64);
+    ix = tix_open_with(dir, &ro); /* not marked incomplete */
+    idx_reader *rd;
+    ck_assert_int_eq(idx_reader_begin(ix, &rd, NULL, 0), 0);
+    ck_assert_uint_eq(idx_reader_doc_count(rd), 0);
+    ck_assert_int_eq(idx_verify(rd, err, sizeof err), 0);
+    idx_reader_end(rd);
+    idx_close(ix);
+    tix_rmtree(dir);
+}
+END_TEST
+
 Suite *index_bulk_suite(void)
 {
     Suite *s = suite_create("index_bulk");
@@ -309,6 +328,7 @@ Suite *index_bulk_suite(void)
     tcase_add_test(tc, a_bulk_load_matches_adding_one_by_one);
     tcase_add_test(tc, an_interrupted_bulk_load_is_finished_by_the_next_writer);
     tcase_add_test(tc, refused_bulk_calls_change_nothing);
+    tcase_add_test(tc, an_empty_bulk_load_leaves_an_empty_complete_index);
     suite_add_tcase(s, tc);
     return s;
 }
