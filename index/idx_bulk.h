@@ -1,4 +1,5 @@
-/* idx_bulk.h — loading a new index in bulk.
+/* idx_bulk.h — loading a new index in bulk (idx_bulk.c: the load;
+ * idx_bulk_build.c: building the lookup tables).
  *
  * Added one by one, every document puts an entry at a random place of
  * each lookup table (names, content, mih_0..mih_{m-1}): LMDB searches
