@@ -167,16 +167,10 @@ static int name_add(struct idx_bulk *b, const char *name, size_t len, uint32_t i
 {
     if ((b->names_used + 1) * 2 > b->names_cap && names_grow(b))
         return SH_ENOMEM;
-    if (b->arena_len + len > b->arena_cap) {
-        size_t cap = b->arena_cap ? b->arena_cap : 1 << 16;
-        while (cap < b->arena_len + len)
-            cap *= 2;
-        char *p = realloc(b->arena, cap);
-        if (!p)
-            return SH_ENOMEM;
-        b->arena = p;
-        b->arena_cap = cap;
-    }
+    void *arena = b->arena;
+    if (idx_reserve(&arena, &b->arena_cap, b->arena_len + len, 1 << 16))
+        return SH_ENOMEM;
+    b->arena = arena;
     uint64_t h = name_hash(name, len);
     name_slot *s = &b->names[name_find(b, h, name, len)];
     memcpy(b->arena + b->arena_len, name, len);

@@ -151,16 +151,10 @@ static int collect_name(build_state *st, const idx_doc *d)
         st->names = p;
         st->cap_names = cap;
     }
-    if (st->arena_len + d->name_len > st->arena_cap) {
-        size_t cap = st->arena_cap ? st->arena_cap * 2 : 1 << 16;
-        while (cap < st->arena_len + d->name_len)
-            cap *= 2;
-        char *p = realloc(st->arena, cap);
-        if (!p)
-            return SH_ENOMEM;
-        st->arena = p;
-        st->arena_cap = cap;
-    }
+    void *arena = st->arena;
+    if (idx_reserve(&arena, &st->arena_cap, st->arena_len + d->name_len, 1 << 16))
+        return SH_ENOMEM;
+    st->arena = arena;
     memcpy(st->arena + st->arena_len, d->name, d->name_len);
     uint64_t prefix = 0;
     for (size_t i = 0; i < 8; i++)

@@ -368,16 +368,10 @@ static int log_append(struct idx_batch *b, int op, const void *head, size_t head
                       const void *body, size_t body_len)
 {
     size_t need = b->log_len + 5 + head_len + body_len;
-    if (need > b->log_cap) {
-        size_t cap = b->log_cap ? b->log_cap : 4096;
-        while (cap < need)
-            cap *= 2;
-        uint8_t *p = realloc(b->log, cap);
-        if (!p)
-            return SH_ENOMEM;
-        b->log = p;
-        b->log_cap = cap;
-    }
+    void *log = b->log;
+    if (idx_reserve(&log, &b->log_cap, need, 4096))
+        return SH_ENOMEM;
+    b->log = log;
     uint8_t *p = b->log + b->log_len;
     p[0] = (uint8_t)op;
     idx_put_u32(p + 1, (uint32_t)(head_len + body_len));

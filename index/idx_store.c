@@ -20,6 +20,21 @@
 
 /* --- small helpers ---------------------------------------------------- */
 
+int idx_reserve(void **buf, size_t *cap, size_t need, size_t first)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap : first;
+    while (n < need)
+        n *= 2;
+    void *p = realloc(*buf, n);
+    if (!p)
+        return SH_ENOMEM;
+    *buf = p;
+    *cap = n;
+    return 0;
+}
+
 void idx_put_u16(uint8_t *p, uint16_t v)
 {
     p[0] = (uint8_t)(v >> 8);

@@ -227,6 +227,11 @@ int idx_map_grow(idx_index *ix, char *err, size_t err_len);
  * Read transactions must be taken under map_lock (see idx_reader). */
 int idx_txn_begin(idx_index *ix, unsigned flags, MDB_txn **txn);
 
+/* Makes *buf (realloc'd bytes, *cap of them) hold at least need bytes:
+ * the capacity doubles from first (or from *cap) until it does. Returns
+ * 0, or SH_ENOMEM with *buf and *cap unchanged. */
+int idx_reserve(void **buf, size_t *cap, size_t need, size_t first);
+
 /* Big-endian integer helpers. */
 void idx_put_u16(uint8_t *p, uint16_t v);
 void idx_put_u32(uint8_t *p, uint32_t v);
