@@ -1388,16 +1388,23 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
     if (N - n_valid < 2 || n_valid < 5)
         n_valid = 0;
     size_t n_train = N - n_valid;
-    /* training rows in their original order (the trainer shuffles them) */
+    /* training rows in their original order (the trainer shuffles them),
+     * for a data-order-independent layout: every row not drawn for
+     * validation, in one pass (an insertion sort here was O(N^2)) */
     uint32_t *train_rows = order + n_valid;
-    for (size_t a = 1; a < n_train; a++) { /* sort for a data-order-independent layout */
-        uint32_t x = train_rows[a];
-        size_t b = a;
-        while (b > 0 && train_rows[b - 1] > x) {
-            train_rows[b] = train_rows[b - 1];
-            b--;
+    {
+        uint8_t *is_valid = calloc(N ? N : 1, 1);
+        if (is_valid == NULL) {
+            rc = sh_fail(err, err_len, SH_ENOMEM, "hash_train: out of memory");
+            goto fail;
         }
-        train_rows[b] = x;
+        for (size_t i = 0; i < n_valid; i++)
+            is_valid[order[i]] = 1;
+        size_t t = 0;
+        for (size_t i = 0; i < N; i++)
+            if (!is_valid[i])
+                train_rows[t++] = (uint32_t)i;
+        free(is_valid);
     }
     if ((rc = csr_select_rows(&tr_in, tfidf, train_rows, n_train)) != 0 ||
         (rc = csr_select_rows(&tr_counts, counts, train_rows, n_train)) != 0) {
