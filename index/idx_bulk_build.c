@@ -186,51 +186,6 @@ static int collect_doc(const idx_doc *d, void *arg)
     return 0;
 }
 
-/* The number of doc records (to size the build's arrays). LMDB code. */
-static int count_docs(idx_index *ix, size_t *n)
-{
-    MDB_txn *rtxn;
-    int rc = idx_txn_begin(ix, MDB_RDONLY, &rtxn);
-    if (rc)
-        return rc;
-    MDB_stat st;
-    rc = mdb_stat(rtxn, ix->db_docs, &st);
-    *n = rc ? 0 : st.ms_entries;
-    mdb_txn_abort(rtxn);
-    pthread_rwlock_unlock(&ix->map_lock);
-    return rc;
-}
-
-/* Calls fn on every record of the docs table in a read snapshot, in id order. */
-static int walk_docs(idx_index *ix, int (*fn)(const idx_doc *d, void *ctx), void *ctx)
-{
-    MDB_txn *rtxn;
-    int rc = idx_txn_begin(ix, MDB_RDONLY, &rtxn);
-    if (rc)
-        return rc;
-    MDB_cursor *c = NULL;
-    MDB_val k, v;
-    rc = mdb_cursor_open(rtxn, ix->db_docs, &c);
-    if (!rc)
-        rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
-    for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        idx_doc d;
-        if (k.mv_size != IDX_ID_BYTES || idx_doc_decode(ix, v.mv_data, v.mv_size, &d)) {
-            rc = MDB_CORRUPTED;
-            break;
-        }
-        d.id = idx_get_u32(k.mv_data);
-        rc = fn(&d, ctx);
-        if (rc)
-            break;
-    }
-    if (c)
-        mdb_cursor_close(c); /* a read-only transaction's cursors outlive it */
-    mdb_txn_abort(rtxn);
-    pthread_rwlock_unlock(&ix->map_lock);
-    return rc == MDB_NOTFOUND ? 0 : rc;
-}
-
 /* What one idx_rewrite writes: the sorted records into dbi, or with
  * names set, the sorted names. */
 typedef struct {
@@ -374,11 +329,14 @@ int idx_bulk_build(idx_index *ix, char *err, size_t err_len)
         return sh_fail(err, err_len, SH_EINVAL,
                        "index %s: commit the pending writes before building its tables",
                        ix->path);
+    /* one read snapshot: its doc count sizes the arrays, its walk fills them */
     build_state st = { .ix = ix };
-    size_t expect = 0;
-    int rc = count_docs(ix, &expect);
-    if (!rc)
-        rc = records_init(&st.content, 8, IDX_ID_BYTES, expect);
+    idx_reader *rd;
+    int rc = idx_reader_begin(ix, &rd, err, err_len);
+    if (rc)
+        return rc;
+    size_t expect = (size_t)idx_reader_doc_count(rd);
+    rc = records_init(&st.content, 8, IDX_ID_BYTES, expect);
     for (int j = 0; !rc && j < ix->m; j++)
         rc = records_init(&st.mih[j], (size_t)ix->sub[j].key_bytes,
                           (size_t)ix->sub[j].entry_bytes, expect);
@@ -386,13 +344,15 @@ int idx_bulk_build(idx_index *ix, char *err, size_t err_len)
         rc = SH_ENOMEM;
     st.cap_names = st.names ? expect : 0;
     if (!rc)
-        rc = walk_docs(ix, collect_doc, &st);
+        rc = idx_docs_foreach(rd, collect_doc, &st);
+    idx_reader_end(rd);
     if (rc) {
         build_free(&st);
         if (rc == SH_ENOMEM)
             return sh_fail(err, err_len, SH_ENOMEM, "index %s: out of memory building its tables",
                            ix->path);
-        return idx_lmdb_error(ix, rc, "reading the docs table", err, err_len);
+        return sh_fail(err, err_len, rc, "index %s: reading the docs table to build the "
+                       "lookup tables failed (%s)", ix->path, sh_strerror(rc));
     }
     for (size_t i = 0; i < st.n_names; i++)
         st.names[i].name = st.arena + st.names[i].off;
