@@ -174,9 +174,11 @@ typedef struct {
 /* A batch: documents read and not yet added. The reader's pointers last
  * only until its next document, so names, labels and texts are copied
  * into one arena per batch. A batch ends at BATCH_DOCS documents or once
- * it holds BATCH_BYTES bytes (a single larger document still fits). */
-#define BATCH_DOCS 1024
-#define BATCH_BYTES ((size_t)16 << 20)
+ * it holds BATCH_BYTES bytes (a single larger document still fits). Large
+ * enough that sh_add_batch cuts it into chunks of 256 documents, several
+ * per encoding thread (4,096 mails of SpamAssassin's size: 16 chunks). */
+#define BATCH_DOCS 4096
+#define BATCH_BYTES ((size_t)64 << 20)
 
 typedef struct {
     sh_doc docs[BATCH_DOCS];
