@@ -11,7 +11,8 @@
  *   vectorize  text_vectorize_row: tokenise + count + tf-idf row;
  *   vec+sig    text_vectorize_row_tap with the near-duplicate signature:
  *              the single pass indexing makes per document;
- *   encode     hasher_encode_rows on the rows, 64 per call (the network);
+ *   encode     hasher_encode_rows on the rows, 256 per call (the network;
+ *              sh_add_batch encodes chunks of up to 256);
  *   vectorize on T threads (documents split in T contiguous shares).
  * Each in-memory stage runs R rounds; the fastest is reported. Times are
  * the thread's CPU time (the T-thread stage: process CPU and wall time).
@@ -31,7 +32,7 @@
 #include "text_tokenize.h"
 #include "text_vectorize.h"
 
-#define ENCODE_ROWS 64
+#define ENCODE_ROWS 256
 
 typedef struct {
     char **text;
@@ -159,7 +160,7 @@ static double best_stage(const collection *c, const text_vocab *vocab, int stage
     return best;
 }
 
-/* The network alone: rows of every document, encoded 64 at a time. */
+/* The network alone: rows of every document, encoded ENCODE_ROWS at a time. */
 static double encode_stage(const collection *c, sh_hasher *h, int rounds)
 {
     char err[256];
