@@ -206,7 +206,7 @@ def main():
                  ("tokenize", "tokenise (mail filter, tokens, stop words)"),
                  ("vectorize", "vectorise (tokenise + vocabulary + tf-idf row)"),
                  ("vectorize_signature", "vectorise + near-duplicate signature (one pass)"),
-                 ("encode", "encode (the network, 64 rows per call)")]
+                 ("encode", "encode (the network, 256 rows per call)")]
         for key, name in names:
             v = s[key]
             md.append("| %s | %.3f | %.1f | %.0f | %.1f |" % (
