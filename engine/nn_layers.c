@@ -135,6 +135,37 @@ void act_forward(float *out, const float *inp, size_t N, sh_activation act)
     }
 }
 
+/* d[n] = 0 where out[n] <= 0 (two separate arrays). */
+static void relu_mask(float *restrict d, const float *restrict out, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (size_t j = 0; j < 8; j++)
+            d[i + j] = out[i + j] > 0.0f ? d[i + j] : 0.0f;
+    for (; i < n; i++)
+        d[i] = out[i] > 0.0f ? d[i] : 0.0f;
+}
+
+void act_backward_inplace(float *d, const float *out, size_t N, sh_activation act)
+{
+    switch (act) {
+    case SH_ACT_RELU:
+        relu_mask(d, out, N);
+        break;
+    case SH_ACT_SIGMOID:
+        for (size_t i = 0; i < N; i++)
+            d[i] = d[i] * out[i] * (1.0f - out[i]); /* act_backward's order */
+        break;
+    case SH_ACT_TANH:
+        for (size_t i = 0; i < N; i++)
+            d[i] = d[i] * (1.0f - out[i] * out[i]);
+        break;
+    case SH_ACT_LINEAR:
+    default:
+        break;
+    }
+}
+
 void act_backward(float *dinp, const float *out, const float *dout, size_t N, sh_activation act)
 {
     switch (act) {

@@ -55,6 +55,12 @@ void act_forward(float *out, const float *inp, size_t N, sh_activation act);
  * arrays do not overlap. */
 void act_backward(float *dinp, const float *out, const float *dout, size_t N, sh_activation act);
 
+/* The same gradient in place: d (dL/d out on entry) becomes dL/d inp,
+ * d[n] *= act'(n) from out[n]; d and out must not overlap. Each element
+ * gets the value act_backward adds to a zeroed dinp (a zero's sign
+ * aside), without a zeroed array to add to. Cannot fail. */
+void act_backward_inplace(float *d, const float *out, size_t N, sh_activation act);
+
 /* Numerically safe logistic function. */
 float nn_sigmoidf(float x);
 

@@ -217,6 +217,10 @@ static int net_create(const nn_config *cfg, int training, nn_net **out)
             goto fail;
         carve(net->grads, net->dW, net->db, net);
         carve_acts(net->dacts, net->dpre, net->dpost, &net->dcode, NULL, NULL, net);
+        /* a hidden layer's dpre is computed in place over its dpost */
+        for (size_t l = 0; l < net->n_layers; l++)
+            if (l != net->code_layer && l != net->n_layers - 1)
+                net->dpre[l] = net->dpost[l];
     }
     *out = net;
     return 0;
@@ -466,16 +470,17 @@ int nn_decode(nn_net *net, const float *code, size_t B, float *out)
 /* ---- loss and backward ------------------------------------------------------ */
 
 /* Zeroes the activation gradients the backward pass accumulates into, for
- * the rows of the last forward only: dpre of every layer, dpost of the
- * hidden layers, dcode. (dpost of the code layer and of the output layer
- * are never used: the code's gradient is dcode, the logits' is dpre.) */
+ * the rows of the last forward only: dpost of the hidden layers (their
+ * dpre is the same array, turned into dL/dpre in place), dpre of the code
+ * layer and of the output layer, dcode. (dpost of the code layer and of
+ * the output layer are never used: the code's gradient is dcode, the
+ * logits' is dpre.) */
 static void zero_act_grads(nn_net *net)
 {
     size_t B = net->batch, last = net->n_layers - 1;
     for (size_t l = 0; l < net->n_layers; l++) {
-        memset(net->dpre[l], 0, B * net->out_dim[l] * sizeof(float));
-        if (l != net->code_layer && l != last)
-            memset(net->dpost[l], 0, B * net->out_dim[l] * sizeof(float));
+        int hidden = l != net->code_layer && l != last;
+        memset(hidden ? net->dpost[l] : net->dpre[l], 0, B * net->out_dim[l] * sizeof(float));
     }
     memset(net->dcode, 0, B * net->cfg.code_dim * sizeof(float));
 }
@@ -553,7 +558,9 @@ void nn_backward(nn_net *net, const nn_data *in, const float *dcode_extra)
                 break;
             }
         } else if (l != net->n_layers - 1) {
-            act_backward(net->dpre[l], net->post[l], net->dpost[l], B * O, hidden_act(net, l));
+            /* dpre[l] is dpost[l]: one pass, no zeroed array (a relu backward
+               over three arrays was 5% of a DEC autoencoder's epoch) */
+            act_backward_inplace(net->dpre[l], net->post[l], B * O, hidden_act(net, l));
         }
         int sparse = l == 0 && in->csr != NULL;
         double t0 = now_seconds();

@@ -146,7 +146,8 @@ typedef struct {
     float *code_p;                    /* [B, K] binary: bit probabilities */
     float *eps;                       /* [B, K] Gaussian: the noise of the last sample */
     float *dpre[NN_MAX_LAYERS];       /* gradients of the above (dacts NULL and these
-                                         unset if inference-only) */
+                                         unset if inference-only); a hidden layer's
+                                         dpre IS its dpost (made dL/dpre in place) */
     float *dpost[NN_MAX_LAYERS];
     float *dcode;                     /* [B, K] */
 

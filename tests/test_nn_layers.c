@@ -174,6 +174,15 @@ START_TEST(activation_gradients)
         tu_fill_uniform(&rng, c.r, n, -1, 1);
         act_forward(c.out, c.inp, n, c.act);
         act_backward(dinp, c.out, c.r, n, c.act);
+        /* in place (as the net's hidden layers use it): the same values
+           (before the gradient check, which leaves c.out perturbed) */
+        float *d = fvec(n);
+        memcpy(d, c.r, n * sizeof(float));
+        act_backward_inplace(d, c.out, n, c.act);
+        for (size_t i = 0; i < n; i++)
+            ck_assert_msg(d[i] == dinp[i], "activation %d, element %zu: %g in place, %g added",
+                          a, i, (double)d[i], (double)dinp[i]);
+        free(d);
         ck_assert_msg(tu_grad_check(act_objective, &c, c.inp, dinp, n, 1e-3, 1e-3, 100) < GRAD_TOL,
                       "activation %d", a);
         free(c.inp); free(c.out); free(c.r); free(dinp);
