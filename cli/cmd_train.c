@@ -146,7 +146,7 @@ static void usage(FILE *out)
             "                      start (random, itq, auto; default train.start),\n"
             "                      itq_init, itq_warmup, itq_candidate,\n"
             "                      unigram_bias, tfidf_target, decorrelation,\n"
-            "                      decoder_warmup, neighbour_pull, consistency\n"
+            "                      decoder_warmup, neighbour_pull, consistency, margin\n"
             "  -q, --quiet         no progress bar, no summary\n"
             "  -h, --help          this text\n");
 }

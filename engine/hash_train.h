@@ -155,6 +155,7 @@ typedef struct {
     int decoder_warmup;       /* first epochs train the decoder only (encoder frozen) */
     double neighbour_pull;    /* weight of the pull towards the neighbours' bits, >= 0 */
     double consistency;       /* weight of the pull of a corrupted row's bits to its clean ones */
+    double margin;            /* weight of the push of bit probabilities away from 0.5, >= 0 */
     hash_batch_fn on_batch;   /* may be NULL */
     hash_epoch_fn on_epoch;   /* may be NULL */
     void *user;
@@ -187,7 +188,7 @@ void hash_train_opts_from_config(hash_train_opts *o, const sh_config *cfg);
  * neighbours, neighbour_weight, neighbour_min_sim, drop_rate, sub_rate,
  * median_threshold, threshold_window, deterministic_epochs, adapt_sizes,
  * itq_init, unigram_bias, tfidf_target, decorrelation, decoder_warmup,
- * neighbour_pull, consistency). Returns 0 or
+ * neighbour_pull, consistency, margin). Returns 0 or
  * SH_EINVAL with a message naming the option (o unchanged). */
 int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, size_t err_len);
 
@@ -228,6 +229,16 @@ double hash_decorrelation(float *dp, const float *p, size_t B, size_t K, float w
  * weight / (K B) * (1 - 2 m). B or K 0 gives 0. Cannot fail. */
 double hash_neighbour_pull(float *dp, const float *p, const float *m, size_t B, size_t K,
                            float weight);
+
+/* Margin (saturation) term of a batch of bit probabilities p[B,K]: the
+ * value is the mean Bernoulli variance of the bits, scaled to 1 at 0.5,
+ *   weight / (K B) * sum over b, k of 4 p (1 - p),
+ * so that it pushes every probability away from 0.5 (towards the side it
+ * is on) and a small change of the input flips fewer bits; dp[B,K] (may be
+ * NULL) receives its gradient, weight / (K B) * 4 (1 - 2 p). It works
+ * against the KL term to Bernoulli(0.5), which pulls each document's
+ * probabilities towards 0.5. B or K 0 gives 0. Cannot fail. */
+double hash_margin(float *dp, const float *p, size_t B, size_t K, float weight);
 
 /* Per-bit thresholds of bit probabilities p[N,K] (row-major), taken over
  * the first min(N, 100000) rows: thresholds[k] = the lower median of

@@ -867,6 +867,46 @@ START_TEST(neighbour_pull_gradient_matches_finite_differences)
 }
 END_TEST
 
+static double margin_value(float *p, void *ctx)
+{
+    code_term_ctx *c = ctx;
+    return hash_margin(NULL, p, c->B, c->K, c->w);
+}
+
+/* Finite-difference check of the margin term's gradient, and its value:
+ * saturated bits cost 0, bits at 0.5 cost weight, and the gradient
+ * points towards 0.5 (so a descent step moves away from it); the option
+ * parses and refuses a negative weight. */
+START_TEST(margin_gradient_matches_finite_differences)
+{
+    enum { B = 5, K = 6 };
+    sh_rng rng;
+    rng_seed(&rng, 47);
+    float p[B * K], dp[B * K];
+    for (int i = 0; i < B * K; i++)
+        p[i] = 0.02f + 0.96f * rng_uniform(&rng);
+    memset(dp, 0, sizeof dp);
+    const float w = 1.3f;
+    double v = hash_margin(dp, p, B, K, w);
+    ck_assert(v > 0 && v < w);
+    code_term_ctx ctx = { B, K, w, NULL, NULL };
+    assert_gradient(margin_value, &ctx, p, dp, B * K);
+    for (int i = 0; i < B * K; i++)
+        ck_assert(p[i] < 0.5f ? dp[i] > 0 : dp[i] < 0);
+    float sat[4] = { 0, 1, 1, 0 }, half[4] = { 0.5f, 0.5f, 0.5f, 0.5f };
+    ck_assert(hash_margin(NULL, sat, 1, 4, 3.0f) == 0.0);
+    ck_assert(fabs(hash_margin(NULL, half, 1, 4, 3.0f) - 3.0) < 1e-12);
+    ck_assert(hash_margin(NULL, half, 0, 4, 3.0f) == 0.0);
+    hash_train_opts o;
+    memset(&o, 0, sizeof o);
+    char err[256];
+    ck_assert_int_eq(hash_train_opts_set(&o, "margin=0.25", err, sizeof err), 0);
+    ck_assert(o.margin == 0.25);
+    ck_assert_int_eq(hash_train_opts_set(&o, "margin=-1", err, sizeof err), SH_EINVAL);
+    ck_assert(o.margin == 0.25);
+}
+END_TEST
+
 /* A collection in memory without reading files. */
 static void collection_of(hash_collection *coll, const tiny_corpus *c, const corpus_split *split,
                           int with_labels)
@@ -975,6 +1015,7 @@ Suite *hasher_suite(void)
     tcase_add_test(core, auto_start_keeps_the_better_validation);
     tcase_add_test(core, decorrelation_gradient_matches_finite_differences);
     tcase_add_test(core, neighbour_pull_gradient_matches_finite_differences);
+    tcase_add_test(core, margin_gradient_matches_finite_differences);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_set_timeout(limits, 60);
