@@ -62,6 +62,7 @@ void hash_train_opts_from_config(hash_train_opts *o, const sh_config *cfg)
     o->start = cfg->train.start;
     o->itq_init = 2.0;
     o->itq_warmup = 5;
+    o->itq_lr_scale = 1.0;
     o->unigram_bias = 0;
     o->tfidf_target = 0;
     o->decorrelation = 0.0;
@@ -121,6 +122,8 @@ int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, s
         o->itq_warmup = (int)v;
     else if (NAME_IS("itq_candidate") && (v == 0 || v == 1))
         o->itq_candidate = (int)v;
+    else if (NAME_IS("itq_lr_scale") && v > 0 && v <= 1)
+        o->itq_lr_scale = v;
     else if (NAME_IS("unigram_bias") && (v == 0 || v == 1))
         o->unigram_bias = (int)v;
     else if (NAME_IS("tfidf_target") && (v == 0 || v == 1))
@@ -143,7 +146,7 @@ int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, s
                        "drop_rate [0,1), sub_rate [0,1), median_threshold 0/1, "
                        "threshold_window [0,0.5), "
                        "deterministic_epochs, adapt_sizes 0/1, start random/itq/auto/both, "
-                       "itq_init 0..100, itq_warmup, itq_candidate 0/1, "
+                       "itq_init 0..100, itq_warmup, itq_candidate 0/1, itq_lr_scale (0,1], "
                        "unigram_bias 0/1, tfidf_target 0/1, decorrelation, decoder_warmup, "
                        "neighbour_pull, consistency, margin)",
                        (int)name_len, assignment);
@@ -1275,6 +1278,11 @@ static int train_run(const hash_train_opts *o, const train_data *td, sh_rng init
         }
         tu.relay.epoch = epoch;
         to.deterministic_code = epoch < o->deterministic_epochs;
+        /* an ITQ start trains its decoder alone at the full rate, then
+         * everything at itq_lr_scale times it (0 counts as 1) */
+        double lr_scale = s->itq_initialised && epoch >= o->decoder_warmup &&
+                          o->itq_lr_scale > 0 ? o->itq_lr_scale : 1.0;
+        to.optim.lr = (float)(o->learning_rate * lr_scale);
         nn_train_summary ts;
         double f0 = net->flops;
         if (own_loop) {

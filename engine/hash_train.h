@@ -63,7 +63,9 @@
  * validation split or when the ITQ start is impossible (a hidden layer
  * narrower than 2K, no more rows or terms than bits). With itq_candidate,
  * the ITQ run's last decoder-only epoch (ITQ's own codes with a trained
- * decoder) may be the kept epoch too.
+ * decoder) may be the kept epoch too. itq_lr_scale (default 1) scales the
+ * ITQ run's learning rate after its decoder-only epochs, so that training
+ * refines ITQ's codes rather than moving far from them.
  *
  * Validation: a seeded validation_fraction of the documents is held out.
  * After each epoch the held-out documents query the training documents by
@@ -149,6 +151,8 @@ typedef struct {
     int itq_warmup;           /* decoder-only epochs after an ITQ start (at least decoder_warmup) */
     int itq_candidate;        /* 1: the ITQ start's last decoder-only epoch (ITQ's own
                                  codes) may be the kept epoch */
+    double itq_lr_scale;      /* the ITQ run's trained epochs use learning_rate times
+                                 this, (0, 1]; 0 counts as 1 */
     int unigram_bias;         /* 1: decoder bias starts at the log unigram distribution */
     int tfidf_target;         /* 1: reconstruct the tf-idf weights instead of the counts */
     double decorrelation;     /* weight of the bit decorrelation term, >= 0 */
@@ -187,7 +191,7 @@ void hash_train_opts_from_config(hash_train_opts *o, const sh_config *cfg);
 /* Sets one recipe option from "name=value" (kl_weight, kl_anneal_epochs,
  * neighbours, neighbour_weight, neighbour_min_sim, drop_rate, sub_rate,
  * median_threshold, threshold_window, deterministic_epochs, adapt_sizes,
- * itq_init, unigram_bias, tfidf_target, decorrelation, decoder_warmup,
+ * itq_init, itq_lr_scale, unigram_bias, tfidf_target, decorrelation, decoder_warmup,
  * neighbour_pull, consistency, margin). Returns 0 or
  * SH_EINVAL with a message naming the option (o unchanged). */
 int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, size_t err_len);
