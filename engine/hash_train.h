@@ -87,7 +87,12 @@
  * ITQ run's learning rate after its decoder-only epochs, so that training
  * refines ITQ's codes rather than moving far from them (measured on Brown,
  * seed 1, 0.3: P@10 0.285 / 0.350 / 0.346 / 0.362 at 16 / 32 / 64 / 128
- * bits against 0.321 / 0.336 / 0.360 / 0.354; not a win, left at 1).
+ * bits against 0.321 / 0.336 / 0.360 / 0.354; 0.1: 0.293 / 0.322 / 0.310 /
+ * 0.342; not a win, left at 1). Also measured there and not kept:
+ * itq_candidate 1 (0.323 / 0.362 / 0.349 / 0.342) and a larger
+ * validation split, train.validation_fraction 0.2 (0.323 / 0.338 / 0.372 /
+ * 0.337) or 0.25 (0.306 / 0.319 / 0.343 / 0.354): with 100 test queries
+ * these differences are within the noise of one seed.
  *
  * Validation: a seeded validation_fraction of the documents is held out.
  * After each epoch the held-out documents query the training documents by
