@@ -144,9 +144,10 @@ static void usage(FILE *out)
             "                      drop_rate, sub_rate, median_threshold,\n"
             "                      threshold_window, adapt_sizes, deterministic_epochs,\n"
             "                      start (random, itq, auto; default train.start),\n"
-            "                      itq_init, itq_warmup, itq_candidate,\n"
+            "                      itq_init, itq_warmup, itq_candidate, itq_lr_scale,\n"
             "                      unigram_bias, tfidf_target, decorrelation,\n"
-            "                      decoder_warmup, neighbour_pull, consistency\n"
+            "                      decoder_warmup, neighbour_pull, consistency,\n"
+            "                      consistency_min_docs, margin\n"
             "  -q, --quiet         no progress bar, no summary\n"
             "  -h, --help          this text\n");
 }

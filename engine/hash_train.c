@@ -62,12 +62,15 @@ void hash_train_opts_from_config(hash_train_opts *o, const sh_config *cfg)
     o->start = cfg->train.start;
     o->itq_init = 2.0;
     o->itq_warmup = 5;
+    o->itq_lr_scale = 1.0;
     o->unigram_bias = 0;
     o->tfidf_target = 0;
     o->decorrelation = 0.0;
     o->decoder_warmup = 0;
     o->neighbour_pull = 0.0;
-    o->consistency = 0.0;
+    o->consistency = 1.0;
+    o->consistency_min_docs = 1000;
+    o->margin = 0.0;
 }
 
 int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, size_t err_len)
@@ -120,6 +123,8 @@ int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, s
         o->itq_warmup = (int)v;
     else if (NAME_IS("itq_candidate") && (v == 0 || v == 1))
         o->itq_candidate = (int)v;
+    else if (NAME_IS("itq_lr_scale") && v > 0 && v <= 1)
+        o->itq_lr_scale = v;
     else if (NAME_IS("unigram_bias") && (v == 0 || v == 1))
         o->unigram_bias = (int)v;
     else if (NAME_IS("tfidf_target") && (v == 0 || v == 1))
@@ -132,6 +137,10 @@ int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, s
         o->neighbour_pull = v;
     else if (NAME_IS("consistency") && v >= 0)
         o->consistency = v;
+    else if (NAME_IS("consistency_min_docs") && v >= 0 && v <= 1e15 && v == floor(v))
+        o->consistency_min_docs = (size_t)v;
+    else if (NAME_IS("margin") && v >= 0)
+        o->margin = v;
     else
         return sh_fail(err, err_len, SH_EINVAL,
                        "recipe option '%.*s': unknown name or value out of range (names: "
@@ -140,9 +149,9 @@ int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, s
                        "drop_rate [0,1), sub_rate [0,1), median_threshold 0/1, "
                        "threshold_window [0,0.5), "
                        "deterministic_epochs, adapt_sizes 0/1, start random/itq/auto/both, "
-                       "itq_init 0..100, itq_warmup, itq_candidate 0/1, "
+                       "itq_init 0..100, itq_warmup, itq_candidate 0/1, itq_lr_scale (0,1], "
                        "unigram_bias 0/1, tfidf_target 0/1, decorrelation, decoder_warmup, "
-                       "neighbour_pull, consistency)",
+                       "neighbour_pull, consistency, consistency_min_docs, margin)",
                        (int)name_len, assignment);
 #undef NAME_IS
     return 0;
@@ -892,11 +901,26 @@ double hash_neighbour_pull(float *dp, const float *p, const float *m, size_t B, 
     return scale * value;
 }
 
+/* ---- margin ------------------------------------------------------------- */
+
+double hash_margin(float *dp, const float *p, size_t B, size_t K, float weight)
+{
+    if (B == 0 || K == 0 || weight == 0.0f)
+        return 0.0;
+    double scale = 4.0 * (double)weight / ((double)K * (double)B), value = 0.0;
+    for (size_t i = 0; i < B * K; i++) {
+        value += (double)p[i] * (1.0 - p[i]);
+        if (dp != NULL)
+            dp[i] += (float)(scale * (1.0 - 2.0 * p[i]));
+    }
+    return scale * value;
+}
+
 /* ---- one epoch with code terms -------------------------------------------- */
 
 /* The minibatch loop of nn_train (nn_train.h) with one addition: between
  * nn_loss and nn_backward, code-level terms that nn_loss does not have
- * (bit decorrelation, neighbour pull, consistency) add their gradient on
+ * (bit decorrelation, neighbour pull, consistency, margin) add their gradient on
  * p as nn_backward's dcode_extra (the straight-through code passes a
  * gradient on b to a as one on p). Used when such a term is switched on;
  * nn_train otherwise. The rng streams are seeded once and continue
@@ -1028,6 +1052,7 @@ static int code_epoch(nn_net *net, code_epoch_state *st, const nn_data *in,
             extra += hash_neighbour_pull(st->dcode, net->code_p, st->m, n, K,
                                          (float)(o->consistency * words));
         }
+        extra += hash_margin(st->dcode, net->code_p, n, K, (float)(o->margin * words));
         nn_backward(net, &x, st->dcode);
         if (epoch < o->decoder_warmup) /* the encoder stays as initialised */
             for (size_t l = 0; l <= net->code_layer; l++) {
@@ -1138,6 +1163,8 @@ static int train_run(const hash_train_opts *o, const train_data *td, sh_rng init
     hash_train_opts ro = *o; /* the ITQ start adds its decoder warmup */
     if (itq && ro.itq_warmup > ro.decoder_warmup)
         ro.decoder_warmup = ro.itq_warmup;
+    if (n_train < ro.consistency_min_docs) /* small collections: no pull (hash_train.h) */
+        ro.consistency = 0.0;
     o = &ro;
     nn_net *net = NULL;
     float *best_params = NULL;
@@ -1227,7 +1254,8 @@ static int train_run(const hash_train_opts *o, const train_data *td, sh_rng init
     }
     nn_data d_in = { n_train, V, NULL, td->in }, d_target = { n_train, V, NULL, target };
     int pull = o->neighbour_pull > 0 && td->nbr != NULL;
-    int own_loop = o->decorrelation > 0 || o->decoder_warmup > 0 || pull || o->consistency > 0;
+    int own_loop = o->decorrelation > 0 || o->decoder_warmup > 0 || pull || o->consistency > 0 ||
+                   o->margin > 0;
     if (own_loop && (rc = code_epoch_init(&ce, net, td->in, target, pull ? td->nbr : NULL,
                                           (size_t)o->neighbours, pull || o->consistency > 0,
                                           o->seed)) != 0) {
@@ -1255,6 +1283,11 @@ static int train_run(const hash_train_opts *o, const train_data *td, sh_rng init
         }
         tu.relay.epoch = epoch;
         to.deterministic_code = epoch < o->deterministic_epochs;
+        /* an ITQ start trains its decoder alone at the full rate, then
+         * everything at itq_lr_scale times it (0 counts as 1) */
+        double lr_scale = s->itq_initialised && epoch >= o->decoder_warmup &&
+                          o->itq_lr_scale > 0 ? o->itq_lr_scale : 1.0;
+        to.optim.lr = (float)(o->learning_rate * lr_scale);
         nn_train_summary ts;
         double f0 = net->flops;
         if (own_loop) {

@@ -35,6 +35,26 @@
  *    is corrupted (word dropout, word substitution by terms of other
  *    documents) while the target stays the clean counts, so edited copies
  *    keep their code;
+ *  - consistency (default weight 1, from 1000 training documents on): the
+ *    corrupted row's bit probabilities are pulled towards those of its
+ *    clean row (encoded at the start of each epoch) by the expected
+ *    Hamming distance between their Bernoulli bits (hash_neighbour_pull
+ *    with the clean row as the target), scaled by the mean target words
+ *    per row, so that edited copies land in the original's bucket.
+ *    SpamAssassin, 64 bits, seeds 1 / 2: 10% copies within radius 3
+ *    0.920 / 0.901 -> 0.967 / 0.964, 20% 0.814 / 0.802 -> 0.935 / 0.941,
+ *    ham/spam P@100 0.946 / 0.943 -> 0.951 / 0.951, folders 0.630 / 0.633
+ *    -> 0.640 / 0.647; the price: about 28 other documents within radius
+ *    3 of a copy instead of 6 (the index verifies candidates), and the
+ *    random start's run becomes the coarser one (validation 0.23 against
+ *    ITQ's own codes' 0.29), so auto trains the ITQ start too and keeps
+ *    it (about twice the training time). Weights 0.1 / 0.3 / 0.5 keep the
+ *    random run and reach 0.914 / 0.931 / 0.945 at 10%; 2 once collapsed
+ *    the codes. On Brown (360 training documents) the pull costs P@10 at
+ *    every width for seeds 2 and 3 and at three of four for seed 1 (mean
+ *    over widths and seeds 0.343 -> 0.323), hence consistency_min_docs:
+ *    the threshold lies between the two collections measured, not at a
+ *    measured optimum;
  *  - bit balance: the inference threshold of bit k is the median of p_k
  *    over the training documents (every bit splits the collection in
  *    half, buckets stay small) instead of 0.5, moved to the widest gap
@@ -63,7 +83,16 @@
  * validation split or when the ITQ start is impossible (a hidden layer
  * narrower than 2K, no more rows or terms than bits). With itq_candidate,
  * the ITQ run's last decoder-only epoch (ITQ's own codes with a trained
- * decoder) may be the kept epoch too.
+ * decoder) may be the kept epoch too. itq_lr_scale (default 1) scales the
+ * ITQ run's learning rate after its decoder-only epochs, so that training
+ * refines ITQ's codes rather than moving far from them (measured on Brown,
+ * seed 1, 0.3: P@10 0.285 / 0.350 / 0.346 / 0.362 at 16 / 32 / 64 / 128
+ * bits against 0.321 / 0.336 / 0.360 / 0.354; 0.1: 0.293 / 0.322 / 0.310 /
+ * 0.342; not a win, left at 1). Also measured there and not kept:
+ * itq_candidate 1 (0.323 / 0.362 / 0.349 / 0.342) and a larger
+ * validation split, train.validation_fraction 0.2 (0.323 / 0.338 / 0.372 /
+ * 0.337) or 0.25 (0.306 / 0.319 / 0.343 / 0.354): with 100 test queries
+ * these differences are within the noise of one seed.
  *
  * Validation: a seeded validation_fraction of the documents is held out.
  * After each epoch the held-out documents query the training documents by
@@ -149,12 +178,16 @@ typedef struct {
     int itq_warmup;           /* decoder-only epochs after an ITQ start (at least decoder_warmup) */
     int itq_candidate;        /* 1: the ITQ start's last decoder-only epoch (ITQ's own
                                  codes) may be the kept epoch */
+    double itq_lr_scale;      /* the ITQ run's trained epochs use learning_rate times
+                                 this, (0, 1]; 0 counts as 1 */
     int unigram_bias;         /* 1: decoder bias starts at the log unigram distribution */
     int tfidf_target;         /* 1: reconstruct the tf-idf weights instead of the counts */
     double decorrelation;     /* weight of the bit decorrelation term, >= 0 */
     int decoder_warmup;       /* first epochs train the decoder only (encoder frozen) */
     double neighbour_pull;    /* weight of the pull towards the neighbours' bits, >= 0 */
     double consistency;       /* weight of the pull of a corrupted row's bits to its clean ones */
+    size_t consistency_min_docs; /* the pull applies from this many training documents on */
+    double margin;            /* weight of the push of bit probabilities away from 0.5, >= 0 */
     hash_batch_fn on_batch;   /* may be NULL */
     hash_epoch_fn on_epoch;   /* may be NULL */
     void *user;
@@ -186,8 +219,8 @@ void hash_train_opts_from_config(hash_train_opts *o, const sh_config *cfg);
 /* Sets one recipe option from "name=value" (kl_weight, kl_anneal_epochs,
  * neighbours, neighbour_weight, neighbour_min_sim, drop_rate, sub_rate,
  * median_threshold, threshold_window, deterministic_epochs, adapt_sizes,
- * itq_init, unigram_bias, tfidf_target, decorrelation, decoder_warmup,
- * neighbour_pull, consistency). Returns 0 or
+ * itq_init, itq_lr_scale, unigram_bias, tfidf_target, decorrelation, decoder_warmup,
+ * neighbour_pull, consistency, consistency_min_docs, margin). Returns 0 or
  * SH_EINVAL with a message naming the option (o unchanged). */
 int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, size_t err_len);
 
@@ -228,6 +261,21 @@ double hash_decorrelation(float *dp, const float *p, size_t B, size_t K, float w
  * weight / (K B) * (1 - 2 m). B or K 0 gives 0. Cannot fail. */
 double hash_neighbour_pull(float *dp, const float *p, const float *m, size_t B, size_t K,
                            float weight);
+
+/* Margin (saturation) term of a batch of bit probabilities p[B,K]: the
+ * value is the mean Bernoulli variance of the bits, scaled to 1 at 0.5,
+ *   weight / (K B) * sum over b, k of 4 p (1 - p),
+ * so that it pushes every probability away from 0.5 (towards the side it
+ * is on) and a small change of the input flips fewer bits; dp[B,K] (may be
+ * NULL) receives its gradient, weight / (K B) * 4 (1 - 2 p). It works
+ * against the KL term to Bernoulli(0.5), which pulls each document's
+ * probabilities towards 0.5. B or K 0 gives 0. Cannot fail.
+ * Off by default (recipe option margin, 0): on SpamAssassin at 64 bits
+ * 0.1 gave 10% / 20% copies within radius 3 0.913 / 0.833 (0.920 / 0.814
+ * without), 0.3 collapsed the random start's run and auto's ITQ run
+ * reached 0.945 / 0.899, 0.6 (ITQ start) 0.888 / 0.753; on Brown 0.3 took
+ * 16-bit P@10 from 0.321 to 0.176. */
+double hash_margin(float *dp, const float *p, size_t B, size_t K, float weight);
 
 /* Per-bit thresholds of bit probabilities p[N,K] (row-major), taken over
  * the first min(N, 100000) rows: thresholds[k] = the lower median of

@@ -415,6 +415,12 @@ START_TEST(recipe_options_parse)
     ck_assert_ptr_nonnull(strstr(err, "random, itq, auto or both"));
     ck_assert_int_eq(hash_train_opts_set(&o, "itq_warmup=3", err, sizeof err), 0);
     ck_assert_int_eq(o.itq_warmup, 3);
+    ck_assert_double_eq(o.itq_lr_scale, 1.0);
+    ck_assert_int_eq(hash_train_opts_set(&o, "itq_lr_scale=0.25", err, sizeof err), 0);
+    ck_assert_double_eq(o.itq_lr_scale, 0.25);
+    ck_assert_int_eq(hash_train_opts_set(&o, "itq_lr_scale=0", err, sizeof err), SH_EINVAL);
+    ck_assert_int_eq(hash_train_opts_set(&o, "itq_lr_scale=1.5", err, sizeof err), SH_EINVAL);
+    ck_assert_double_eq(o.itq_lr_scale, 0.25);
 }
 END_TEST
 
@@ -867,6 +873,103 @@ START_TEST(neighbour_pull_gradient_matches_finite_differences)
 }
 END_TEST
 
+/* The serialised model of a hasher trained on c with recipe o; *len its
+ * size (free the result). */
+static uint8_t *tiny_model_bytes(const tiny_corpus *c, const hash_train_opts *o, size_t *len)
+{
+    sh_config cfg;
+    tiny_config(&cfg, SH_ENCODER_AE, 16);
+    sh_hasher *h = NULL;
+    char err[256] = "";
+    ck_assert_msg(hasher_train_docs(&cfg, c->docs, N_DOCS, o, &h, NULL, err, sizeof err) == 0,
+                  "%s", err);
+    mf_writer *w = NULL;
+    uint8_t *buf = NULL;
+    ck_assert_int_eq(mf_writer_new(MF_KIND_HASHER, &w), 0);
+    ck_assert_int_eq(hasher_write(h, w), 0);
+    ck_assert_int_eq(mf_writer_finish(w, &buf, len), 0);
+    mf_writer_free(w);
+    hasher_free(h);
+    return buf;
+}
+
+/* The consistency pull is on by default and applies only from
+ * consistency_min_docs training documents on: below it the model is
+ * byte for byte the one trained without the pull, at or above it a
+ * different one. */
+START_TEST(consistency_applies_from_min_docs)
+{
+    tiny_corpus c;
+    tiny_make(&c, 17);
+    sh_config cfg;
+    tiny_config(&cfg, SH_ENCODER_AE, 16);
+    hash_train_opts o;
+    hash_train_opts_from_config(&o, &cfg);
+    ck_assert_double_eq(o.consistency, 1.0);
+    ck_assert_uint_eq(o.consistency_min_docs, 1000);
+    size_t len_off, len_small, len_on;
+    o.consistency = 0.0;
+    uint8_t *off = tiny_model_bytes(&c, &o, &len_off);
+    o.consistency = 1.0;
+    uint8_t *small = tiny_model_bytes(&c, &o, &len_small); /* 64 documents < 1000 */
+    o.consistency_min_docs = N_DOCS;
+    uint8_t *on = tiny_model_bytes(&c, &o, &len_on);
+    ck_assert_uint_eq(len_off, len_small);
+    ck_assert_msg(memcmp(off, small, len_off) == 0, "the pull ran below consistency_min_docs");
+    ck_assert_msg(len_on != len_off || memcmp(off, on, len_off) != 0,
+                  "the pull did not run at consistency_min_docs");
+    char err[256];
+    ck_assert_int_eq(hash_train_opts_set(&o, "consistency_min_docs=5000", err, sizeof err), 0);
+    ck_assert_uint_eq(o.consistency_min_docs, 5000);
+    ck_assert_int_eq(hash_train_opts_set(&o, "consistency_min_docs=2.5", err, sizeof err),
+                     SH_EINVAL);
+    free(off);
+    free(small);
+    free(on);
+    tiny_free(&c);
+}
+END_TEST
+
+static double margin_value(float *p, void *ctx)
+{
+    code_term_ctx *c = ctx;
+    return hash_margin(NULL, p, c->B, c->K, c->w);
+}
+
+/* Finite-difference check of the margin term's gradient, and its value:
+ * saturated bits cost 0, bits at 0.5 cost weight, and the gradient
+ * points towards 0.5 (so a descent step moves away from it); the option
+ * parses and refuses a negative weight. */
+START_TEST(margin_gradient_matches_finite_differences)
+{
+    enum { B = 5, K = 6 };
+    sh_rng rng;
+    rng_seed(&rng, 47);
+    float p[B * K], dp[B * K];
+    for (int i = 0; i < B * K; i++)
+        p[i] = 0.02f + 0.96f * rng_uniform(&rng);
+    memset(dp, 0, sizeof dp);
+    const float w = 1.3f;
+    double v = hash_margin(dp, p, B, K, w);
+    ck_assert(v > 0 && v < w);
+    code_term_ctx ctx = { B, K, w, NULL, NULL };
+    assert_gradient(margin_value, &ctx, p, dp, B * K);
+    for (int i = 0; i < B * K; i++)
+        ck_assert(p[i] < 0.5f ? dp[i] > 0 : dp[i] < 0);
+    float sat[4] = { 0, 1, 1, 0 }, half[4] = { 0.5f, 0.5f, 0.5f, 0.5f };
+    ck_assert(hash_margin(NULL, sat, 1, 4, 3.0f) == 0.0);
+    ck_assert(fabs(hash_margin(NULL, half, 1, 4, 3.0f) - 3.0) < 1e-12);
+    ck_assert(hash_margin(NULL, half, 0, 4, 3.0f) == 0.0);
+    hash_train_opts o;
+    memset(&o, 0, sizeof o);
+    char err[256];
+    ck_assert_int_eq(hash_train_opts_set(&o, "margin=0.25", err, sizeof err), 0);
+    ck_assert(o.margin == 0.25);
+    ck_assert_int_eq(hash_train_opts_set(&o, "margin=-1", err, sizeof err), SH_EINVAL);
+    ck_assert(o.margin == 0.25);
+}
+END_TEST
+
 /* A collection in memory without reading files. */
 static void collection_of(hash_collection *coll, const tiny_corpus *c, const corpus_split *split,
                           int with_labels)
@@ -975,6 +1078,8 @@ Suite *hasher_suite(void)
     tcase_add_test(core, auto_start_keeps_the_better_validation);
     tcase_add_test(core, decorrelation_gradient_matches_finite_differences);
     tcase_add_test(core, neighbour_pull_gradient_matches_finite_differences);
+    tcase_add_test(core, margin_gradient_matches_finite_differences);
+    tcase_add_test(core, consistency_applies_from_min_docs);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_set_timeout(limits, 60);
