@@ -16,6 +16,11 @@
 #   BENCH_PEERS=0     semhash only
 #   BENCH_PEER_DEC=0  skip the PyTorch DEC phase (the longest peer step)
 #   BENCH_ONLY="a b"  run only these steps (names as in RESULTS_DIR/blades/)
+#   BENCH_SPEED_ROUNDS=N  rounds of the alternating DEC-autoencoder speed runs
+#                     (3; 0 skips them): semhash, then PyTorch, 3 epochs each,
+#                     N times, so that both sides meet the same machine (one
+#                     long run after the other differed by up to 40% on a
+#                     machine whose other core was busy)
 #   BENCH_DENOISE_SEEDS=N  train each denoising autoencoder with seeds 1..N on
 #                     both sides (3; 1 in quick runs): one seed's PSNR moves by
 #                     up to 0.1 dB from seed to seed (measured on masking:
@@ -36,6 +41,7 @@ PEERS=${BENCH_PEERS:-1}
 PEER_DEC=${BENCH_PEER_DEC:-1}
 ONLY=${BENCH_ONLY:-}
 DSEEDS=${BENCH_DENOISE_SEEDS:-3}
+SROUNDS=${BENCH_SPEED_ROUNDS:-3}
 [ "$QUICK" = 1 ] && DSEEDS=${BENCH_DENOISE_SEEDS:-1}
 FMD=corpora/data/fashion-mnist
 SPAM=corpora/data/spamassassin.jsonl
@@ -134,6 +140,15 @@ if [ "$peers_ok" = 1 ]; then
     run peer_classify $PEER classify $PT $PLIMIT
     run peer_text $PEER text $PT
 fi
+
+# ---- DEC's autoencoder speed: short runs, the two sides taking turns -----------
+round=1
+while [ "$round" -le "$SROUNDS" ]; do
+    run "speed_dec_$round" $SH reduce $FM $LIMIT --hidden 500,500,2000 --code 10 --loss mse \
+        --epochs "$(ep 3)" --knn-rows 100 $AE
+    [ "$peers_ok" = 1 ] && run "peer_speed_dec_$round" $PEER dec_speed $PT $PLIMIT --epochs "$(ep 3)"
+    round=$((round + 1))
+done
 
 end=$(date +%s)
 # Steps re-run by earlier BENCH_ONLY runs stay listed as re-run.

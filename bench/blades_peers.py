@@ -17,6 +17,8 @@ Tasks (each prints one JSON object on stdout; progress goes to stderr):
               k-means on raw pixels, on PCA-10 and on the codes (ACC, NMI);
               then the DEC phase itself (IDEC as semhash runs it) unless
               --dec-epochs 0
+    dec_speed DEC's autoencoder alone, for --epochs: s/epoch (the alternating
+              speed runs)
     denoise   784-512-128-512-784 (BCE), Gaussian 0.5 and masking 0.3: PSNR
     reduce    784-128-K-128-784 (MSE) for K = 10 and 32 beside PCA: MSE, k-NN
     anomaly   784-128-32-128-784 (BCE), each class normal in turn: AUROC,
@@ -344,6 +346,16 @@ def task_dec(a, xtr, ytr, xte, yte):
     return out
 
 
+def task_dec_speed(a, xtr, ytr, xte, yte):
+    """DEC's autoencoder alone (no k-means, no DEC phase): seconds per epoch."""
+    need("torch")
+    torch.manual_seed(a.seed)
+    net = AE(xtr.shape[1], [500, 500, 2000], 10)
+    spe = train_ae(net, xtr, "mse", a.epochs, seed=a.seed)
+    return {"arch": "784-500-500-2000-10", "epochs": a.epochs, "batch": 256, "lr": 1e-3,
+            "seconds_per_epoch": spe}
+
+
 def task_denoise(a, xtr, ytr, xte, yte):
     need("torch")
     out = {"arch": "784-512-128-512-784", "epochs": a.epochs, "loss": "bce"}
@@ -489,8 +501,8 @@ def task_text(a):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("task", choices=["dec", "denoise", "reduce", "anomaly", "vae", "classify",
-                                    "text"])
+    p.add_argument("task", choices=["dec", "dec_speed", "denoise", "reduce", "anomaly", "vae",
+                                    "classify", "text"])
     p.add_argument("--data", default="corpora/data/fashion-mnist")
     p.add_argument("--corpus", default="corpora/data/spamassassin.jsonl")
     p.add_argument("--threads", type=int, default=2)
