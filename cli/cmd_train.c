@@ -147,7 +147,7 @@ static void usage(FILE *out)
             "                      itq_init, itq_warmup, itq_candidate, itq_lr_scale,\n"
             "                      unigram_bias, tfidf_target, decorrelation,\n"
             "                      decoder_warmup, neighbour_pull, consistency,\n"
-            "                      consistency_min_docs, margin\n"
+            "                      consistency_min_docs, consistency_min_bits, margin\n"
             "  -q, --quiet         no progress bar, no summary\n"
             "  -h, --help          this text\n");
 }

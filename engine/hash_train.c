@@ -70,6 +70,7 @@ void hash_train_opts_from_config(hash_train_opts *o, const sh_config *cfg)
     o->neighbour_pull = 0.0;
     o->consistency = 1.0;
     o->consistency_min_docs = 1000;
+    o->consistency_min_bits = 32;
     o->margin = 0.0;
 }
 
@@ -139,6 +140,8 @@ int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, s
         o->consistency = v;
     else if (NAME_IS("consistency_min_docs") && v >= 0 && v <= 1e15 && v == floor(v))
         o->consistency_min_docs = (size_t)v;
+    else if (NAME_IS("consistency_min_bits") && v >= 0 && v <= 128 && v == floor(v))
+        o->consistency_min_bits = (int)v;
     else if (NAME_IS("margin") && v >= 0)
         o->margin = v;
     else
@@ -151,7 +154,8 @@ int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, s
                        "deterministic_epochs, adapt_sizes 0/1, start random/itq/auto/both, "
                        "itq_init 0..100, itq_warmup, itq_candidate 0/1, itq_lr_scale (0,1], "
                        "unigram_bias 0/1, tfidf_target 0/1, decorrelation, decoder_warmup, "
-                       "neighbour_pull, consistency, consistency_min_docs, margin)",
+                       "neighbour_pull, consistency, consistency_min_docs, consistency_min_bits, "
+                       "margin)",
                        (int)name_len, assignment);
 #undef NAME_IS
     return 0;
@@ -1163,7 +1167,8 @@ static int train_run(const hash_train_opts *o, const train_data *td, sh_rng init
     hash_train_opts ro = *o; /* the ITQ start adds its decoder warmup */
     if (itq && ro.itq_warmup > ro.decoder_warmup)
         ro.decoder_warmup = ro.itq_warmup;
-    if (n_train < ro.consistency_min_docs) /* small collections: no pull (hash_train.h) */
+    /* small collections and short codes: no pull (hash_train.h) */
+    if (n_train < ro.consistency_min_docs || (int)K < ro.consistency_min_bits)
         ro.consistency = 0.0;
     o = &ro;
     nn_net *net = NULL;

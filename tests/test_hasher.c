@@ -894,9 +894,9 @@ static uint8_t *tiny_model_bytes(const tiny_corpus *c, const hash_train_opts *o,
 }
 
 /* The consistency pull is on by default and applies only from
- * consistency_min_docs training documents on: below it the model is
- * byte for byte the one trained without the pull, at or above it a
- * different one. */
+ * consistency_min_docs training documents and consistency_min_bits code
+ * bits on: below either the model is byte for byte the one trained
+ * without the pull, at or above both a different one. */
 START_TEST(consistency_applies_from_min_docs)
 {
     tiny_corpus c;
@@ -907,6 +907,8 @@ START_TEST(consistency_applies_from_min_docs)
     hash_train_opts_from_config(&o, &cfg);
     ck_assert_double_eq(o.consistency, 1.0);
     ck_assert_uint_eq(o.consistency_min_docs, 1000);
+    ck_assert_int_eq(o.consistency_min_bits, 32);
+    o.consistency_min_bits = 0; /* the tiny corpus trains 16-bit codes */
     size_t len_off, len_small, len_on;
     o.consistency = 0.0;
     uint8_t *off = tiny_model_bytes(&c, &o, &len_off);
@@ -918,7 +920,18 @@ START_TEST(consistency_applies_from_min_docs)
     ck_assert_msg(memcmp(off, small, len_off) == 0, "the pull ran below consistency_min_docs");
     ck_assert_msg(len_on != len_off || memcmp(off, on, len_off) != 0,
                   "the pull did not run at consistency_min_docs");
+    /* enough documents, but 16-bit codes are below consistency_min_bits 32 */
+    o.consistency_min_bits = 32;
+    uint8_t *short_codes = tiny_model_bytes(&c, &o, &len_small);
+    ck_assert_uint_eq(len_off, len_small);
+    ck_assert_msg(memcmp(off, short_codes, len_off) == 0,
+                  "the pull ran on codes shorter than consistency_min_bits");
+    free(short_codes);
     char err[256];
+    ck_assert_int_eq(hash_train_opts_set(&o, "consistency_min_bits=64", err, sizeof err), 0);
+    ck_assert_int_eq(o.consistency_min_bits, 64);
+    ck_assert_int_eq(hash_train_opts_set(&o, "consistency_min_bits=130", err, sizeof err),
+                     SH_EINVAL);
     ck_assert_int_eq(hash_train_opts_set(&o, "consistency_min_docs=5000", err, sizeof err), 0);
     ck_assert_uint_eq(o.consistency_min_docs, 5000);
     ck_assert_int_eq(hash_train_opts_set(&o, "consistency_min_docs=2.5", err, sizeof err),
