@@ -129,9 +129,9 @@ def main():
     md = []
     md += ["Indexing is `semhash index -i DIR -m MODEL CORPUS` from the first byte read to",
            "the last commit, compaction and exit: one reader thread (JSON lines, one",
-           "batch of up to 1,024 documents ahead), one encoder thread per core",
+           "batch of up to 4,096 documents ahead), one encoder thread per core",
            "(`sh_open_options.encoders` = %d here; each tokenises, vectorises, signs and" % cores,
-           "encodes chunks of 64 documents, BLAS on one thread), and the calling",
+           "encodes chunks of 64 to 256 documents, BLAS on one thread), and the calling",
            "thread writing each finished chunk to LMDB in order. The model is",
            "`%s` (64 bits, default configuration)." % params["model"], ""]
     md += ["Other work kept %s %% of the CPUs busy before this part and %s %% after it"
