@@ -858,21 +858,22 @@ int sh_add_batch(sh_index *sh, const sh_doc *docs, size_t n, sh_add_result *res,
     j.sh = sh;
     j.docs = docs;
     j.n = n;
-    size_t max_chunks = n / CHUNK_MIN + 1;
-    j.chunk_begin = malloc((max_chunks + 1) * sizeof *j.chunk_begin);
-    j.n_chunks = j.chunk_begin ? plan_chunks(n, (size_t)sh->max_encoders, j.chunk_begin) : 0;
+    size_t threads = (size_t)sh->max_encoders;
+    if (threads > BATCH_THREADS_MAX)
+        threads = BATCH_THREADS_MAX;
+    /* every chunk but the last holds at least CHUNK_MIN documents */
+    j.chunk_begin = malloc((n / CHUNK_MIN + 2) * sizeof *j.chunk_begin);
+    if (j.chunk_begin != NULL)
+        j.n_chunks = plan_chunks(n, threads, j.chunk_begin);
     j.items = calloc(n, sizeof *j.items);
-    j.chunk_rc = calloc(max_chunks, sizeof *j.chunk_rc);
-    j.chunk_done = calloc(max_chunks, 1);
+    j.chunk_rc = calloc(j.n_chunks, sizeof *j.chunk_rc);
+    j.chunk_done = calloc(j.n_chunks, 1);
     if (!j.chunk_begin || !j.items || !j.chunk_rc || !j.chunk_done) {
         batch_free(&j);
         return sh_fail(err, err_len, SH_ENOMEM, "out of memory for a batch of %zu", n);
     }
     pthread_mutex_init(&j.lock, NULL);
     pthread_cond_init(&j.done_cond, NULL);
-    size_t threads = (size_t)sh->max_encoders;
-    if (threads > BATCH_THREADS_MAX)
-        threads = BATCH_THREADS_MAX;
     if (threads > j.n_chunks)
         threads = j.n_chunks;
     pthread_t tids[BATCH_THREADS_MAX];
