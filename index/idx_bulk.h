@@ -10,10 +10,12 @@
  * A bulk load writes only the docs table while documents arrive — new
  * ids ascend, so each record is appended (MDB_APPEND) — and keeps in
  * memory what adding needs to answer: which names exist (upserts) and
- * which content hashes (exact duplicates). idx_bulk_finish then builds
- * every lookup table from the docs table: it walks the records, sorts
- * each table's entries in memory and appends them in key order, which
- * also leaves the pages full, as idx_compact would.
+ * which content hashes (exact duplicates), and each document's name,
+ * code and content hash. idx_bulk_finish then builds every lookup table
+ * from that memory: it sorts each table's entries and appends them in
+ * key order, which also leaves the pages full, as idx_compact would.
+ * (Recovering an interrupted load builds the same tables from the
+ * committed docs table instead.)
  *
  * Each idx_add gives the same result (action, id, dup_of) as without a
  * bulk load, and the finished tables hold the same entries.
@@ -27,12 +29,15 @@
  * Restrictions: only on an index without documents; the handle must be
  * the index's only writer until the load finishes; no idx_remove and no
  * searching meanwhile (the lookup tables are empty until the end).
- * Memory: about 120 bytes per document plus the names while loading, and
- * one table's sorted entries (2 x 12..40 bytes per document) at the end.
+ * Memory: about 110 bytes per document plus the names while loading (the
+ * hash tables reserve address space for 1M documents up front, backed
+ * only where touched), and every table's entries at the end (2 x 16..48
+ * bytes per document and table, freed table by table).
  */
 #ifndef SH_IDX_BULK_H
 #define SH_IDX_BULK_H
 
+#include "idx_docs.h"
 #include "idx_store.h"
 
 /* Starts a bulk load: commits the mark and sets up the in-memory lookups.
@@ -50,10 +55,11 @@ int idx_bulk_active(const idx_index *ix);
  * Errors: idx_commit's, idx_rewrite's (idx_compact.h). */
 int idx_bulk_finish(idx_index *ix, char *err, size_t err_len);
 
-/* Builds names, content and mih_0.. from the docs table (each emptied
- * first, one write transaction per table) and clears the mark. This is
- * idx_bulk_finish's second half, and what idx_open runs on a marked
- * index. No write batch may be pending. Errors as idx_rewrite's. */
+/* Builds names, content and mih_0.. (each emptied first, one write
+ * transaction per table) and clears the mark: from the load's memory
+ * while a load is active and not broken (idx_bulk_finish's second half),
+ * otherwise from the docs table (what idx_open runs on a marked index).
+ * No write batch may be pending. Errors as idx_rewrite's. */
 int idx_bulk_build(idx_index *ix, char *err, size_t err_len);
 
 /* Frees the in-memory state (idx_close calls it). Accepts NULL. */
@@ -64,14 +70,20 @@ void idx_bulk_free(idx_index *ix);
 /* The id of the document called name in this load, or 0. */
 uint32_t idx_bulk_name_id(const idx_index *ix, const char *name, size_t len);
 
+/* Fetches into the cache the slots that idx_bulk_name_id and
+ * idx_bulk_duplicate will read for a document called name with content
+ * hash hash (each lookup lands at random in tables larger than the
+ * cache). Only a hint: changes nothing. */
+void idx_bulk_prefetch(const idx_index *ix, const char *name, size_t len, uint64_t hash);
+
 /* The first id other than self of a document with content hash hash, or 0. */
 uint32_t idx_bulk_duplicate(const idx_index *ix, uint64_t hash, uint32_t self);
 
-/* Records that document id is called name and has content hash hash;
- * replaced != 0 when it existed before with content hash old_hash.
- * SH_ENOMEM (the load is then broken, see idx_bulk_fail). */
-int idx_bulk_note(idx_index *ix, const char *name, size_t len, uint32_t id, uint64_t hash,
-                  int replaced, uint64_t old_hash);
+/* Records that document id is called name and has code code and content
+ * hash hash; replaced != 0 when it existed before with content hash
+ * old_hash. SH_ENOMEM (the load is then broken, see idx_bulk_fail). */
+int idx_bulk_note(idx_index *ix, const char *name, size_t len, uint32_t id, const sh_code *code,
+                  uint64_t hash, int replaced, uint64_t old_hash);
 
 /* Marks the load broken after a failed write: the in-memory lookups may
  * hold documents that were never committed, so further adds fail with
@@ -81,5 +93,24 @@ void idx_bulk_fail(idx_index *ix);
 
 /* 1 if the load is broken. */
 int idx_bulk_broken(const idx_index *ix);
+
+/* --- for idx_bulk_build.c ------------------------------------------------- */
+
+/* Calls fn for every document of the active load in id order, as
+ * idx_docs_foreach would for the committed docs (id, code, content hash
+ * and name set; no labels, no signature). A nonzero return from fn stops
+ * the walk and is returned. */
+int idx_bulk_foreach(const idx_index *ix, int (*fn)(const idx_doc *doc, void *ctx), void *ctx);
+
+/* Number of documents in the active load. */
+uint64_t idx_bulk_doc_count(const idx_index *ix);
+
+/* Replaces the handle's load memory (freeing any) by the committed docs
+ * table's documents (id, name, code, content hash; not the lookups used
+ * while adding), so that idx_bulk_foreach walks them: the tables of an
+ * interrupted or broken load are built from it. The caller frees it with
+ * idx_bulk_free. Errors: SH_ENOMEM, SH_EINDEX (a damaged record), or a
+ * reader's errors. */
+int idx_bulk_read_docs(idx_index *ix, char *err, size_t err_len);
 
 #endif

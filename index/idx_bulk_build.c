@@ -2,9 +2,11 @@
  * docs table (idx_bulk_build in idx_bulk.h): the end of a bulk load, and
  * the recovery of an interrupted one.
  *
- * One walk of the docs table (a read snapshot) collects every lookup
- * table's entries in memory. A second thread sorts the tables one ahead
- * of the writer; each table is emptied and appended in key order in its
+ * One walk of the documents (the active load's memory, or the docs table
+ * in a read snapshot when recovering) collects every lookup table's
+ * entries in memory. A second thread sorts the tables one ahead of the
+ * writer, in writing order: content, mih_0.., names last (qsort of the
+ * names is the slowest sort, and it then overlaps the mih writes); each table is emptied and appended in key order in its
  * own write transaction (idx_rewrite), so no transaction dirties more
  * than one table's pages. Fixed-size entries (mih, content) are byte
  * records sorted by a stable least-significant-byte-first radix sort:
@@ -61,10 +63,60 @@ static uint8_t *records_push(records *r)
     return (uint8_t *)rec;
 }
 
+/* Stable sorts of records [lo, hi) by bytes [from, to) (memcmp order).
+ * A few records: insertion sort. More: one counting pass per byte, the
+ * last byte first, through tmp's same range; a byte that is the same in
+ * every record of the range is skipped. */
+static void sort_range(records *r, size_t lo, size_t hi, size_t from, size_t to)
+{
+    const size_t w = r->words, stride = w * 8;
+    uint64_t *data = r->data, *tmp = r->tmp;
+    if (hi - lo <= 32) {
+        uint64_t rec[8]; /* words <= 8: keys of at most 40 bytes, entries of 24 */
+        for (size_t i = lo + 1; i < hi; i++) {
+            const uint8_t *key = (const uint8_t *)(data + i * w) + from;
+            size_t j = i;
+            while (j > lo && memcmp((const uint8_t *)(data + (j - 1) * w) + from, key, to - from) > 0)
+                j--;
+            if (j == i)
+                continue;
+            memcpy(rec, data + i * w, stride);
+            memmove(data + (j + 1) * w, data + j * w, (i - j) * stride);
+            memcpy(data + j * w, rec, stride);
+        }
+        return;
+    }
+    int in_tmp = 0; /* the sorted range is in tmp, not data */
+    for (size_t pos = to; pos-- > from;) {
+        const uint64_t *src = in_tmp ? tmp : data;
+        uint64_t *dst = in_tmp ? data : tmp;
+        const uint8_t *bytes = (const uint8_t *)src + pos;
+        size_t count[256] = { 0 };
+        for (size_t i = lo; i < hi; i++)
+            count[bytes[i * stride]]++;
+        if (count[bytes[lo * stride]] == hi - lo)
+            continue;
+        size_t start[256], at = lo;
+        for (int v = 0; v < 256; v++) {
+            start[v] = at;
+            at += count[v];
+        }
+        for (size_t i = lo; i < hi; i++) {
+            uint64_t *out = dst + start[bytes[i * stride]]++ * w;
+            for (size_t k = 0; k < w; k++)
+                out[k] = src[i * w + k];
+        }
+        in_tmp = !in_tmp;
+    }
+    if (in_tmp)
+        memcpy(data + lo * w, tmp + lo * w, (hi - lo) * stride);
+}
+
 /* Sorts the records by their first sort_bytes bytes (memcmp order),
- * keeping records with equal keys in their order: one counting pass per
- * byte, the last byte first; a byte that is the same in every record is
- * skipped. */
+ * keeping records with equal keys in their order: a counting pass on the
+ * first two bytes puts every record in its bucket (65,536 of them: a
+ * mih key of 16 bits, or the top of a content hash), then each bucket is
+ * sorted by the rest of the bytes, mostly a few records each. */
 static int records_sort(records *r, size_t sort_bytes)
 {
     if (r->n < 2)
@@ -72,28 +124,41 @@ static int records_sort(records *r, size_t sort_bytes)
     r->tmp = malloc(r->n * r->words * sizeof *r->tmp);
     if (!r->tmp)
         return SH_ENOMEM;
-    const size_t w = r->words, stride = w * 8;
-    for (size_t pos = sort_bytes; pos-- > 0;) {
-        const uint8_t *bytes = (const uint8_t *)r->data + pos;
-        size_t count[256] = { 0 };
+    if (r->n <= 32 || sort_bytes < 2) {
+        sort_range(r, 0, r->n, 0, sort_bytes);
+    } else {
+        const size_t w = r->words, stride = w * 8, buckets = (size_t)1 << 16;
+        size_t *start = calloc(buckets + 1, sizeof *start);
+        if (!start) {
+            free(r->tmp);
+            r->tmp = NULL;
+            return SH_ENOMEM;
+        }
+        const uint8_t *bytes = (const uint8_t *)r->data;
         for (size_t i = 0; i < r->n; i++)
-            count[bytes[i * stride]]++;
-        if (count[bytes[0]] == r->n)
-            continue;
-        size_t start[256], at = 0;
-        for (int v = 0; v < 256; v++) {
+            start[(size_t)bytes[i * stride] << 8 | bytes[i * stride + 1]]++;
+        size_t at = 0;
+        for (size_t v = 0; v < buckets; v++) {
+            size_t c = start[v];
             start[v] = at;
-            at += count[v];
+            at += c;
         }
+        start[buckets] = at;
         for (size_t i = 0; i < r->n; i++) {
-            const uint64_t *src = r->data + i * w;
-            uint64_t *dst = r->tmp + start[bytes[i * stride]]++ * w;
+            size_t v = (size_t)bytes[i * stride] << 8 | bytes[i * stride + 1];
+            uint64_t *out = r->tmp + start[v]++ * w;
             for (size_t k = 0; k < w; k++)
-                dst[k] = src[k];
+                out[k] = r->data[i * w + k];
         }
+        /* start[v] is now the end of bucket v, the start of v + 1 */
         uint64_t *t = r->data;
         r->data = r->tmp;
         r->tmp = t;
+        if (sort_bytes > 2)
+            for (size_t v = 0, lo = 0; v < buckets; lo = start[v++])
+                if (start[v] - lo > 1)
+                    sort_range(r, lo, start[v], 2, sort_bytes);
+        free(start);
     }
     free(r->tmp);
     r->tmp = NULL;
@@ -108,24 +173,24 @@ static void records_free(records *r)
     r->n = r->cap = 0;
 }
 
-/* A name and its id: off into the build's arena while collecting (the
- * arena moves as it grows), then name points there. prefix holds the
- * first 8 bytes big-endian (zeros after a shorter name), so that most
- * comparisons need not follow the pointer. */
+/* A name and its id. prefix holds the first 8 bytes big-endian (zeros
+ * after a shorter name), so that most comparisons need not follow the
+ * pointer (into the load's memory, which stays put during the build). */
 typedef struct {
     uint64_t prefix;
-    uint64_t off;
     const char *name;
     uint32_t len, id;
 } name_ref;
 
+/* Table t of the build, in writing order: 0 content, 1 + j mih_j, m + 1
+ * names. Each is collected and sorted just before it is written (by the
+ * sorting thread, while the table before it is written), then freed. */
 typedef struct {
     const idx_index *ix;
+    size_t expect; /* the documents */
     records mih[IDX_MAX_SUBSTRINGS], content;
     name_ref *names;
-    size_t n_names, cap_names;
-    char *arena;
-    size_t arena_len, arena_cap;
+    size_t n_names;
 } build_state;
 
 /* LMDB's default key order: bytes, then the shorter first. */
@@ -141,48 +206,40 @@ static int name_ref_cmp(const void *a, const void *b)
     return x->len < y->len ? -1 : x->len > y->len;
 }
 
-static int collect_name(build_state *st, const idx_doc *d)
+static int collect_name(const idx_doc *d, void *arg)
 {
-    if (st->n_names == st->cap_names) {
-        size_t cap = st->cap_names ? st->cap_names * 2 : 1 << 14;
-        name_ref *p = realloc(st->names, cap * sizeof *p);
-        if (!p)
-            return SH_ENOMEM;
-        st->names = p;
-        st->cap_names = cap;
-    }
-    void *arena = st->arena;
-    if (idx_reserve(&arena, &st->arena_cap, st->arena_len + d->name_len, 1 << 16))
-        return SH_ENOMEM;
-    st->arena = arena;
-    memcpy(st->arena + st->arena_len, d->name, d->name_len);
+    build_state *st = arg;
     uint64_t prefix = 0;
     for (size_t i = 0; i < 8; i++)
         prefix = prefix << 8 | (i < d->name_len ? (uint8_t)d->name[i] : 0);
-    st->names[st->n_names++] =
-        (name_ref){ prefix, st->arena_len, NULL, (uint32_t)d->name_len, d->id };
-    st->arena_len += d->name_len;
+    st->names[st->n_names++] = (name_ref){ prefix, d->name, (uint32_t)d->name_len, d->id };
     return 0;
 }
 
-static int collect_doc(const idx_doc *d, void *arg)
+static int collect_content(const idx_doc *d, void *arg)
 {
-    build_state *st = arg;
-    const idx_index *ix = st->ix;
-    if (collect_name(st, d))
+    records *r = arg;
+    uint8_t *rec = records_push(r);
+    if (!rec)
         return SH_ENOMEM;
-    uint8_t *r = records_push(&st->content);
-    if (!r)
+    idx_put_u64(rec, d->content_hash);
+    idx_put_u32(rec + 8, d->id);
+    return 0;
+}
+
+typedef struct {
+    records *r;
+    const idx_substring *sub;
+} mih_collect;
+
+static int collect_mih(const idx_doc *d, void *arg)
+{
+    const mih_collect *mc = arg;
+    uint8_t *rec = records_push(mc->r);
+    if (!rec)
         return SH_ENOMEM;
-    idx_put_u64(r, d->content_hash);
-    idx_put_u32(r + 8, d->id);
-    for (int j = 0; j < ix->m; j++) {
-        const idx_substring *sub = &ix->sub[j];
-        if (!(r = records_push(&st->mih[j])))
-            return SH_ENOMEM;
-        idx_substring_key(idx_substring_value(&d->code, sub), sub, r);
-        idx_entry_encode(&d->code, d->id, sub, r + sub->key_bytes);
-    }
+    idx_substring_key(idx_substring_value(&d->code, mc->sub), mc->sub, rec);
+    idx_entry_encode(&d->code, d->id, mc->sub, rec + mc->sub->key_bytes);
     return 0;
 }
 
@@ -254,49 +311,65 @@ static int write_table(MDB_txn *wtxn, MDB_txn *rtxn, void *arg)
     return rc;
 }
 
-/* Sorts table t of the build, in writing order: 0 names, 1 content,
- * 2 + j mih_j. 0 or SH_ENOMEM. */
-static int sort_table(build_state *st, int t)
+/* Collects table t's entries from the load's memory and sorts them.
+ * 0 or SH_ENOMEM. */
+static int prepare_table(build_state *st, int t)
 {
-    if (t == 0) {
+    const idx_index *ix = st->ix;
+    if (t == ix->m + 1) {
+        if (st->expect && !(st->names = malloc(st->expect * sizeof *st->names)))
+            return SH_ENOMEM;
+        idx_bulk_foreach(ix, collect_name, st);
         if (st->n_names > 1)
             qsort(st->names, st->n_names, sizeof *st->names, name_ref_cmp);
         return 0;
     }
-    if (t == 1)
-        return records_sort(&st->content, 8);
-    /* by substring, then rest; ids stay in walk order under equal codes */
-    const idx_substring *sub = &st->ix->sub[t - 2];
-    return records_sort(&st->mih[t - 2], (size_t)(sub->key_bytes + sub->rest_bytes));
+    if (t == 0) {
+        int rc = records_init(&st->content, 8, IDX_ID_BYTES, st->expect);
+        if (!rc)
+            rc = idx_bulk_foreach(ix, collect_content, &st->content);
+        return rc ? rc : records_sort(&st->content, 8);
+    }
+    /* by substring, then rest; ids stay in id order under equal codes */
+    const idx_substring *sub = &ix->sub[t - 1];
+    mih_collect mc = { &st->mih[t - 1], sub };
+    int rc = records_init(mc.r, (size_t)sub->key_bytes, (size_t)sub->entry_bytes, st->expect);
+    if (!rc)
+        rc = idx_bulk_foreach(ix, collect_mih, &mc);
+    return rc ? rc : records_sort(mc.r, (size_t)(sub->key_bytes + sub->rest_bytes));
 }
 
-/* The sorting thread's state: tables 0..sorted-1 are sorted. */
+/* The preparing thread's state: tables 0..prepared-1 are prepared,
+ * 0..written-1 written. It keeps at most one table ahead of the writes,
+ * so that at most two tables' entries are in memory at once. */
 typedef struct {
     build_state *st;
     pthread_mutex_t lock;
     pthread_cond_t changed;
-    int sorted;
-    int status; /* SH_ENOMEM when a sort failed */
-    int stop;   /* the writer gave up: sort no further */
-} sorter;
+    int prepared, written;
+    int status; /* SH_ENOMEM when a table could not be prepared */
+    int stop;   /* the writer gave up: prepare no further */
+} preparer;
 
-static void *sorter_run(void *arg)
+static void *preparer_run(void *arg)
 {
-    sorter *so = arg;
-    for (int t = 0; t < so->st->ix->m + 2; t++) {
-        pthread_mutex_lock(&so->lock);
-        int stop = so->stop;
-        pthread_mutex_unlock(&so->lock);
+    preparer *pr = arg;
+    for (int t = 0; t < pr->st->ix->m + 2; t++) {
+        pthread_mutex_lock(&pr->lock);
+        while (!pr->stop && t > pr->written + 1)
+            pthread_cond_wait(&pr->changed, &pr->lock);
+        int stop = pr->stop;
+        pthread_mutex_unlock(&pr->lock);
         if (stop)
             break;
-        int rc = sort_table(so->st, t);
-        pthread_mutex_lock(&so->lock);
+        int rc = prepare_table(pr->st, t);
+        pthread_mutex_lock(&pr->lock);
         if (rc)
-            so->status = rc;
+            pr->status = rc;
         else
-            so->sorted = t + 1;
-        pthread_cond_broadcast(&so->changed);
-        pthread_mutex_unlock(&so->lock);
+            pr->prepared = t + 1;
+        pthread_cond_broadcast(&pr->changed);
+        pthread_mutex_unlock(&pr->lock);
         if (rc)
             break;
     }
@@ -318,7 +391,7 @@ static void build_free(build_state *st)
         records_free(&st->mih[j]);
     records_free(&st->content);
     free(st->names);
-    free(st->arena);
+    st->names = NULL;
 }
 
 int idx_bulk_build(idx_index *ix, char *err, size_t err_len)
@@ -329,74 +402,67 @@ int idx_bulk_build(idx_index *ix, char *err, size_t err_len)
         return sh_fail(err, err_len, SH_EINVAL,
                        "index %s: commit the pending writes before building its tables",
                        ix->path);
-    /* one read snapshot: its doc count sizes the arrays, its walk fills them */
-    build_state st = { .ix = ix };
-    idx_reader *rd;
-    int rc = idx_reader_begin(ix, &rd, err, err_len);
-    if (rc)
+    /* the load's memory, or the committed docs read into memory */
+    int own = !idx_bulk_active(ix) || idx_bulk_broken(ix), rc = 0;
+    if (own && (rc = idx_bulk_read_docs(ix, err, err_len)) != 0)
         return rc;
-    size_t expect = (size_t)idx_reader_doc_count(rd);
-    rc = records_init(&st.content, 8, IDX_ID_BYTES, expect);
-    for (int j = 0; !rc && j < ix->m; j++)
-        rc = records_init(&st.mih[j], (size_t)ix->sub[j].key_bytes,
-                          (size_t)ix->sub[j].entry_bytes, expect);
-    if (!rc && expect && !(st.names = malloc(expect * sizeof *st.names)))
-        rc = SH_ENOMEM;
-    st.cap_names = st.names ? expect : 0;
-    if (!rc)
-        rc = idx_docs_foreach(rd, collect_doc, &st);
-    idx_reader_end(rd);
-    if (rc) {
-        build_free(&st);
-        if (rc == SH_ENOMEM)
-            return sh_fail(err, err_len, SH_ENOMEM, "index %s: out of memory building its tables",
-                           ix->path);
-        return sh_fail(err, err_len, rc, "index %s: reading the docs table to build the "
-                       "lookup tables failed (%s)", ix->path, sh_strerror(rc));
-    }
-    for (size_t i = 0; i < st.n_names; i++)
-        st.names[i].name = st.arena + st.names[i].off;
-    /* a second thread sorts the tables in writing order, one table ahead
-     * of the writes (without the thread, each is sorted just before) */
-    sorter so = { .st = &st };
-    pthread_mutex_init(&so.lock, NULL);
-    pthread_cond_init(&so.changed, NULL);
+    build_state st = { .ix = ix, .expect = (size_t)idx_bulk_doc_count(ix) };
+    /* a second thread prepares the tables in writing order, one table
+     * ahead of the writes (without the thread, each is prepared just
+     * before it is written) */
+    preparer pr = { .st = &st };
+    pthread_mutex_init(&pr.lock, NULL);
+    pthread_cond_init(&pr.changed, NULL);
     pthread_t thread;
-    int threaded = pthread_create(&thread, NULL, sorter_run, &so) == 0;
-    int total = ix->m + 2;
-    for (int t = 0; !rc && t < total; t++) {
+    int threaded = pthread_create(&thread, NULL, preparer_run, &pr) == 0;
+    for (int t = 0; !rc && t < ix->m + 2; t++) {
         if (threaded) {
-            pthread_mutex_lock(&so.lock);
-            while (so.sorted <= t && so.status == 0)
-                pthread_cond_wait(&so.changed, &so.lock);
-            rc = so.status;
-            pthread_mutex_unlock(&so.lock);
+            pthread_mutex_lock(&pr.lock);
+            while (pr.prepared <= t && pr.status == 0)
+                pthread_cond_wait(&pr.changed, &pr.lock);
+            rc = pr.status;
+            pthread_mutex_unlock(&pr.lock);
         } else {
-            rc = sort_table(&st, t);
+            rc = prepare_table(&st, t);
         }
         if (rc)
             break;
         write_job job = { ix->db_names, NULL, &st };
-        if (t == 1)
+        if (t == 0)
             job = (write_job){ ix->db_content, &st.content, NULL };
-        else if (t >= 2)
-            job = (write_job){ ix->db_mih[t - 2], &st.mih[t - 2], NULL };
+        else if (t <= ix->m)
+            job = (write_job){ ix->db_mih[t - 1], &st.mih[t - 1], NULL };
         rc = idx_rewrite(ix, "building the lookup tables", write_table, &job, err, err_len);
-        if (t >= 2)
-            records_free(&st.mih[t - 2]);
+        if (t == 0) {
+            records_free(&st.content);
+        } else if (t <= ix->m) {
+            records_free(&st.mih[t - 1]);
+        } else {
+            free(st.names);
+            st.names = NULL;
+        }
+        if (threaded) {
+            pthread_mutex_lock(&pr.lock);
+            pr.written = t + 1;
+            pthread_cond_broadcast(&pr.changed);
+            pthread_mutex_unlock(&pr.lock);
+        }
     }
     if (threaded) {
-        pthread_mutex_lock(&so.lock);
-        so.stop = 1;
-        pthread_mutex_unlock(&so.lock);
+        pthread_mutex_lock(&pr.lock);
+        pr.stop = 1;
+        pthread_cond_broadcast(&pr.changed);
+        pthread_mutex_unlock(&pr.lock);
         pthread_join(thread, NULL);
     }
-    pthread_cond_destroy(&so.changed);
-    pthread_mutex_destroy(&so.lock);
+    pthread_cond_destroy(&pr.changed);
+    pthread_mutex_destroy(&pr.lock);
     if (rc == SH_ENOMEM)
         rc = sh_fail(err, err_len, SH_ENOMEM, "index %s: out of memory building its tables",
                      ix->path);
     build_free(&st);
+    if (own)
+        idx_bulk_free(ix);
     if (rc)
         return rc;
     return idx_rewrite(ix, "finishing a bulk load", clear_mark, ix, err, err_len);

@@ -527,8 +527,8 @@ static int bulk_add(idx_index *ix, const idx_doc *doc, const uint8_t *rec, size_
     idx_put_u32(head + 5, dup);
     rc = run_op(ix, OP_PUT, head, sizeof head, rec, len, res, NULL, err, err_len);
     if (!rc)
-        rc = idx_bulk_note(ix, doc->name, doc->name_len, id, doc->content_hash, old != 0,
-                           old_hash);
+        rc = idx_bulk_note(ix, doc->name, doc->name_len, id, &doc->code, doc->content_hash,
+                           old != 0, old_hash);
     if (rc == SH_ENOMEM)
         return sh_fail(err, err_len, SH_ENOMEM, "out of memory during a bulk load");
     if (rc)
@@ -560,6 +560,31 @@ int idx_add(idx_index *ix, const idx_doc *doc, idx_add_result *res, char *err, s
     if (rec != stack)
         free(rec);
     return rc;
+}
+
+/* How many documents ahead idx_add_batch fetches a bulk load's lookups:
+ * enough to cover a memory access while adding that many. */
+#define PREFETCH_AHEAD 8
+
+int idx_add_batch(idx_index *ix, const idx_doc *docs, size_t n, idx_add_result *res,
+                  size_t *done, char *err, size_t err_len)
+{
+    size_t local;
+    if (!done)
+        done = &local;
+    *done = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ix->bulk && i + PREFETCH_AHEAD < n) {
+            const idx_doc *ahead = &docs[i + PREFETCH_AHEAD];
+            if (ahead->name && ahead->name_len)
+                idx_bulk_prefetch(ix, ahead->name, ahead->name_len, ahead->content_hash);
+        }
+        int rc = idx_add(ix, &docs[i], res ? &res[i] : NULL, err, err_len);
+        if (rc)
+            return rc;
+        *done = i + 1;
+    }
+    return 0;
 }
 
 int idx_remove(idx_index *ix, const char *name, size_t len, uint32_t *id, char *err,

@@ -2,8 +2,10 @@
  * one-by-one load gives and leaves byte-identical tables (checked entry
  * by entry against an index loaded without it, at several code widths,
  * with replacements, unchanged re-adds and exact duplicates, through map
- * growth); an interrupted load is refused read-only and finished by the
- * next read-write open; refused calls change nothing. */
+ * growth, added one at a time and with idx_add_batch); an interrupted
+ * load is refused read-only and finished by the next read-write open; a
+ * broken load builds its tables from the committed docs; refused calls
+ * change nothing; idx_add_batch stops at the first bad document. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +40,10 @@ static planned_add *plan_adds(size_t n, int bits, uint64_t seed)
     for (size_t i = 0; i < n; i++) {
         p[i].n = (unsigned)i;
         p[i].code = tix_perturb(&rng, &centres[rng_below(&rng, 30)], bits, (int)rng_below(&rng, 4));
-        p[i].hash = 1000 + i;
+        /* spread over the 64-bit range, so that the content table's
+         * sort sees buckets of one or two (a duplicate) as well as
+         * mih's large ones */
+        p[i].hash = (1000 + i) * 0x9E3779B97F4A7C15ULL;
         if (i > 10 && rng_below(&rng, 10) == 0) {
             size_t j = rng_below(&rng, i);
             p[i].n = p[j].n; /* the same name again */
@@ -53,15 +58,35 @@ static planned_add *plan_adds(size_t n, int bits, uint64_t seed)
     return p;
 }
 
-/* Runs the plan on ix, the results into res. */
-static void run_adds(idx_index *ix, const planned_add *p, size_t n, idx_add_result *res)
+/* Runs the plan on ix, the results into res: one idx_add per document,
+ * or with batched, idx_add_batch on runs of 500. */
+static void run_adds(idx_index *ix, const planned_add *p, size_t n, idx_add_result *res,
+                     int batched)
 {
-    char name[32], err[512] = "";
-    for (size_t i = 0; i < n; i++) {
-        idx_doc d;
-        tix_doc(&d, name, p[i].n, p[i].code, p[i].hash, NULL, 0);
-        ck_assert_msg(idx_add(ix, &d, &res[i], err, sizeof err) == 0, "add %zu: %s", i, err);
+    char err[512] = "";
+    if (!batched) {
+        char name[32];
+        for (size_t i = 0; i < n; i++) {
+            idx_doc d;
+            tix_doc(&d, name, p[i].n, p[i].code, p[i].hash, NULL, 0);
+            ck_assert_msg(idx_add(ix, &d, &res[i], err, sizeof err) == 0, "add %zu: %s", i, err);
+        }
+        return;
     }
+    idx_doc *docs = malloc(n * sizeof *docs);
+    char *names = malloc(n * 32);
+    ck_assert_ptr_nonnull(docs);
+    ck_assert_ptr_nonnull(names);
+    for (size_t i = 0; i < n; i++)
+        tix_doc(&docs[i], names + i * 32, p[i].n, p[i].code, p[i].hash, NULL, 0);
+    for (size_t at = 0; at < n; at += 500) {
+        size_t k = n - at < 500 ? n - at : 500, done = 0;
+        ck_assert_msg(idx_add_batch(ix, docs + at, k, res + at, &done, err, sizeof err) == 0,
+                      "batch at %zu: %s", at, err);
+        ck_assert_uint_eq(done, k);
+    }
+    free(docs);
+    free(names);
 }
 
 /* Every entry of table dbi in a equals the one in b, in the same order. */
@@ -151,14 +176,14 @@ START_TEST(a_bulk_load_matches_adding_one_by_one)
             o.store_duplicates = store;
             o.batch_size = 700;
             idx_index *a = tix_open_with(dir_a, &o);
-            run_adds(a, plan, n, want);
+            run_adds(a, plan, n, want, 0);
             ck_assert_int_eq(idx_commit(a, err, sizeof err), 0);
 
             o.map_size = 256 << 10; /* small: the map grows during the load and the build */
             idx_index *b = tix_open_with(dir_b, &o);
             ck_assert_msg(idx_bulk_begin(b, err, sizeof err) == 0, "%s", err);
             ck_assert_int_eq(idx_bulk_active(b), 1);
-            run_adds(b, plan, n, got);
+            run_adds(b, plan, n, got, store); /* idx_add_batch, or one at a time */
             ck_assert_msg(idx_bulk_finish(b, err, sizeof err) == 0, "%s", err);
             ck_assert_int_eq(idx_bulk_active(b), 0);
 
@@ -222,12 +247,12 @@ START_TEST(an_interrupted_bulk_load_is_finished_by_the_next_writer)
     idx_options o = tix_options(IDX_CREATE | IDX_NOSYNC, bits);
     o.batch_size = (int)batch;
     idx_index *a = tix_open_with(dir_a, &o);
-    run_adds(a, plan, committed, res);
+    run_adds(a, plan, committed, res, 0);
     ck_assert_int_eq(idx_commit(a, err, sizeof err), 0);
 
     idx_index *b = tix_open_with(dir_b, &o);
     ck_assert_int_eq(idx_bulk_begin(b, err, sizeof err), 0);
-    run_adds(b, plan, n, res);
+    run_adds(b, plan, n, res, 1);
     ck_assert_int_eq(idx_batch_pending(b), (int)(n - committed));
     idx_close(b); /* as if the process died: the pending batch is lost */
 
@@ -253,6 +278,80 @@ START_TEST(an_interrupted_bulk_load_is_finished_by_the_next_writer)
     tix_rmtree(dir_b);
     free(plan);
     free(res);
+}
+END_TEST
+
+START_TEST(a_broken_load_builds_its_tables_from_the_committed_docs)
+{
+    int bits = 32;
+    size_t n = 2500;
+    planned_add *plan = plan_adds(n, bits, 9);
+    for (size_t i = 0; i < n; i++) { /* distinct names and contents */
+        plan[i].n = (unsigned)i;
+        plan[i].hash = 5000 + i;
+    }
+    idx_add_result *res = malloc(n * sizeof *res);
+    ck_assert_ptr_nonnull(res);
+    char *dir_a = tix_tmpdir(), *dir_b = tix_tmpdir(), err[512] = "", name[32];
+    idx_options o = tix_options(IDX_CREATE | IDX_NOSYNC, bits);
+    idx_index *a = tix_open_with(dir_a, &o);
+    run_adds(a, plan, n, res, 0);
+    ck_assert_int_eq(idx_commit(a, err, sizeof err), 0);
+
+    idx_index *b = tix_open_with(dir_b, &o);
+    ck_assert_int_eq(idx_bulk_begin(b, err, sizeof err), 0);
+    run_adds(b, plan, n, res, 1);
+    ck_assert_int_eq(idx_commit(b, err, sizeof err), 0);
+    idx_bulk_fail(b); /* as after a failed write: the memory is not trusted */
+    idx_doc d;
+    tix_doc(&d, name, 777777, plan[0].code, 1, NULL, 0);
+    ck_assert_int_eq(idx_add(b, &d, NULL, err, sizeof err), SH_EINVAL);
+    ck_assert_msg(strstr(err, "reopen") != NULL, "%s", err);
+    ck_assert_msg(idx_bulk_finish(b, err, sizeof err) == 0, "%s", err);
+    assert_same_index(a, b);
+    assert_searches(b, plan, n, bits);
+    idx_close(a);
+    idx_close(b);
+    tix_rmtree(dir_a);
+    tix_rmtree(dir_b);
+    free(plan);
+    free(res);
+}
+END_TEST
+
+START_TEST(a_batch_stops_at_its_first_bad_document)
+{
+    char *dir = tix_tmpdir(), err[512] = "", names[5][32];
+    for (int bulk = 0; bulk <= 1; bulk++) {
+        idx_index *ix = tix_open(dir, IDX_CREATE, 32, 0, 0);
+        if (bulk)
+            ck_assert_int_eq(idx_bulk_begin(ix, err, sizeof err), 0);
+        sh_rng rng;
+        rng_seed(&rng, 4);
+        idx_doc docs[5];
+        for (int i = 0; i < 5; i++)
+            tix_doc(&docs[i], names[i], (unsigned)i, tix_random_code(&rng, 32), 100 + (uint64_t)i,
+                    NULL, 0);
+        docs[3].name_len = 0; /* refused: an empty name */
+        idx_add_result res[5];
+        size_t done = 99;
+        ck_assert_int_eq(idx_add_batch(ix, docs, 5, res, &done, err, sizeof err), SH_EINVAL);
+        ck_assert_uint_eq(done, 3);
+        ck_assert_msg(strstr(err, "name") != NULL, "%s", err);
+        for (int i = 0; i < 3; i++)
+            ck_assert_int_eq(res[i].action, IDX_ADDED);
+        ck_assert_int_eq(bulk ? idx_bulk_finish(ix, err, sizeof err) : idx_commit(ix, err, sizeof err),
+                         0);
+        idx_reader *rd;
+        ck_assert_int_eq(idx_reader_begin(ix, &rd, NULL, 0), 0);
+        ck_assert_uint_eq(idx_reader_doc_count(rd), 3);
+        ck_assert_int_eq(idx_verify(rd, err, sizeof err), 0);
+        idx_reader_end(rd);
+        idx_close(ix);
+        tix_rmtree(dir);
+        dir = tix_tmpdir();
+    }
+    tix_rmtree(dir);
 }
 END_TEST
 
@@ -327,6 +426,8 @@ Suite *index_bulk_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, a_bulk_load_matches_adding_one_by_one);
     tcase_add_test(tc, an_interrupted_bulk_load_is_finished_by_the_next_writer);
+    tcase_add_test(tc, a_broken_load_builds_its_tables_from_the_committed_docs);
+    tcase_add_test(tc, a_batch_stops_at_its_first_bad_document);
     tcase_add_test(tc, refused_bulk_calls_change_nothing);
     tcase_add_test(tc, an_empty_bulk_load_leaves_an_empty_complete_index);
     suite_add_tcase(s, tc);
