@@ -7,8 +7,8 @@
  * from memory instead of reading the docs table back. Beside them two
  * open-addressing hash tables: names (8-byte slots, a tag of the name's
  * hash and the id; the bytes are compared through the id) and content
- * hashes (each with the list of ids that have it, in id order, as the
- * content table would hold them).
+ * hashes (each with the list of ids that have it, in id order; an exact
+ * duplicate is the first of them with the same code).
  */
 #include "idx_bulk.h"
 
@@ -232,15 +232,21 @@ void idx_bulk_prefetch(const idx_index *ix, const char *name, size_t len, uint64
     __builtin_prefetch(&b->content[content_key(hash) & (b->content_cap - 1)]);
 }
 
-uint32_t idx_bulk_duplicate(const idx_index *ix, uint64_t hash, uint32_t self)
+uint32_t idx_bulk_duplicate(const idx_index *ix, uint64_t hash, const sh_code *code,
+                            uint32_t self)
 {
     const struct idx_bulk *b = ix->bulk;
     if (!b->content_used)
         return 0;
     const content_slot *s = &b->content[content_find(b, hash)];
-    if (!s->used || s->head == 0)
+    if (!s->used)
         return 0;
-    return s->head != self ? s->head : b->docs.next_same[s->head];
+    for (uint32_t id = s->head; id; id = b->docs.next_same[id]) {
+        const sh_code *c = &b->docs.code[id];
+        if (id != self && c->w[0] == code->w[0] && c->w[1] == code->w[1])
+            return id;
+    }
+    return 0;
 }
 
 /* Records the new document id called name (its arrays are reserved). */

@@ -2,7 +2,7 @@
  * idx_bulk_build.c: building the lookup tables).
  *
  * Added one by one, every document puts an entry at a random place of
- * each lookup table (names, content, mih_0..mih_{m-1}): LMDB searches
+ * each lookup table (names, mih_0..mih_{m-1}): LMDB searches
  * each B-tree and copies the page it changes, which costs about 14 µs
  * per document at 1M documents and grows with the index (BENCHMARKS.md,
  * "codes given").
@@ -55,7 +55,7 @@ int idx_bulk_active(const idx_index *ix);
  * Errors: idx_commit's, idx_rewrite's (idx_compact.h). */
 int idx_bulk_finish(idx_index *ix, char *err, size_t err_len);
 
-/* Builds names, content and mih_0.. (each emptied first, one write
+/* Builds names and mih_0.. (each emptied first, one write
  * transaction per table) and clears the mark: from the load's memory
  * while a load is active and not broken (idx_bulk_finish's second half),
  * otherwise from the docs table (what idx_open runs on a marked index).
@@ -76,8 +76,10 @@ uint32_t idx_bulk_name_id(const idx_index *ix, const char *name, size_t len);
  * cache). Only a hint: changes nothing. */
 void idx_bulk_prefetch(const idx_index *ix, const char *name, size_t len, uint64_t hash);
 
-/* The first id other than self of a document with content hash hash, or 0. */
-uint32_t idx_bulk_duplicate(const idx_index *ix, uint64_t hash, uint32_t self);
+/* The first id other than self of a document with content hash hash and
+ * code code, or 0. */
+uint32_t idx_bulk_duplicate(const idx_index *ix, uint64_t hash, const sh_code *code,
+                            uint32_t self);
 
 /* Records that document id is called name and has code code and content
  * hash hash; replaced != 0 when it existed before with content hash

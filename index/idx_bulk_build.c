@@ -1,20 +1,21 @@
-/* idx_bulk_build.c — building the lookup tables of an index from its
- * docs table (idx_bulk_build in idx_bulk.h): the end of a bulk load, and
- * the recovery of an interrupted one.
+/* idx_bulk_build.c — building the lookup tables of an index from the
+ * documents of a bulk load (idx_bulk_build in idx_bulk.h): the end of a
+ * load, and the recovery of an interrupted one (whose committed docs are
+ * read into the same memory first).
  *
- * One walk of the documents (the active load's memory, or the docs table
- * in a read snapshot when recovering) collects every lookup table's
- * entries in memory. A second thread sorts the tables one ahead of the
- * writer, in writing order: content, mih_0.., names last (qsort of the
- * names is the slowest sort, and it then overlaps the mih writes); each table is emptied and appended in key order in its
- * own write transaction (idx_rewrite), so no transaction dirties more
- * than one table's pages. Fixed-size entries (mih, content) are byte
- * records sorted by a stable least-significant-byte-first radix sort:
- * the walk hands them over in id order, and a stable sort keeps that
- * order among equal keys, which is the order of the duplicates under one
- * key. Names are sorted with qsort in LMDB's key order (bytes, then the
- * shorter first). The values of one multi-index key go in with one
- * MDB_MULTIPLE put (the tables are DUPFIXED).
+ * The tables are built in writing order: mih_0.., names last (the qsort
+ * of the names is the slowest preparation, and it then overlaps the mih
+ * writes). A second thread prepares each table (collects its entries
+ * from the documents and sorts them) while the table before it is
+ * written; each table is emptied and appended in key order in its own
+ * write transaction (idx_rewrite), so no transaction dirties more than
+ * one table's pages. Multi-index entries are fixed-size byte records
+ * sorted by a stable sort, bucket first (records_sort): the documents
+ * come in id order, and a stable sort keeps that order among equal keys,
+ * which is the order of the duplicates under one key. Names are sorted
+ * with qsort in LMDB's key order (bytes, then the shorter first). The
+ * values of one multi-index key go in with one MDB_MULTIPLE put (the
+ * tables are DUPFIXED).
  */
 #include "idx_bulk.h"
 
@@ -114,9 +115,9 @@ static void sort_range(records *r, size_t lo, size_t hi, size_t from, size_t to)
 
 /* Sorts the records by their first sort_bytes bytes (memcmp order),
  * keeping records with equal keys in their order: a counting pass on the
- * first two bytes puts every record in its bucket (65,536 of them: a
- * mih key of 16 bits, or the top of a content hash), then each bucket is
- * sorted by the rest of the bytes, mostly a few records each. */
+ * first two bytes puts every record in its bucket (65,536 of them: a mih
+ * key of 16 bits, or its top), then each bucket is sorted by the rest of
+ * the bytes, mostly a few records each. */
 static int records_sort(records *r, size_t sort_bytes)
 {
     if (r->n < 2)
@@ -182,13 +183,12 @@ typedef struct {
     uint32_t len, id;
 } name_ref;
 
-/* Table t of the build, in writing order: 0 content, 1 + j mih_j, m + 1
- * names. Each is collected and sorted just before it is written (by the
+/* Table t of the build, in writing order: j < m mih_j, m names. Each is collected and sorted just before it is written (by the
  * sorting thread, while the table before it is written), then freed. */
 typedef struct {
     const idx_index *ix;
     size_t expect; /* the documents */
-    records mih[IDX_MAX_SUBSTRINGS], content;
+    records mih[IDX_MAX_SUBSTRINGS];
     name_ref *names;
     size_t n_names;
 } build_state;
@@ -216,17 +216,6 @@ static int collect_name(const idx_doc *d, void *arg)
     return 0;
 }
 
-static int collect_content(const idx_doc *d, void *arg)
-{
-    records *r = arg;
-    uint8_t *rec = records_push(r);
-    if (!rec)
-        return SH_ENOMEM;
-    idx_put_u64(rec, d->content_hash);
-    idx_put_u32(rec + 8, d->id);
-    return 0;
-}
-
 typedef struct {
     records *r;
     const idx_substring *sub;
@@ -239,7 +228,7 @@ static int collect_mih(const idx_doc *d, void *arg)
     if (!rec)
         return SH_ENOMEM;
     idx_substring_key(idx_substring_value(&d->code, mc->sub), mc->sub, rec);
-    idx_entry_encode(&d->code, d->id, mc->sub, rec + mc->sub->key_bytes);
+    idx_entry_encode(&d->code, d->content_hash, d->id, mc->sub, rec + mc->sub->key_bytes);
     return 0;
 }
 
@@ -316,7 +305,7 @@ static int write_table(MDB_txn *wtxn, MDB_txn *rtxn, void *arg)
 static int prepare_table(build_state *st, int t)
 {
     const idx_index *ix = st->ix;
-    if (t == ix->m + 1) {
+    if (t == ix->m) {
         if (st->expect && !(st->names = malloc(st->expect * sizeof *st->names)))
             return SH_ENOMEM;
         idx_bulk_foreach(ix, collect_name, st);
@@ -324,19 +313,14 @@ static int prepare_table(build_state *st, int t)
             qsort(st->names, st->n_names, sizeof *st->names, name_ref_cmp);
         return 0;
     }
-    if (t == 0) {
-        int rc = records_init(&st->content, 8, IDX_ID_BYTES, st->expect);
-        if (!rc)
-            rc = idx_bulk_foreach(ix, collect_content, &st->content);
-        return rc ? rc : records_sort(&st->content, 8);
-    }
-    /* by substring, then rest; ids stay in id order under equal codes */
-    const idx_substring *sub = &ix->sub[t - 1];
-    mih_collect mc = { &st->mih[t - 1], sub };
+    /* by substring, rest and tag; ids stay in id order under equal ones */
+    const idx_substring *sub = &ix->sub[t];
+    mih_collect mc = { &st->mih[t], sub };
     int rc = records_init(mc.r, (size_t)sub->key_bytes, (size_t)sub->entry_bytes, st->expect);
     if (!rc)
         rc = idx_bulk_foreach(ix, collect_mih, &mc);
-    return rc ? rc : records_sort(mc.r, (size_t)(sub->key_bytes + sub->rest_bytes));
+    return rc ? rc
+              : records_sort(mc.r, (size_t)(sub->key_bytes + sub->rest_bytes + sub->tag_bytes));
 }
 
 /* The preparing thread's state: tables 0..prepared-1 are prepared,
@@ -354,7 +338,7 @@ typedef struct {
 static void *preparer_run(void *arg)
 {
     preparer *pr = arg;
-    for (int t = 0; t < pr->st->ix->m + 2; t++) {
+    for (int t = 0; t < pr->st->ix->m + 1; t++) {
         pthread_mutex_lock(&pr->lock);
         while (!pr->stop && t > pr->written + 1)
             pthread_cond_wait(&pr->changed, &pr->lock);
@@ -389,7 +373,6 @@ static void build_free(build_state *st)
 {
     for (int j = 0; j < st->ix->m; j++)
         records_free(&st->mih[j]);
-    records_free(&st->content);
     free(st->names);
     st->names = NULL;
 }
@@ -415,7 +398,7 @@ int idx_bulk_build(idx_index *ix, char *err, size_t err_len)
     pthread_cond_init(&pr.changed, NULL);
     pthread_t thread;
     int threaded = pthread_create(&thread, NULL, preparer_run, &pr) == 0;
-    for (int t = 0; !rc && t < ix->m + 2; t++) {
+    for (int t = 0; !rc && t < ix->m + 1; t++) {
         if (threaded) {
             pthread_mutex_lock(&pr.lock);
             while (pr.prepared <= t && pr.status == 0)
@@ -428,15 +411,11 @@ int idx_bulk_build(idx_index *ix, char *err, size_t err_len)
         if (rc)
             break;
         write_job job = { ix->db_names, NULL, &st };
-        if (t == 0)
-            job = (write_job){ ix->db_content, &st.content, NULL };
-        else if (t <= ix->m)
-            job = (write_job){ ix->db_mih[t - 1], &st.mih[t - 1], NULL };
+        if (t < ix->m)
+            job = (write_job){ ix->db_mih[t], &st.mih[t], NULL };
         rc = idx_rewrite(ix, "building the lookup tables", write_table, &job, err, err_len);
-        if (t == 0) {
-            records_free(&st.content);
-        } else if (t <= ix->m) {
-            records_free(&st.mih[t - 1]);
+        if (t < ix->m) {
+            records_free(&st.mih[t]);
         } else {
             free(st.names);
             st.names = NULL;

@@ -35,7 +35,6 @@ int idx_stats_get(idx_reader *rd, idx_stats *st)
     table_stats(rd, ix->db_model, "model", st);
     table_stats(rd, ix->db_docs, "docs", st);
     table_stats(rd, ix->db_names, "names", st);
-    table_stats(rd, ix->db_content, "content", st);
     for (int j = 0; j < ix->m; j++) {
         char name[16];
         snprintf(name, sizeof name, "mih_%d", j);
@@ -128,7 +127,7 @@ static int bucket_stats(idx_reader *rd, idx_stats *st)
 
 typedef struct {
     idx_reader *rd;
-    MDB_cursor *cur[1 + IDX_MAX_SUBSTRINGS]; /* content, mih... */
+    MDB_cursor *cur[IDX_MAX_SUBSTRINGS]; /* mih... */
     uint64_t next_id;
     char *err;
     size_t err_len;
@@ -145,9 +144,6 @@ static int verify_doc(const idx_doc *d, void *ctx)
 {
     verify_ctx *vc = ctx;
     idx_index *ix = vc->rd->ix;
-    uint8_t idb[IDX_ID_BYTES], hb[8];
-    idx_put_u32(idb, d->id);
-    idx_put_u64(hb, d->content_hash);
     if (d->id == 0 || d->id >= vc->next_id)
         return sh_fail(vc->err, vc->err_len, SH_EINDEX, "index %s: doc id %u not below next id %llu",
                        ix->path, d->id, (unsigned long long)vc->next_id);
@@ -156,14 +152,11 @@ static int verify_doc(const idx_doc *d, void *ctx)
         idx_get_u32(nv.mv_data) != d->id)
         return sh_fail(vc->err, vc->err_len, SH_EINDEX, "index %s: name %s does not map to doc %u",
                        ix->path, d->name, d->id);
-    if (has_pair(vc->cur[0], hb, 8, idb, IDX_ID_BYTES))
-        return sh_fail(vc->err, vc->err_len, SH_EINDEX, "index %s: doc %u (%s) missing from content",
-                       ix->path, d->id, d->name);
     for (int j = 0; j < ix->m; j++) {
-        uint8_t sk[8], entry[IDX_ID_BYTES + 16];
+        uint8_t sk[8], entry[IDX_ID_BYTES + IDX_TAG_BYTES + 16];
         idx_substring_key(idx_substring_value(&d->code, &ix->sub[j]), &ix->sub[j], sk);
-        idx_entry_encode(&d->code, d->id, &ix->sub[j], entry);
-        if (has_pair(vc->cur[1 + j], sk, (size_t)ix->sub[j].key_bytes, entry,
+        idx_entry_encode(&d->code, d->content_hash, d->id, &ix->sub[j], entry);
+        if (has_pair(vc->cur[j], sk, (size_t)ix->sub[j].key_bytes, entry,
                      (size_t)ix->sub[j].entry_bytes))
             return sh_fail(vc->err, vc->err_len, SH_EINDEX,
                            "index %s: doc %u (%s) missing from mih_%d", ix->path, d->id, d->name, j);
@@ -184,10 +177,10 @@ int idx_verify(idx_reader *rd, char *err, size_t err_len)
     if (rc)
         return idx_lmdb_error(ix, rc, "reading meta", err, err_len);
 
-    MDB_dbi dbis[1 + IDX_MAX_SUBSTRINGS] = { ix->db_content };
+    MDB_dbi dbis[IDX_MAX_SUBSTRINGS];
     for (int j = 0; j < ix->m; j++)
-        dbis[1 + j] = ix->db_mih[j];
-    int n_cur = 1 + ix->m, out = 0;
+        dbis[j] = ix->db_mih[j];
+    int n_cur = ix->m, out = 0;
     for (int i = 0; i < n_cur && !rc; i++)
         rc = mdb_cursor_open(rd->txn, dbis[i], &vc.cur[i]);
     if (rc) {

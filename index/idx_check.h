@@ -36,9 +36,8 @@ typedef struct {
 int idx_stats_get(idx_reader *rd, idx_stats *st);
 
 /* Checks that the tables agree: every doc record decodes, its name maps
- * to its id, its code and id are in codes, its substrings with id and code
- * in every mih table, its content hash with id in content, its id is below
- * next_id; and every table holds exactly as many entries as there are
+ * to its id, its entry (rest, tag of its content hash in mih_0, id) is in
+ * every mih table under its substring, its id is below next_id; and every table holds exactly as many entries as there are
  * docs (so nothing else is there), equal to meta's doc_count.
  * Returns 0, or SH_EINDEX with the first disagreement in err. */
 int idx_verify(idx_reader *rd, char *err, size_t err_len);

@@ -17,8 +17,8 @@
 #include "idx_docs.h"
 #include "sh_error.h"
 
-/* Which table: 0..m-1 a mih table, then names, then content. */
-enum { TABLE_NAMES = -1, TABLE_CONTENT = -2 };
+/* Which table: 0..m-1 a mih table, then names. */
+enum { TABLE_NAMES = -1 };
 
 /* Empties dbi in txn and appends every entry the reader's cursor c sees,
  * in their order: MDB_APPEND for a new key, MDB_APPENDDUP for another
@@ -50,8 +50,6 @@ static MDB_dbi table_dbi(const idx_index *ix, int table)
 {
     if (table == TABLE_NAMES)
         return ix->db_names;
-    if (table == TABLE_CONTENT)
-        return ix->db_content;
     return ix->db_mih[table];
 }
 
@@ -116,14 +114,14 @@ int idx_compact(idx_index *ix, idx_compact_fn fn, void *user, char *err, size_t 
     if (idx_batch_pending(ix))
         return sh_fail(err, err_len, SH_EINVAL,
                        "index %s: commit the pending writes before compacting", ix->path);
-    int total = ix->m + 2;
+    int total = ix->m + 1;
     for (int t = 0; t < total; t++) {
-        int table = t < ix->m ? t : t == ix->m ? TABLE_NAMES : TABLE_CONTENT;
+        int table = t < ix->m ? t : TABLE_NAMES;
         char name[16];
         if (table >= 0)
             snprintf(name, sizeof name, "mih_%d", table);
         else
-            snprintf(name, sizeof name, "%s", table == TABLE_NAMES ? "names" : "content");
+            snprintf(name, sizeof name, "names");
         copy_job job = { table_dbi(ix, table) };
         int rc = idx_rewrite(ix, "compacting", copy_table, &job, err, err_len);
         if (rc)

@@ -1,7 +1,7 @@
 /* idx_compact.h — rewriting the derived tables in key order.
  *
- * The lookup tables — mih_j (substring j -> rest and id), names (name ->
- * id) and content (content hash -> id) — get one entry per document added,
+ * The lookup tables — mih_j (substring j -> rest and id) and names
+ * (name -> id) — get one entry per document added,
  * at a random place in key order, and LMDB splits a full page in the
  * middle, so their pages end up about 55-70% full. idx_compact empties
  * each of them and appends the same entries again in key order
@@ -38,7 +38,7 @@ int idx_rewrite(idx_index *ix, const char *what, idx_rewrite_fn fill, void *ctx,
  * tables done so far stay rebuilt) and idx_compact returns SH_ECANCEL. */
 typedef int (*idx_compact_fn)(const char *table, int done, int total, void *user);
 
-/* Rewrites mih_0..mih_{m-1}, names and content. fn may be NULL.
+/* Rewrites mih_0..mih_{m-1} and names. fn may be NULL.
  * Errors: SH_EREADONLY; SH_EINVAL (a write batch is pending); SH_EINDEX
  * (LMDB failure: the table being rewritten is left as it was); SH_EFULL;
  * SH_ECANCEL; errno from LMDB. */

@@ -120,26 +120,19 @@ static void id_key(uint32_t id, uint8_t *buf, MDB_val *k)
     k->mv_data = buf;
 }
 
-/* Puts (or with del != 0 deletes) the mih and content entries of doc id
- * with the given code and content hash. */
+/* Puts (or with del != 0 deletes) the mih entries of doc id with the
+ * given code and content hash. */
 static int index_entries(idx_index *ix, MDB_txn *txn, uint32_t id, const sh_code *code,
                          uint64_t hash, int del)
 {
-    uint8_t idb[IDX_ID_BYTES], hb[8];
-    idx_put_u32(idb, id);
     int rc = 0;
     for (int j = 0; (rc == 0 || (del && rc == MDB_NOTFOUND)) && j < ix->m; j++) {
-        uint8_t sk[8], entry[IDX_ID_BYTES + 16];
+        uint8_t sk[8], entry[IDX_ID_BYTES + IDX_TAG_BYTES + 16];
         idx_substring_key(idx_substring_value(code, &ix->sub[j]), &ix->sub[j], sk);
-        idx_entry_encode(code, id, &ix->sub[j], entry);
+        idx_entry_encode(code, hash, id, &ix->sub[j], entry);
         MDB_val mk = { (size_t)ix->sub[j].key_bytes, sk };
         MDB_val mv = { (size_t)ix->sub[j].entry_bytes, entry };
         rc = del ? mdb_del(txn, ix->db_mih[j], &mk, &mv) : mdb_put(txn, ix->db_mih[j], &mk, &mv, 0);
-    }
-    if (rc == 0 || (del && rc == MDB_NOTFOUND)) {
-        idx_put_u64(hb, hash);
-        MDB_val ck = { 8, hb }, cv = { IDX_ID_BYTES, idb };
-        rc = del ? mdb_del(txn, ix->db_content, &ck, &cv) : mdb_put(txn, ix->db_content, &ck, &cv, 0);
     }
     /* Deleting tolerates entries already missing (a damaged index heals). */
     return del && rc == MDB_NOTFOUND ? 0 : rc;
@@ -155,23 +148,46 @@ static int lookup_name(idx_index *ix, MDB_txn *txn, const char *name, size_t len
     return rc;
 }
 
-/* First doc id other than self whose content hash is hash, or 0. */
-static int find_duplicate(idx_index *ix, MDB_txn *txn, uint64_t hash, uint32_t self,
-                          uint32_t *dup)
+/* First doc id other than self whose content hash is hash (and so whose
+ * code is code), or 0: the entries of mih_0 with the code's rest and the
+ * hash's tag, in id order, each confirmed by its record's whole hash. */
+static int find_duplicate(idx_index *ix, MDB_txn *txn, const sh_code *code, uint64_t hash,
+                          uint32_t self, uint32_t *dup)
 {
-    uint8_t hb[8];
-    idx_put_u64(hb, hash);
+    const idx_substring *s = &ix->sub[0];
+    const size_t prefix = (size_t)(s->rest_bytes + s->tag_bytes);
+    uint8_t key[8], want[IDX_ID_BYTES + IDX_TAG_BYTES + 16];
+    idx_substring_key(idx_substring_value(code, s), s, key);
+    idx_entry_encode(code, hash, 0, s, want);
     MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, ix->db_content, &cur);
+    int rc = mdb_cursor_open(txn, ix->db_mih[0], &cur);
     if (rc)
         return rc;
-    MDB_val k = { 8, hb }, v;
+    MDB_val k = { (size_t)s->key_bytes, key }, v = { (size_t)s->entry_bytes, want };
     *dup = 0;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET); rc == 0;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE); rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
-        uint32_t id = idx_get_u32(v.mv_data);
-        if (id != self) {
+        if (v.mv_size != (size_t)s->entry_bytes) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        if (memcmp(v.mv_data, want, prefix) != 0)
+            break; /* past the documents with this code and tag */
+        uint32_t id = idx_entry_id(v.mv_data, s);
+        if (id == self)
+            continue;
+        uint8_t kb[IDX_ID_BYTES];
+        MDB_val dk, dv;
+        idx_doc d;
+        id_key(id, kb, &dk);
+        int grc = mdb_get(txn, ix->db_docs, &dk, &dv);
+        if (grc == 0 && idx_doc_decode(ix, dv.mv_data, dv.mv_size, &d) == 0 &&
+            d.content_hash == hash) {
             *dup = id;
+            break;
+        }
+        if (grc && grc != MDB_NOTFOUND) {
+            rc = grc;
             break;
         }
     }
@@ -190,7 +206,7 @@ static int apply_add(idx_index *ix, struct idx_batch *b, const uint8_t *rec, siz
     if (rc && rc != MDB_NOTFOUND)
         return rc;
     uint32_t dup;
-    rc = find_duplicate(ix, b->txn, d.content_hash, old, &dup);
+    rc = find_duplicate(ix, b->txn, &d.code, d.content_hash, old, &dup);
     if (rc)
         return rc;
     *res = (idx_add_result){ 0, 0, dup };
@@ -488,7 +504,7 @@ static int bulk_add(idx_index *ix, const idx_doc *doc, const uint8_t *rec, size_
                        "index (its tables are built from what was committed)",
                        ix->path);
     uint32_t old = idx_bulk_name_id(ix, doc->name, doc->name_len);
-    uint32_t dup = idx_bulk_duplicate(ix, doc->content_hash, old);
+    uint32_t dup = idx_bulk_duplicate(ix, doc->content_hash, &doc->code, old);
     *res = (idx_add_result){ 0, 0, dup };
     if (dup && !ix->store_duplicates) {
         res->action = IDX_SKIPPED_DUPLICATE;

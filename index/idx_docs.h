@@ -53,12 +53,14 @@ enum {
 typedef struct {
     int action;       /* IDX_ADDED ... */
     uint32_t id;      /* the doc's id (0 when skipped) */
-    uint32_t dup_of;  /* another doc with the same content hash, or 0 */
+    uint32_t dup_of;  /* another doc with the same content hash and code, or 0 */
 } idx_add_result;
 
-/* Adds or replaces (upsert by name) one document. Exact duplicates (same
- * content hash as another doc) are reported in res->dup_of and stored or
- * skipped according to store_duplicates. res may be NULL.
+/* Adds or replaces (upsert by name) one document. Exact duplicates (the
+ * same content hash and code as another doc: the same content encoded by
+ * the same model; the one with the lowest id is reported) are reported
+ * in res->dup_of and stored or skipped according to store_duplicates.
+ * res may be NULL.
  * Errors: SH_EREADONLY; SH_EINVAL (empty or long name, labels too long,
  * wrong signature length, bits beyond the code width); SH_EFULL (doc ids
  * or the map exhausted); SH_ENOMEM; SH_EINDEX or errno from LMDB (the

@@ -105,9 +105,9 @@ static int cmp_u64(const void *a, const void *b)
 static int probe_code(idx_reader *rd, const sh_code *code, int dist)
 {
     const idx_substring *s = &rd->ix->sub[0];
-    uint8_t key[8], want[IDX_ID_BYTES + 16];
+    uint8_t key[8], want[IDX_ID_BYTES + IDX_TAG_BYTES + 16];
     idx_substring_key(idx_substring_value(code, s), s, key);
-    idx_entry_encode(code, 0, s, want);
+    idx_entry_encode(code, 0, 0, s, want);
     MDB_val k = { (size_t)s->key_bytes, key }, v = { (size_t)s->entry_bytes, want };
     int rc;
     for (rc = mdb_cursor_get(rd->cur_mih[0], &k, &v, MDB_GET_BOTH_RANGE); rc == 0;

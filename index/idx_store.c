@@ -123,7 +123,8 @@ void idx_layout_substrings(int bits, int m, idx_substring *sub)
         sub[j].mask = bit_range(start, start + len);
         sub[j].rest_bits = bits - len;
         sub[j].rest_bytes = (bits - len + 7) / 8;
-        sub[j].entry_bytes = sub[j].rest_bytes + IDX_ID_BYTES;
+        sub[j].tag_bytes = j == 0 ? IDX_TAG_BYTES : 0;
+        sub[j].entry_bytes = sub[j].rest_bytes + sub[j].tag_bytes + IDX_ID_BYTES;
         sub[j].before = bit_range(0, start);
         sub[j].after = bit_range(start + len, bits);
         sub[j].rest_after = bit_range(start, bits - len);
@@ -172,11 +173,14 @@ sh_code idx_code_join(uint64_t value, const sh_code *rest, const idx_substring *
                         (rest->w[1] & sub->before.w[1]) | mid.w[1] | later.w[1] } };
 }
 
-void idx_entry_encode(const sh_code *c, uint32_t id, const idx_substring *sub, uint8_t *out)
+void idx_entry_encode(const sh_code *c, uint64_t content_hash, uint32_t id,
+                      const idx_substring *sub, uint8_t *out)
 {
     sh_code rest = idx_code_rest(c, sub);
     code_to_bytes(&rest, sub->rest_bytes * 8, out);
-    idx_put_u32(out + sub->rest_bytes, id);
+    if (sub->tag_bytes)
+        idx_put_u32(out + sub->rest_bytes, (uint32_t)(content_hash >> 32));
+    idx_put_u32(out + sub->rest_bytes + sub->tag_bytes, id);
 }
 
 /* 8 bytes at p as a big-endian integer. */
@@ -203,7 +207,7 @@ sh_code idx_entry_rest(const uint8_t *entry, const idx_substring *sub)
 
 uint32_t idx_entry_id(const uint8_t *entry, const idx_substring *sub)
 {
-    return idx_get_u32(entry + sub->rest_bytes);
+    return idx_get_u32(entry + sub->rest_bytes + sub->tag_bytes);
 }
 
 uint64_t idx_substring_value(const sh_code *c, const idx_substring *sub)
@@ -405,8 +409,6 @@ static int open_tables(idx_index *ix, MDB_txn *txn, int create)
         rc = mdb_dbi_open(txn, "docs", c, &ix->db_docs);
     if (!rc)
         rc = mdb_dbi_open(txn, "names", c, &ix->db_names);
-    if (!rc)
-        rc = mdb_dbi_open(txn, "content", c | dup, &ix->db_content);
     for (int j = 0; !rc && j < ix->m; j++) {
         char name[16];
         snprintf(name, sizeof name, "mih_%d", j);

@@ -9,19 +9,26 @@
  *   mih_0..     substring j of the code (big-endian) -> entries
  *               (DUPSORT|DUPFIXED), one table per substring; an entry is
  *               the rest of the code (the code without substring j's
- *               bits, big-endian, left-aligned) followed by the doc id
+ *               bits, big-endian, left-aligned), in mih_0 then the top
+ *               32 bits of the content hash (the tag), then the doc id
  *   docs        doc id -> record (see idx_docs.h)
  *   names       external name -> doc id
- *   content     xxh64 of the content (8 bytes BE) -> doc id (DUPSORT|DUPFIXED)
  *
  * The multi-index tables are also the hash table: a table's key and an
  * entry's rest together are the whole code, and entries sort by rest then
- * id, so every document with code c sits in one contiguous run of mih_0
- * under key substring_0(c), found with one B-tree search. (Format 1 kept a
- * separate codes table, code -> doc id, and the full code in every mih
- * entry. Measured on 1M clustered 64-bit codes, m = 4: codes + mih went
- * from 123 to 78 bytes per document as added, and to 57 after
- * idx_compact.h rewrites them in key order — see BENCHMARKS.md.)
+ * (tag,) id, so every document with code c sits in one contiguous run of
+ * mih_0 under key substring_0(c), found with one B-tree search. They are
+ * also the exact-duplicate lookup: an exact duplicate has the same
+ * content, hence the same code, and the tag puts the documents with the
+ * same code and content hash next to each other in that run (the whole
+ * hash is then read from the records). Measured on 1M clustered 64-bit
+ * codes, m = 4 (BENCHMARKS.md): format 1 kept a codes table (code -> doc
+ * id) and the full code in every mih entry, 123 bytes per document for
+ * codes + mih as added; format 2 dropped the codes table (78, and 57
+ * after idx_compact.h rewrites the tables in key order) but kept a
+ * content table (content hash -> doc id, 22 bytes per document and one
+ * more B-tree entry per document to write); format 3 folds it into mih_0
+ * as the tag (4 bytes per document more there).
  *
  * Doc ids are 32-bit, stored as 4 big-endian bytes (so byte order is
  * numeric order), start at 1 and are never reused.
@@ -57,10 +64,11 @@
 
 #include "code.h"
 
-#define IDX_FORMAT_VERSION 2
+#define IDX_FORMAT_VERSION 3
 #define IDX_MAGIC "semhash-index"
 #define IDX_MAX_SUBSTRINGS 16
 #define IDX_ID_BYTES 4
+#define IDX_TAG_BYTES 4           /* content-hash tag in mih_0 entries */
 #define IDX_MAX_NAME 500          /* bytes; LMDB keys are at most 511 */
 #define IDX_MAX_SIG 4096          /* bytes of near-duplicate signature */
 #define IDX_DEFAULT_MAP (64u << 20)
@@ -95,11 +103,13 @@ typedef struct {
  * exactly those bits set, in code layout. The rest of a code is the code
  * without those bits, shifted together: rest_bits = bits - len bits,
  * written in rest_bytes big-endian bytes; an entry of the substring's
- * table is the rest and the doc id, entry_bytes = rest_bytes + 4. */
+ * table is the rest, tag_bytes of content-hash tag (IDX_TAG_BYTES for
+ * substring 0, none for the others) and the doc id: entry_bytes =
+ * rest_bytes + tag_bytes + 4. */
 typedef struct {
     int start, len, key_bytes;
     sh_code mask;
-    int rest_bits, rest_bytes, entry_bytes;
+    int rest_bits, rest_bytes, tag_bytes, entry_bytes;
     sh_code before;       /* code bits [0, start) */
     sh_code after;        /* code bits [start + len, bits) */
     sh_code rest_after;   /* rest bits [start, rest_bits): where `after` goes */
@@ -117,7 +127,7 @@ typedef struct idx_index {
     int rdonly;
     int bits, code_bytes, m, sig_bytes;
     idx_substring sub[IDX_MAX_SUBSTRINGS];
-    MDB_dbi db_meta, db_model, db_docs, db_names, db_content;
+    MDB_dbi db_meta, db_model, db_docs, db_names;
     MDB_dbi db_mih[IDX_MAX_SUBSTRINGS];
     size_t map_size;
     int batch_size, store_duplicates;
@@ -154,11 +164,14 @@ sh_code idx_code_rest(const sh_code *c, const idx_substring *sub);
  * of idx_substring_value and idx_code_rest). */
 sh_code idx_code_join(uint64_t value, const sh_code *rest, const idx_substring *sub);
 
-/* Writes the table entry of (c, id) for sub: rest_bytes bytes of the
- * rest, then id (4 bytes BE); entry_bytes in all. */
-void idx_entry_encode(const sh_code *c, uint32_t id, const idx_substring *sub, uint8_t *out);
+/* Writes the table entry of a document (code c, content hash, id) for
+ * sub: rest_bytes bytes of the rest, the tag (the hash's top 32 bits,
+ * when sub has one), then id (4 bytes BE); entry_bytes in all. */
+void idx_entry_encode(const sh_code *c, uint64_t content_hash, uint32_t id,
+                      const idx_substring *sub, uint8_t *out);
 
-/* The rest and the id stored in an entry. */
+/* The rest and the id stored in an entry (the tag is read by
+ * comparing encoded entries). */
 sh_code idx_entry_rest(const uint8_t *entry, const idx_substring *sub);
 uint32_t idx_entry_id(const uint8_t *entry, const idx_substring *sub);
 

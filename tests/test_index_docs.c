@@ -36,10 +36,13 @@ static int model_find_id(const model_doc *m, uint32_t id)
     return -1;
 }
 
-static int model_other_with_hash(const model_doc *m, int self, uint64_t hash)
+/* 1 if another live doc is an exact duplicate: same content hash and code. */
+static int model_other_duplicate(const model_doc *m, int self, const sh_code *code,
+                                 uint64_t hash)
 {
     for (int i = 0; i < NAMES; i++)
-        if (i != self && m[i].live && m[i].hash == hash)
+        if (i != self && m[i].live && m[i].hash == hash &&
+            memcmp(&m[i].code, code, sizeof *code) == 0)
             return 1;
     return 0;
 }
@@ -114,6 +117,7 @@ START_TEST(random_upserts_and_removes_match_model)
         centers[c] = tix_random_code(&rng, 32);
     uint32_t next_id = 1;
     char name[32];
+    int dups = 0;
     for (int op = 0; op < 4000; op++) {
         int k = (int)rng_below(&rng, NAMES), kind = (int)rng_below(&rng, 10);
         snprintf(name, sizeof name, "doc-%d", k);
@@ -131,8 +135,13 @@ START_TEST(random_upserts_and_removes_match_model)
         }
         model_doc next = m[k];
         if (kind < 7 || !m[k].live) {
+            int from = (int)rng_below(&rng, NAMES);
             next.code = tix_perturb(&rng, &centers[rng_below(&rng, 4)], 32, (int)rng_below(&rng, 4));
             next.hash = rng_below(&rng, 60);
+            if (rng_below(&rng, 4) == 0 && from != k && m[from].live) {
+                next.code = m[from].code; /* the content of another: an exact duplicate */
+                next.hash = m[from].hash;
+            }
             snprintf(next.labels, sizeof next.labels, "l%d", (int)rng_below(&rng, 5));
         }
         idx_doc d;
@@ -142,12 +151,14 @@ START_TEST(random_upserts_and_removes_match_model)
         d.labels_len = strlen(next.labels);
         idx_add_result res;
         ck_assert_int_eq(idx_add(ix, &d, &res, err, sizeof err), 0);
-        int expect_dup = model_other_with_hash(m, k, next.hash);
+        int expect_dup = model_other_duplicate(m, k, &next.code, next.hash);
+        dups += expect_dup;
         if (expect_dup) {
             int other = model_find_id(m, res.dup_of);
             ck_assert_int_ge(other, 0);
             ck_assert_int_ne(other, k);
             ck_assert_uint_eq(m[other].hash, next.hash);
+            ck_assert(memcmp(&m[other].code, &next.code, sizeof next.code) == 0);
         } else {
             ck_assert_uint_eq(res.dup_of, 0);
         }
@@ -171,6 +182,7 @@ START_TEST(random_upserts_and_removes_match_model)
         }
     }
     ck_assert_int_eq(idx_commit(ix, err, sizeof err), 0);
+    ck_assert_int_gt(dups, 100); /* the duplicate path was exercised */
     ck_assert_uint_gt(ix->map_size, first_map);
     idx_close(ix);
     ix = tix_open(dir, 0, 32, 0, 0);
@@ -190,12 +202,19 @@ START_TEST(exact_duplicates_reported_and_skipped_or_stored)
         idx_index *ix = tix_open_with(dir, &o);
         idx_doc a, b;
         char na[32], nb[32];
+        idx_doc c;
+        char nc[32];
         tix_doc(&a, na, 1, (sh_code){ { 0xabcdef, 0 } }, 42, NULL, 0);
-        tix_doc(&b, nb, 2, (sh_code){ { 0xabcdee, 0 } }, 42, NULL, 0);
-        idx_add_result ra, rb;
+        tix_doc(&b, nb, 2, (sh_code){ { 0xabcdef, 0 } }, 42, NULL, 0);
+        tix_doc(&c, nc, 3, (sh_code){ { 0xabcdee, 0 } }, 42, NULL, 0);
+        idx_add_result ra, rb, rc;
         ck_assert_int_eq(idx_add(ix, &a, &ra, NULL, 0), 0);
         ck_assert_int_eq(ra.action, IDX_ADDED);
         ck_assert_uint_eq(ra.dup_of, 0);
+        /* the same hash under another code is other content: no duplicate */
+        ck_assert_int_eq(idx_add(ix, &c, &rc, NULL, 0), 0);
+        ck_assert_int_eq(rc.action, IDX_ADDED);
+        ck_assert_uint_eq(rc.dup_of, 0);
         ck_assert_int_eq(idx_add(ix, &b, &rb, NULL, 0), 0);
         ck_assert_uint_eq(rb.dup_of, ra.id);
         ck_assert_int_eq(rb.action, store ? IDX_ADDED : IDX_SKIPPED_DUPLICATE);
@@ -211,7 +230,7 @@ START_TEST(exact_duplicates_reported_and_skipped_or_stored)
         ck_assert_int_eq(idx_reader_begin(ix, &rd, NULL, 0), 0);
         idx_doc got;
         ck_assert_int_eq(idx_doc_find(rd, "doc-2", 5, &got), store ? 0 : SH_ENOTFOUND);
-        ck_assert_uint_eq(idx_reader_doc_count(rd), store ? 2u : 1u);
+        ck_assert_uint_eq(idx_reader_doc_count(rd), store ? 3u : 2u);
         ck_assert_int_eq(idx_verify(rd, NULL, 0), 0);
         idx_reader_end(rd);
         idx_close(ix);
