@@ -46,7 +46,13 @@ typedef struct {
 
 struct idx_bulk {
     int broken;
-    uint32_t max_id; /* the highest id noted */
+    uint32_t max_id;  /* the highest id noted */
+    uint64_t next_id; /* the id the next new document gets */
+    /* new documents' records not yet in the docs table, in id order:
+     * [u32 id][u32 length][record] each; ids first_buffered.. */
+    uint8_t *buffer;
+    size_t buffer_len, buffer_cap, buffered;
+    uint32_t first_buffered;
     name_slot *names;
     size_t names_cap, names_used; /* cap: a power of two */
     char *arena;
@@ -80,6 +86,7 @@ void idx_bulk_free(idx_index *ix)
     free(b->names);
     free(b->arena);
     free(b->content);
+    free(b->buffer);
     free(b->docs.name_at);
     free(b->docs.name_len);
     free(b->docs.content_hash);
@@ -346,6 +353,58 @@ int idx_bulk_note(idx_index *ix, const char *name, size_t len, uint32_t id, cons
     return 0;
 }
 
+uint64_t idx_bulk_next_id(const idx_index *ix)
+{
+    return ix->bulk->next_id;
+}
+
+int idx_bulk_buffer_add(idx_index *ix, uint32_t id, const uint8_t *rec, size_t len)
+{
+    struct idx_bulk *b = ix->bulk;
+    void *buf = b->buffer;
+    if (idx_reserve(&buf, &b->buffer_cap, b->buffer_len + 8 + len, 1 << 20)) {
+        b->broken = 1;
+        return SH_ENOMEM;
+    }
+    b->buffer = buf;
+    idx_put_u32(b->buffer + b->buffer_len, id);
+    idx_put_u32(b->buffer + b->buffer_len + 4, (uint32_t)len);
+    memcpy(b->buffer + b->buffer_len + 8, rec, len);
+    b->buffer_len += 8 + len;
+    if (b->buffered++ == 0)
+        b->first_buffered = id;
+    b->next_id = (uint64_t)id + 1;
+    return 0;
+}
+
+int idx_bulk_buffered(const idx_index *ix, uint32_t id)
+{
+    const struct idx_bulk *b = ix->bulk;
+    return b->buffered && id >= b->first_buffered;
+}
+
+size_t idx_bulk_buffer_count(const idx_index *ix)
+{
+    return ix && ix->bulk ? ix->bulk->buffered : 0;
+}
+
+size_t idx_bulk_buffer_bytes(const idx_index *ix)
+{
+    return ix->bulk->buffer_len;
+}
+
+void idx_bulk_buffer_view(const idx_index *ix, const uint8_t **data, size_t *len)
+{
+    *data = ix->bulk->buffer;
+    *len = ix->bulk->buffer_len;
+}
+
+void idx_bulk_buffer_clear(idx_index *ix)
+{
+    ix->bulk->buffer_len = 0;
+    ix->bulk->buffered = 0;
+}
+
 int idx_bulk_foreach(const idx_index *ix, int (*fn)(const idx_doc *doc, void *ctx), void *ctx)
 {
     const struct idx_bulk *b = ix->bulk;
@@ -447,6 +506,10 @@ int idx_bulk_begin(idx_index *ix, char *err, size_t err_len)
                        ix->path, (size_t)st.ms_entries);
     }
     if (!rc)
+        rc = idx_meta_get_u64(ix, txn, "next_id", &b->next_id);
+    if (!rc && b->next_id == 0)
+        b->next_id = 1;
+    if (!rc)
         rc = idx_meta_put_u64(ix, txn, "bulk", 1);
     if (!rc)
         rc = mdb_txn_commit(txn);
@@ -467,12 +530,13 @@ int idx_bulk_finish(idx_index *ix, char *err, size_t err_len)
 {
     if (!ix->bulk)
         return 0;
-    int rc = idx_commit(ix, err, err_len);
-    if (rc)
-        idx_bulk_fail(ix);
-    else
-        rc = idx_bulk_build(ix, err, err_len);
+    int rc = 0;
+    if (idx_bulk_broken(ix)) { /* keep what the failure left committable; drop the buffer */
+        rc = idx_commit(ix, err, err_len);
+        idx_bulk_buffer_clear(ix);
+    }
+    if (!rc)
+        rc = idx_bulk_build(ix, err, err_len); /* writes an unbroken load's pending records */
     idx_bulk_free(ix);
     return rc;
 }
-

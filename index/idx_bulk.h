@@ -20,19 +20,20 @@
  * Each idx_add gives the same result (action, id, dup_of) as without a
  * bulk load, and the finished tables hold the same entries.
  *
- * Crash safety: docs are committed batch by batch as usual. Meta key
- * "bulk" marks the index incomplete from idx_bulk_begin until every
- * table is built. A read-only open of a marked index fails with
+ * Crash safety: the records of new documents wait in memory (up to
+ * IDX_BULK_BUFFER bytes, see below) and are then committed batch by
+ * batch as usual; a crash loses what was not committed. Meta key "bulk"
+ * marks the index incomplete from idx_bulk_begin until every table is
+ * built. A read-only open of a marked index fails with
  * SH_EINDEX (the message says how to finish it); a read-write open
  * builds the tables from the committed docs before it returns.
  *
  * Restrictions: only on an index without documents; the handle must be
  * the index's only writer until the load finishes; no idx_remove and no
  * searching meanwhile (the lookup tables are empty until the end).
- * Memory: about 110 bytes per document plus the names while loading (the
- * hash tables reserve address space for 1M documents up front, backed
- * only where touched), and every table's entries at the end (2 x 16..48
- * bytes per document and table, freed table by table).
+ * Memory: about 100 bytes per document plus the names while loading,
+ * the record buffer (at most IDX_BULK_BUFFER bytes), and at the end two
+ * tables' entries at a time (2 x 16..48 bytes per document and table).
  */
 #ifndef SH_IDX_BULK_H
 #define SH_IDX_BULK_H
@@ -55,11 +56,12 @@ int idx_bulk_active(const idx_index *ix);
  * Errors: idx_commit's, idx_rewrite's (idx_compact.h). */
 int idx_bulk_finish(idx_index *ix, char *err, size_t err_len);
 
-/* Builds names and mih_0.. (each emptied first, one write
- * transaction per table) and clears the mark: from the load's memory
- * while a load is active and not broken (idx_bulk_finish's second half),
- * otherwise from the docs table (what idx_open runs on a marked index).
- * No write batch may be pending. Errors as idx_rewrite's. */
+/* Builds names and mih_0.. (each emptied first, one write transaction
+ * per table) and clears the mark: from the load's memory while a load is
+ * active and not broken (idx_bulk_finish's second half; it commits the
+ * load's pending records first), otherwise from the docs table (what
+ * idx_open runs on a marked index; no write batch may be pending then).
+ * Errors as idx_commit's and idx_rewrite's. */
 int idx_bulk_build(idx_index *ix, char *err, size_t err_len);
 
 /* Frees the in-memory state (idx_close calls it). Accepts NULL. */
@@ -95,6 +97,34 @@ void idx_bulk_fail(idx_index *ix);
 
 /* 1 if the load is broken. */
 int idx_bulk_broken(const idx_index *ix);
+
+/* The records of new documents wait in a buffer of the load and go to
+ * the docs table (in id order, appended) when it holds IDX_BULK_BUFFER
+ * bytes, at idx_commit, and at idx_bulk_finish (while the first lookup
+ * table is prepared). A replacement of a buffered document writes the
+ * buffer first. */
+#define IDX_BULK_BUFFER ((size_t)64 << 20)
+
+/* The id the next new document of the load gets. */
+uint64_t idx_bulk_next_id(const idx_index *ix);
+
+/* Appends new document id's record (len bytes) to the buffer and makes
+ * id + 1 the next id. SH_ENOMEM (the load is then broken). */
+int idx_bulk_buffer_add(idx_index *ix, uint32_t id, const uint8_t *rec, size_t len);
+
+/* 1 if document id's record is in the buffer. */
+int idx_bulk_buffered(const idx_index *ix, uint32_t id);
+
+/* Records in the buffer (0 without a load) and their bytes. */
+size_t idx_bulk_buffer_count(const idx_index *ix);
+size_t idx_bulk_buffer_bytes(const idx_index *ix);
+
+/* The buffer: [u32 id][u32 length][record] each, in id order (big-endian
+ * integers); valid until the next call that changes it. */
+void idx_bulk_buffer_view(const idx_index *ix, const uint8_t **data, size_t *len);
+
+/* Empties the buffer (after its records were written). */
+void idx_bulk_buffer_clear(idx_index *ix);
 
 /* --- for idx_bulk_build.c ------------------------------------------------- */
 

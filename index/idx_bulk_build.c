@@ -381,12 +381,12 @@ int idx_bulk_build(idx_index *ix, char *err, size_t err_len)
 {
     if (ix->rdonly)
         return sh_fail(err, err_len, SH_EREADONLY, "index %s is open read-only", ix->path);
-    if (idx_batch_pending(ix))
+    /* the load's memory, or the committed docs read into memory */
+    int own = !idx_bulk_active(ix) || idx_bulk_broken(ix), rc = 0;
+    if (own && idx_batch_pending(ix))
         return sh_fail(err, err_len, SH_EINVAL,
                        "index %s: commit the pending writes before building its tables",
                        ix->path);
-    /* the load's memory, or the committed docs read into memory */
-    int own = !idx_bulk_active(ix) || idx_bulk_broken(ix), rc = 0;
     if (own && (rc = idx_bulk_read_docs(ix, err, err_len)) != 0)
         return rc;
     build_state st = { .ix = ix, .expect = (size_t)idx_bulk_doc_count(ix) };
@@ -398,6 +398,8 @@ int idx_bulk_build(idx_index *ix, char *err, size_t err_len)
     pthread_cond_init(&pr.changed, NULL);
     pthread_t thread;
     int threaded = pthread_create(&thread, NULL, preparer_run, &pr) == 0;
+    if (!own) /* the load's last records into the docs table, while mih_0 is prepared */
+        rc = idx_commit(ix, err, err_len);
     for (int t = 0; !rc && t < ix->m + 1; t++) {
         if (threaded) {
             pthread_mutex_lock(&pr.lock);

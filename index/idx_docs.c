@@ -359,7 +359,7 @@ void idx_batch_discard(idx_index *ix)
 
 int idx_batch_pending(const idx_index *ix)
 {
-    return ix && ix->batch ? ix->batch->ops : 0;
+    return (ix && ix->batch ? ix->batch->ops : 0) + (int)idx_bulk_buffer_count(ix);
 }
 
 static int batch_open(idx_index *ix, char *err, size_t err_len)
@@ -428,6 +428,8 @@ static int grow_and_replay(idx_index *ix, idx_add_result *res, uint32_t *removed
     return rc;
 }
 
+static int batch_commit(idx_index *ix, char *err, size_t err_len);
+
 /* Logs and applies one operation, growing and replaying as needed. */
 static int run_op(idx_index *ix, int op, const void *head, size_t head_len, const void *body,
                   size_t body_len, idx_add_result *res, uint32_t *removed, char *err,
@@ -465,11 +467,12 @@ static int run_op(idx_index *ix, int op, const void *head, size_t head_len, cons
     }
     b->ops++;
     if (b->ops >= ix->batch_size)
-        return idx_commit(ix, err, err_len);
+        return batch_commit(ix, err, err_len);
     return 0;
 }
 
-int idx_commit(idx_index *ix, char *err, size_t err_len)
+/* Commits the write batch (not a bulk load's buffer). */
+static int batch_commit(idx_index *ix, char *err, size_t err_len)
 {
     if (!ix->batch)
         return 0;
@@ -493,8 +496,46 @@ int idx_commit(idx_index *ix, char *err, size_t err_len)
     return idx_lmdb_error(ix, rc, "committing", err, err_len);
 }
 
+/* Writes a bulk load's buffered records (idx_bulk.h) to the docs table:
+ * each an OP_PUT of a new id, in id order, committed batch by batch.
+ * On failure the load is broken. */
+static int bulk_flush(idx_index *ix, char *err, size_t err_len)
+{
+    const uint8_t *p;
+    size_t len;
+    int rc = 0;
+    idx_bulk_buffer_view(ix, &p, &len);
+    for (size_t at = 0; rc == 0 && at < len;) {
+        uint32_t n = idx_get_u32(p + at + 4);
+        uint8_t head[PUT_HEAD];
+        memcpy(head, p + at, 4); /* the id */
+        head[4] = 1;
+        idx_put_u32(head + 5, 0);
+        idx_add_result r;
+        rc = run_op(ix, OP_PUT, head, sizeof head, p + at + 8, n, &r, NULL, err, err_len);
+        at += 8 + (size_t)n;
+    }
+    if (rc)
+        idx_bulk_fail(ix);
+    else
+        idx_bulk_buffer_clear(ix);
+    return rc;
+}
+
+int idx_commit(idx_index *ix, char *err, size_t err_len)
+{
+    if (ix->bulk && !idx_bulk_broken(ix) && idx_bulk_buffer_count(ix)) {
+        int rc = bulk_flush(ix, err, err_len);
+        if (rc)
+            return rc;
+    }
+    return batch_commit(ix, err, err_len);
+}
+
 /* idx_add during a bulk load: the name and duplicate lookups come from
- * memory (idx_bulk.h), only the docs record is written. */
+ * memory (idx_bulk.h); a new document's record waits in the load's
+ * buffer, a replacement's is written at once (after the buffer, when it
+ * replaces a buffered one: the old record is read back to compare). */
 static int bulk_add(idx_index *ix, const idx_doc *doc, const uint8_t *rec, size_t len,
                     idx_add_result *res, char *err, size_t err_len)
 {
@@ -510,41 +551,55 @@ static int bulk_add(idx_index *ix, const idx_doc *doc, const uint8_t *rec, size_
         res->action = IDX_SKIPPED_DUPLICATE;
         return 0;
     }
-    int rc = batch_open(ix, err, err_len);
+    int rc;
+    if (!old) {
+        uint64_t next = idx_bulk_next_id(ix);
+        if (next > UINT32_MAX) {
+            idx_bulk_fail(ix);
+            return sh_fail(err, err_len, SH_EFULL, "index %s: doc ids exhausted", ix->path);
+        }
+        uint32_t id = (uint32_t)next;
+        rc = idx_bulk_buffer_add(ix, id, rec, len);
+        if (!rc)
+            rc = idx_bulk_note(ix, doc->name, doc->name_len, id, &doc->code, doc->content_hash,
+                               0, 0);
+        if (rc)
+            return sh_fail(err, err_len, SH_ENOMEM, "out of memory during a bulk load");
+        *res = (idx_add_result){ IDX_ADDED, id, dup };
+        if (idx_bulk_buffer_bytes(ix) >= IDX_BULK_BUFFER)
+            return bulk_flush(ix, err, err_len);
+        return 0;
+    }
+    if (idx_bulk_buffered(ix, old) && (rc = bulk_flush(ix, err, err_len)) != 0)
+        return rc;
+    rc = batch_open(ix, err, err_len);
     if (rc)
         return rc;
+    uint8_t kb[IDX_ID_BYTES];
+    MDB_val k, v;
+    id_key(old, kb, &k);
+    rc = mdb_get(ix->batch->txn, ix->db_docs, &k, &v);
+    idx_doc prev;
     uint64_t old_hash = 0;
-    if (old) {
-        uint8_t kb[IDX_ID_BYTES];
-        MDB_val k, v;
-        id_key(old, kb, &k);
-        rc = mdb_get(ix->batch->txn, ix->db_docs, &k, &v);
-        idx_doc prev;
-        if (rc == 0 && v.mv_size == len && memcmp(v.mv_data, rec, len) == 0) {
-            *res = (idx_add_result){ IDX_UNCHANGED, old, dup };
-            return 0;
-        }
-        if (rc == 0 && idx_doc_decode(ix, v.mv_data, v.mv_size, &prev) == 0)
-            old_hash = prev.content_hash;
-        else if (rc) {
-            idx_bulk_fail(ix);
-            idx_batch_discard(ix);
-            return idx_lmdb_error(ix, rc, "reading a doc", err, err_len);
-        }
-    } else if (ix->batch->next_id > UINT32_MAX) {
+    if (rc == 0 && v.mv_size == len && memcmp(v.mv_data, rec, len) == 0) {
+        *res = (idx_add_result){ IDX_UNCHANGED, old, dup };
+        return 0;
+    }
+    if (rc == 0 && idx_doc_decode(ix, v.mv_data, v.mv_size, &prev) == 0)
+        old_hash = prev.content_hash;
+    else if (rc) {
         idx_bulk_fail(ix);
         idx_batch_discard(ix);
-        return sh_fail(err, err_len, SH_EFULL, "index %s: doc ids exhausted", ix->path);
+        return idx_lmdb_error(ix, rc, "reading a doc", err, err_len);
     }
-    uint32_t id = old ? old : (uint32_t)ix->batch->next_id;
     uint8_t head[PUT_HEAD];
-    idx_put_u32(head, id);
-    head[4] = old ? 0 : 1;
+    idx_put_u32(head, old);
+    head[4] = 0;
     idx_put_u32(head + 5, dup);
     rc = run_op(ix, OP_PUT, head, sizeof head, rec, len, res, NULL, err, err_len);
     if (!rc)
-        rc = idx_bulk_note(ix, doc->name, doc->name_len, id, &doc->code, doc->content_hash,
-                           old != 0, old_hash);
+        rc = idx_bulk_note(ix, doc->name, doc->name_len, old, &doc->code, doc->content_hash, 1,
+                           old_hash);
     if (rc == SH_ENOMEM)
         return sh_fail(err, err_len, SH_ENOMEM, "out of memory during a bulk load");
     if (rc)

@@ -3,8 +3,9 @@
  * Writes are batched: idx_add / idx_remove open a write transaction on
  * first use and commit it by themselves every batch_size operations;
  * idx_commit commits what is pending. A crash loses at most the batch in
- * flight; what was committed stays consistent (every table is updated in
- * the same transaction).
+ * flight (during a bulk load also the records waiting in its buffer,
+ * idx_bulk.h); what was committed stays consistent (every table is
+ * updated in the same transaction).
  *
  * When LMDB reports the map full (at a put or at commit), the batch's
  * transaction is aborted, the map doubled (idx_map_grow) and the batch
@@ -85,14 +86,16 @@ int idx_remove(idx_index *ix, const char *name, size_t len, uint32_t *id, char *
  * Errors as idx_commit. */
 int idx_model_put(idx_index *ix, const void *blob, size_t len, char *err, size_t err_len);
 
-/* Commits the pending batch (no-op without one). On failure the batch is
- * discarded: SH_EFULL, SH_EINDEX or errno. */
+/* Commits the pending batch (no-op without one), during a bulk load
+ * after writing the records waiting in its buffer. On failure the batch
+ * is discarded (and a bulk load broken): SH_EFULL, SH_EINDEX or errno. */
 int idx_commit(idx_index *ix, char *err, size_t err_len);
 
 /* Drops the pending batch, if any. Accepts NULL and a handle without one. */
 void idx_batch_discard(idx_index *ix);
 
-/* Number of operations in the pending batch (0 if none). */
+/* Number of operations in the pending batch, plus the records waiting in
+ * a bulk load's buffer (0 if none). */
 int idx_batch_pending(const idx_index *ix);
 
 /* Reads doc id. SH_ENOTFOUND, or SH_EINDEX for a damaged record. */

@@ -54,7 +54,8 @@
  * - Results are snapshots: a hit's doc id may be gone by the time
  *   sh_doc_get reads it (SH_ENOTFOUND), if a writer removed it meanwhile.
  * - Durability: writes are batched; a crash loses at most the batch not
- *   yet committed. sh_index_close does NOT commit: call sh_sync first.
+ *   yet committed (during a bulk load, the buffered records: see
+ *   bulk_load). sh_index_close does NOT commit: call sh_sync first.
  * - Nothing returned points into library memory except where stated; the
  *   library never prints and never exits.
  *
@@ -182,16 +183,19 @@ typedef struct {
     const char *summary;     /* free text kept with the index and shown by
                                 sh_stats (e.g. the training summary), or NULL */
     int bulk_load;           /* 1: load the new index in bulk until the first
-                                sh_sync (or sh_compact, sh_remove): adds write
-                                only the document records, and sh_sync builds
-                                the lookup tables in one sorted pass — many
-                                times faster for large collections (BENCHMARKS.md).
+                                sh_sync (or sh_compact, sh_remove): adds keep
+                                the document records in a buffer (written
+                                whenever it holds 64 MiB), and sh_sync writes
+                                the rest and builds the lookup tables in one
+                                sorted pass — many times faster for large
+                                collections (BENCHMARKS.md).
                                 Until then the handle answers no query
                                 (SH_EINVAL), and other processes cannot open
                                 the index read-only (SH_EINDEX); if the handle
-                                is closed or the process dies first, the next
+                                is closed or the process dies first, the
+                                buffered records are lost and the next
                                 read-write open builds the tables from the
-                                committed documents. */
+                                written documents. */
 } sh_create_options;
 
 /* Creates a new index in directory path (created if missing, one level;

@@ -253,7 +253,11 @@ START_TEST(an_interrupted_bulk_load_is_finished_by_the_next_writer)
 
     idx_index *b = tix_open_with(dir_b, &o);
     ck_assert_int_eq(idx_bulk_begin(b, err, sizeof err), 0);
-    run_adds(b, plan, n, res, 1);
+    run_adds(b, plan, committed, res, 1);
+    ck_assert_int_eq(idx_batch_pending(b), (int)committed); /* waiting in the buffer */
+    ck_assert_int_eq(idx_commit(b, err, sizeof err), 0);   /* written and committed */
+    ck_assert_int_eq(idx_batch_pending(b), 0);
+    run_adds(b, plan + committed, n - committed, res, 1);
     ck_assert_int_eq(idx_batch_pending(b), (int)(n - committed));
     idx_close(b); /* as if the process died: the pending batch is lost */
 
