@@ -64,60 +64,64 @@ static uint8_t *records_push(records *r)
     return (uint8_t *)rec;
 }
 
-/* Stable sorts of records [lo, hi) by bytes [from, to) (memcmp order).
- * A few records: insertion sort. More: one counting pass per byte, the
- * last byte first, through tmp's same range; a byte that is the same in
- * every record of the range is skipped. */
+/* Stable sort of records [lo, hi) by bytes [from, to) (memcmp order),
+ * most significant byte first: a few records go by insertion sort; more
+ * are counted by byte `from` and moved into their sub-buckets through
+ * tmp's same range (a byte equal in every record moves nothing), and
+ * each sub-bucket is sorted by the bytes after. Depth at most to - from. */
 static void sort_range(records *r, size_t lo, size_t hi, size_t from, size_t to)
 {
     const size_t w = r->words, stride = w * 8;
     uint64_t *data = r->data, *tmp = r->tmp;
-    if (hi - lo <= 32) {
-        uint64_t rec[8]; /* words <= 8: keys of at most 40 bytes, entries of 24 */
-        for (size_t i = lo + 1; i < hi; i++) {
-            const uint8_t *key = (const uint8_t *)(data + i * w) + from;
-            size_t j = i;
-            while (j > lo && memcmp((const uint8_t *)(data + (j - 1) * w) + from, key, to - from) > 0)
-                j--;
-            if (j == i)
-                continue;
-            memcpy(rec, data + i * w, stride);
-            memmove(data + (j + 1) * w, data + j * w, (i - j) * stride);
-            memcpy(data + j * w, rec, stride);
+    while (from < to && hi - lo > 1) {
+        if (hi - lo <= 48) {
+            uint64_t rec[8]; /* words <= 8: keys of at most 40 bytes, entries of 24 */
+            for (size_t i = lo + 1; i < hi; i++) {
+                const uint8_t *key = (const uint8_t *)(data + i * w) + from;
+                size_t j = i;
+                while (j > lo &&
+                       memcmp((const uint8_t *)(data + (j - 1) * w) + from, key, to - from) > 0)
+                    j--;
+                if (j == i)
+                    continue;
+                memcpy(rec, data + i * w, stride);
+                memmove(data + (j + 1) * w, data + j * w, (i - j) * stride);
+                memcpy(data + j * w, rec, stride);
+            }
+            return;
         }
-        return;
-    }
-    int in_tmp = 0; /* the sorted range is in tmp, not data */
-    for (size_t pos = to; pos-- > from;) {
-        const uint64_t *src = in_tmp ? tmp : data;
-        uint64_t *dst = in_tmp ? data : tmp;
-        const uint8_t *bytes = (const uint8_t *)src + pos;
+        const uint8_t *bytes = (const uint8_t *)data + from;
         size_t count[256] = { 0 };
         for (size_t i = lo; i < hi; i++)
             count[bytes[i * stride]]++;
-        if (count[bytes[lo * stride]] == hi - lo)
+        if (count[bytes[lo * stride]] == hi - lo) {
+            from++; /* the same byte everywhere: on to the next */
             continue;
+        }
         size_t start[256], at = lo;
         for (int v = 0; v < 256; v++) {
             start[v] = at;
             at += count[v];
         }
         for (size_t i = lo; i < hi; i++) {
-            uint64_t *out = dst + start[bytes[i * stride]]++ * w;
+            uint64_t *out = tmp + start[bytes[i * stride]]++ * w;
             for (size_t k = 0; k < w; k++)
-                out[k] = src[i * w + k];
+                out[k] = data[i * w + k];
         }
-        in_tmp = !in_tmp;
-    }
-    if (in_tmp)
         memcpy(data + lo * w, tmp + lo * w, (hi - lo) * stride);
+        /* start[v] is now the end of sub-bucket v */
+        size_t sub = lo;
+        for (int v = 0; v < 256; sub = start[v++])
+            if (start[v] - sub > 1)
+                sort_range(r, sub, start[v], from + 1, to);
+        return;
+    }
 }
 
 /* Sorts the records by their first sort_bytes bytes (memcmp order),
- * keeping records with equal keys in their order: a counting pass on the
- * first two bytes puts every record in its bucket (65,536 of them: a mih
- * key of 16 bits, or its top), then each bucket is sorted by the rest of
- * the bytes, mostly a few records each. */
+ * keeping records with equal keys in their order (sort_range: byte by
+ * byte from the first; after two bytes the buckets of 1M multi-index
+ * entries hold a few records each). 0 or SH_ENOMEM. */
 static int records_sort(records *r, size_t sort_bytes)
 {
     if (r->n < 2)
@@ -125,42 +129,7 @@ static int records_sort(records *r, size_t sort_bytes)
     r->tmp = malloc(r->n * r->words * sizeof *r->tmp);
     if (!r->tmp)
         return SH_ENOMEM;
-    if (r->n <= 32 || sort_bytes < 2) {
-        sort_range(r, 0, r->n, 0, sort_bytes);
-    } else {
-        const size_t w = r->words, stride = w * 8, buckets = (size_t)1 << 16;
-        size_t *start = calloc(buckets + 1, sizeof *start);
-        if (!start) {
-            free(r->tmp);
-            r->tmp = NULL;
-            return SH_ENOMEM;
-        }
-        const uint8_t *bytes = (const uint8_t *)r->data;
-        for (size_t i = 0; i < r->n; i++)
-            start[(size_t)bytes[i * stride] << 8 | bytes[i * stride + 1]]++;
-        size_t at = 0;
-        for (size_t v = 0; v < buckets; v++) {
-            size_t c = start[v];
-            start[v] = at;
-            at += c;
-        }
-        start[buckets] = at;
-        for (size_t i = 0; i < r->n; i++) {
-            size_t v = (size_t)bytes[i * stride] << 8 | bytes[i * stride + 1];
-            uint64_t *out = r->tmp + start[v]++ * w;
-            for (size_t k = 0; k < w; k++)
-                out[k] = r->data[i * w + k];
-        }
-        /* start[v] is now the end of bucket v, the start of v + 1 */
-        uint64_t *t = r->data;
-        r->data = r->tmp;
-        r->tmp = t;
-        if (sort_bytes > 2)
-            for (size_t v = 0, lo = 0; v < buckets; lo = start[v++])
-                if (start[v] - lo > 1)
-                    sort_range(r, lo, start[v], 2, sort_bytes);
-        free(start);
-    }
+    sort_range(r, 0, r->n, 0, sort_bytes);
     free(r->tmp);
     r->tmp = NULL;
     return 0;
@@ -289,9 +258,12 @@ static int write_table(MDB_txn *wtxn, MDB_txn *rtxn, void *arg)
             }
             for (size_t k = 0; k < count; k++)
                 memcpy(run + k * vb, first + k * stride + r->key_bytes, vb);
+            /* the values ascend (sorted, ids ascending under equal rests):
+             * MDB_APPENDDUP spares LMDB a search per value (80-86 instead
+             * of 93-120 ns per value, 15 to 250 values per key) */
             MDB_val k = { r->key_bytes, (void *)first };
             MDB_val v[2] = { { vb, run }, { count, NULL } };
-            rc = mdb_cursor_put(w, &k, v, MDB_MULTIPLE | MDB_APPEND);
+            rc = mdb_cursor_put(w, &k, v, MDB_MULTIPLE | MDB_APPEND | MDB_APPENDDUP);
             i = end;
         }
         free(run);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "idx_bulk.h"
+#include "idx_compact.h"
 #include "sh_error.h"
 
 #define REC_HEADER 24
@@ -13,10 +14,10 @@
 
 enum { OP_ADD = 1, OP_REMOVE = 2, OP_MODEL = 3, OP_PUT = 4 };
 
-/* OP_PUT (bulk loads, idx_bulk.h) writes only the docs record, at an id
- * and with a result decided before: its payload is this head, then the
- * record. */
-#define PUT_HEAD 9 /* u32 id, u8 new (1: a new id, appended), u32 dup_of */
+/* OP_PUT (bulk loads, idx_bulk.h) replaces only the docs record of a
+ * document, with a result decided before: its payload is this head, then
+ * the record. (A bulk load's new records are appended from its buffer.) */
+#define PUT_HEAD 8 /* u32 id, u32 dup_of */
 
 /* The pending write batch: its transaction, counters and a log of its
  * operations ([u8 op][u32 len][payload] each) for replay after growth. */
@@ -283,23 +284,18 @@ static int apply_remove(idx_index *ix, struct idx_batch *b, const uint8_t *name,
     return rc;
 }
 
-/* A bulk load's write: the record at the id chosen by bulk_add. */
+/* A bulk load's replacement: the new record at the document's id. */
 static int apply_put(idx_index *ix, struct idx_batch *b, const uint8_t *p, size_t len,
                      idx_add_result *res)
 {
     uint32_t id = idx_get_u32(p);
-    int is_new = p[4];
     uint8_t kb[IDX_ID_BYTES];
     MDB_val k, v = { len - PUT_HEAD, (void *)(p + PUT_HEAD) };
     id_key(id, kb, &k);
-    int rc = mdb_put(b->txn, ix->db_docs, &k, &v, is_new ? MDB_APPEND : 0);
+    int rc = mdb_put(b->txn, ix->db_docs, &k, &v, 0);
     if (rc)
         return rc;
-    if (is_new) {
-        b->next_id = (uint64_t)id + 1;
-        b->doc_count++;
-    }
-    *res = (idx_add_result){ is_new ? IDX_ADDED : IDX_REPLACED, id, idx_get_u32(p + 5) };
+    *res = (idx_add_result){ IDX_REPLACED, id, idx_get_u32(p + 4) };
     return 0;
 }
 
@@ -496,25 +492,49 @@ static int batch_commit(idx_index *ix, char *err, size_t err_len)
     return idx_lmdb_error(ix, rc, "committing", err, err_len);
 }
 
-/* Writes a bulk load's buffered records (idx_bulk.h) to the docs table:
- * each an OP_PUT of a new id, in id order, committed batch by batch.
- * On failure the load is broken. */
-static int bulk_flush(idx_index *ix, char *err, size_t err_len)
+/* bulk_flush's transaction: every buffered record appended to the docs
+ * table with one cursor, and the counters in meta moved on. Runs again
+ * from the start after a map growth (idx_rewrite). LMDB code. */
+static int append_buffered(MDB_txn *wtxn, MDB_txn *rtxn, void *arg)
 {
+    (void)rtxn;
+    idx_index *ix = arg;
     const uint8_t *p;
     size_t len;
-    int rc = 0;
+    uint64_t next_id, doc_count;
     idx_bulk_buffer_view(ix, &p, &len);
+    int rc = idx_meta_get_u64(ix, wtxn, "next_id", &next_id);
+    if (!rc)
+        rc = idx_meta_get_u64(ix, wtxn, "doc_count", &doc_count);
+    MDB_cursor *c;
+    if (!rc)
+        rc = mdb_cursor_open(wtxn, ix->db_docs, &c);
+    if (rc)
+        return rc;
     for (size_t at = 0; rc == 0 && at < len;) {
         uint32_t n = idx_get_u32(p + at + 4);
-        uint8_t head[PUT_HEAD];
-        memcpy(head, p + at, 4); /* the id */
-        head[4] = 1;
-        idx_put_u32(head + 5, 0);
-        idx_add_result r;
-        rc = run_op(ix, OP_PUT, head, sizeof head, p + at + 8, n, &r, NULL, err, err_len);
+        MDB_val k = { IDX_ID_BYTES, (void *)(p + at) }, v = { n, (void *)(p + at + 8) };
+        rc = mdb_cursor_put(c, &k, &v, MDB_APPEND); /* the id: 4 bytes big-endian */
+        next_id = (uint64_t)idx_get_u32(p + at) + 1;
+        doc_count++;
         at += 8 + (size_t)n;
     }
+    mdb_cursor_close(c);
+    if (!rc)
+        rc = idx_meta_put_u64(ix, wtxn, "next_id", next_id);
+    if (!rc)
+        rc = idx_meta_put_u64(ix, wtxn, "doc_count", doc_count);
+    return rc;
+}
+
+/* Writes a bulk load's buffered records (idx_bulk.h) to the docs table,
+ * after committing the pending batch: one transaction appending them in
+ * id order. On failure the load is broken. */
+static int bulk_flush(idx_index *ix, char *err, size_t err_len)
+{
+    int rc = batch_commit(ix, err, err_len);
+    if (!rc)
+        rc = idx_rewrite(ix, "writing the documents", append_buffered, ix, err, err_len);
     if (rc)
         idx_bulk_fail(ix);
     else
@@ -594,8 +614,7 @@ static int bulk_add(idx_index *ix, const idx_doc *doc, const uint8_t *rec, size_
     }
     uint8_t head[PUT_HEAD];
     idx_put_u32(head, old);
-    head[4] = 0;
-    idx_put_u32(head + 5, dup);
+    idx_put_u32(head + 4, dup);
     rc = run_op(ix, OP_PUT, head, sizeof head, rec, len, res, NULL, err, err_len);
     if (!rc)
         rc = idx_bulk_note(ix, doc->name, doc->name_len, old, &doc->code, doc->content_hash, 1,
