@@ -7,8 +7,9 @@
  * from memory instead of reading the docs table back. Beside them two
  * open-addressing hash tables: names (8-byte slots, a tag of the name's
  * hash and the id; the bytes are compared through the id) and content
- * hashes (each with the list of ids that have it, in id order; an exact
- * duplicate is the first of them with the same code).
+ * hashes (8-byte slots too: a tag of the hash and the first id of the
+ * list of ids that have it, in id order; an exact duplicate is the first
+ * of them with the same code).
  */
 #include "idx_bulk.h"
 
@@ -25,13 +26,15 @@ typedef struct {
     uint32_t id;  /* 0: empty slot */
 } name_slot;
 
-/* The docs with one content hash, as the content table holds them: a
- * list in id order through next_same[] (head and tail ids, 0 = none). */
+/* The docs with one content hash: a list in id order from head through
+ * next_same[], its last id in list_tail[head]. The whole hash is the
+ * head's (docs.content_hash[head]); the slot keeps its top 32 bits. */
 typedef struct {
-    uint64_t hash;
-    uint32_t head, tail;
-    uint32_t used; /* the slot is taken (its list may be empty now) */
+    uint32_t tag;  /* the content hash's high 32 bits */
+    uint32_t head; /* 0: empty slot; EMPTIED: a list emptied by replacements */
 } content_slot;
+
+#define EMPTIED UINT32_MAX /* never an id: ids are below next_id <= UINT32_MAX */
 
 /* What the load knows of document id (index id of each array; id 0 is
  * unused). name_len 0: no document has that id. */
@@ -41,6 +44,7 @@ typedef struct {
     uint64_t *content_hash;
     sh_code *code;
     uint32_t *next_same; /* the next id with the same content hash, 0 = none */
+    uint32_t *list_tail; /* for a list's head: its last id */
     size_t cap;          /* ids 0..cap-1 have room */
 } doc_arrays;
 
@@ -92,6 +96,7 @@ void idx_bulk_free(idx_index *ix)
     free(b->docs.content_hash);
     free(b->docs.code);
     free(b->docs.next_same);
+    free(b->docs.list_tail);
     free(b);
     ix->bulk = NULL;
 }
@@ -140,12 +145,19 @@ static size_t name_find(const struct idx_bulk *b, uint64_t h, const char *name, 
     }
 }
 
+/* The slot of hash's list, or the empty slot where it would go. An
+ * emptied list's slot stays, skipped, until the table is next doubled. */
 static size_t content_find(const struct idx_bulk *b, uint64_t hash)
 {
     size_t mask = b->content_cap - 1;
-    for (size_t i = content_key(hash) & mask;; i = (i + 1) & mask)
-        if (!b->content[i].used || b->content[i].hash == hash)
+    uint32_t tag = (uint32_t)(hash >> 32);
+    for (size_t i = content_key(hash) & mask;; i = (i + 1) & mask) {
+        const content_slot *s = &b->content[i];
+        if (s->head == 0)
             return i;
+        if (s->head != EMPTIED && s->tag == tag && b->docs.content_hash[s->head] == hash)
+            return i;
+    }
 }
 
 /* Doubles the names table. */
@@ -179,12 +191,15 @@ static int content_grow(struct idx_bulk *b)
         return SH_ENOMEM;
     if (cap >= HUGE_FROM)
         idx_advise_huge(fresh, cap * sizeof *fresh);
-    size_t old_cap = b->content_cap;
+    size_t old_cap = b->content_cap, used = 0;
     b->content = fresh;
     b->content_cap = cap;
     for (size_t i = 0; i < old_cap; i++)
-        if (old[i].used)
-            fresh[content_find(b, old[i].hash)] = old[i];
+        if (old[i].head != 0 && old[i].head != EMPTIED) { /* emptied lists are dropped */
+            fresh[content_find(b, b->docs.content_hash[old[i].head])] = old[i];
+            used++;
+        }
+    b->content_used = used;
     free(old);
     return 0;
 }
@@ -213,12 +228,16 @@ static int docs_reserve(doc_arrays *d, uint32_t id)
     if (!(p = realloc(d->next_same, cap * sizeof *d->next_same)))
         return SH_ENOMEM;
     d->next_same = p;
+    if (!(p = realloc(d->list_tail, cap * sizeof *d->list_tail)))
+        return SH_ENOMEM;
+    d->list_tail = p;
     size_t more = cap - d->cap;
     memset(d->name_at + d->cap, 0, more * sizeof *d->name_at);
     memset(d->name_len + d->cap, 0, more * sizeof *d->name_len);
     memset(d->content_hash + d->cap, 0, more * sizeof *d->content_hash);
     memset(d->code + d->cap, 0, more * sizeof *d->code);
     memset(d->next_same + d->cap, 0, more * sizeof *d->next_same);
+    memset(d->list_tail + d->cap, 0, more * sizeof *d->list_tail);
     d->cap = cap;
     return 0;
 }
@@ -246,8 +265,6 @@ uint32_t idx_bulk_duplicate(const idx_index *ix, uint64_t hash, const sh_code *c
     if (!b->content_used)
         return 0;
     const content_slot *s = &b->content[content_find(b, hash)];
-    if (!s->used)
-        return 0;
     for (uint32_t id = s->head; id; id = b->docs.next_same[id]) {
         const sh_code *c = &b->docs.code[id];
         if (id != self && c->w[0] == code->w[0] && c->w[1] == code->w[1])
@@ -276,49 +293,55 @@ static int name_add(struct idx_bulk *b, const char *name, size_t len, uint32_t i
     return 0;
 }
 
-/* Takes id out of hash's list. */
+/* Takes id out of hash's list (its slot then says EMPTIED if it was the
+ * last). */
 static void content_forget(struct idx_bulk *b, uint64_t hash, uint32_t id)
 {
     content_slot *s = &b->content[content_find(b, hash)];
-    uint32_t *next_same = b->docs.next_same;
-    if (!s->used)
+    uint32_t *next_same = b->docs.next_same, *list_tail = b->docs.list_tail;
+    uint32_t head = s->head, prev = 0;
+    if (head == 0)
         return;
-    uint32_t prev = 0;
-    for (uint32_t at = s->head; at; prev = at, at = next_same[at]) {
+    for (uint32_t at = head; at; prev = at, at = next_same[at]) {
         if (at != id)
             continue;
-        if (prev)
+        if (prev) {
             next_same[prev] = next_same[at];
-        else
+            if (list_tail[head] == id)
+                list_tail[head] = prev;
+        } else if (next_same[at]) { /* a new head takes the tail over */
             s->head = next_same[at];
-        if (s->tail == id)
-            s->tail = prev;
+            list_tail[s->head] = list_tail[head];
+        } else {
+            s->head = EMPTIED;
+        }
         next_same[id] = 0;
         return;
     }
 }
 
-/* Puts id into hash's list, in id order (a new id goes last). */
+/* Puts id into hash's list, in id order (a new id goes last). The id's
+ * content_hash must be hash already. */
 static int content_add(struct idx_bulk *b, uint64_t hash, uint32_t id)
 {
     if ((b->content_used + 1) * 2 > b->content_cap && content_grow(b))
         return SH_ENOMEM;
-    uint32_t *next_same = b->docs.next_same;
+    uint32_t *next_same = b->docs.next_same, *list_tail = b->docs.list_tail;
     content_slot *s = &b->content[content_find(b, hash)];
-    if (!s->used) {
-        *s = (content_slot){ hash, 0, 0, 1 };
+    uint32_t head = s->head;
+    if (head == 0) {
+        *s = (content_slot){ (uint32_t)(hash >> 32), id };
+        list_tail[id] = id;
         b->content_used++;
-    }
-    if (s->head == 0) {
-        s->head = s->tail = id;
-    } else if (id > s->tail) {
-        next_same[s->tail] = id;
-        s->tail = id;
-    } else if (id < s->head) {
-        next_same[id] = s->head;
+    } else if (id > list_tail[head]) {
+        next_same[list_tail[head]] = id;
+        list_tail[head] = id;
+    } else if (id < head) {
+        next_same[id] = head;
+        list_tail[id] = list_tail[head];
         s->head = id;
     } else { /* a replaced document keeps its old id: insert it in order */
-        uint32_t at = s->head;
+        uint32_t at = head;
         while (next_same[at] && next_same[at] < id)
             at = next_same[at];
         next_same[id] = next_same[at];
@@ -334,11 +357,13 @@ int idx_bulk_note(idx_index *ix, const char *name, size_t len, uint32_t id, cons
     int rc = docs_reserve(&b->docs, id);
     if (!rc && replaced) {
         if (old_hash != hash) {
-            content_forget(b, old_hash, id);
+            content_forget(b, old_hash, id); /* found through the old hash, still id's */
+            b->docs.content_hash[id] = hash;
             rc = content_add(b, hash, id);
         }
     } else if (!rc) {
         rc = name_add(b, name, len, id);
+        b->docs.content_hash[id] = hash;
         if (!rc)
             rc = content_add(b, hash, id);
     }
@@ -347,7 +372,6 @@ int idx_bulk_note(idx_index *ix, const char *name, size_t len, uint32_t id, cons
         return rc;
     }
     b->docs.code[id] = *code;
-    b->docs.content_hash[id] = hash;
     if (id > b->max_id)
         b->max_id = id;
     return 0;

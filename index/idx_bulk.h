@@ -35,9 +35,11 @@
  * Restrictions: only on an index without documents; the handle must be
  * the index's only writer until the load finishes; no idx_remove and no
  * searching meanwhile (the lookup tables are empty until the end).
- * Memory: about 100 bytes per document plus the names while loading,
- * the record buffer (at most IDX_BULK_BUFFER bytes), and at the end two
- * tables' entries at a time (2 x 16..48 bytes per document and table).
+ * Memory: about 60-110 bytes per document plus the names while loading
+ * (42 in per-id arrays with up to twice the room they need, 16-32 in each
+ * of two hash tables of 8-byte slots kept at most half full), the record
+ * buffer (at most IDX_BULK_BUFFER bytes), and at the end two tables'
+ * entries at a time (2 x 16..48 bytes per document and table).
  */
 #ifndef SH_IDX_BULK_H
 #define SH_IDX_BULK_H
