@@ -6,7 +6,11 @@ section, written by bench/PART.sh), RESULTS_DIR/PART.json (its figures)
 and RESULTS_DIR/machine-PART.json (the machine and its load average when
 the part started, bench/machine.sh). Writes OUT.md (the sections in a
 fixed order under a common header) and OUT.json (every part's figures
-under its name, and the machine). A part that has not run is listed as missing.
+under its name, and the machine). A part with no results in RESULTS_DIR keeps its
+section and figures from the OUT.md and OUT.json already there (results
+stay out of git, so a fresh clone that re-runs one part keeps the
+others as last measured, each with its own "Run started" line); a part
+found in neither is listed as missing.
 """
 import json
 import os
@@ -21,11 +25,50 @@ PARTS = [
 ]
 
 
+def previous_sections(md_path):
+    """The sections of an earlier BENCHMARKS.md by title: the lines after
+    its "## TITLE" line, up to the next "## " line, trailing blanks cut."""
+    sections, title, body = {}, None, []
+    if not os.path.exists(md_path):
+        return sections
+    with open(md_path) as f:
+        for line in f.read().split("\n"):
+            if line.startswith("## "):
+                if title:
+                    sections[title] = "\n".join(body).strip("\n")
+                title, body = line[3:], []
+            elif title:
+                body.append(line)
+    if title:
+        sections[title] = "\n".join(body).strip("\n")
+    return sections
+
+
+def previous_figures(json_path):
+    if not os.path.exists(json_path):
+        return {}
+    try:
+        with open(json_path) as f:
+            return json.load(f)
+    except ValueError:
+        return {}
+
+
 def main():
     if len(sys.argv) != 4:
         sys.exit("usage: report.py RESULTS_DIR OUT.md OUT.json")
     results, out_path, json_path = sys.argv[1], sys.argv[2], sys.argv[3]
+    old_sections = previous_sections(out_path)
+    old_figures = previous_figures(json_path)
+    kept = {}  # part -> its earlier section (no results for it in this run)
+    for part, title in PARTS:
+        if not os.path.exists(os.path.join(results, part + ".md")) and title in old_sections:
+            kept[part] = old_sections[title]
     machines = {}
+    for part in kept:
+        m = old_figures.get("machine", {}).get(part)
+        if m:
+            machines[part] = m
     for part, _ in PARTS:
         path = os.path.join(results, "machine-%s.json" % part)
         if os.path.exists(path) and os.path.exists(os.path.join(results, part + ".md")):
@@ -57,6 +100,11 @@ def main():
     for part, title in PARTS:
         md = os.path.join(results, part + ".md")
         js = os.path.join(results, part + ".json")
+        if part in kept:
+            lines += ["## " + title, "", kept[part], ""]
+            if part in old_figures:
+                everything[part] = old_figures[part]
+            continue
         if not os.path.exists(md):
             missing.append(part)
             continue
