@@ -14,8 +14,7 @@
  * come in id order, and a stable sort keeps that order among equal keys,
  * which is the order of the duplicates under one key. Names are sorted
  * with qsort in LMDB's key order (bytes, then the shorter first). The
- * values of one multi-index key go in with one MDB_MULTIPLE put (the
- * tables are DUPFIXED).
+ * entries of one multi-index key go in as one value, its bucket.
  */
 #include "idx_bulk.h"
 
@@ -210,8 +209,7 @@ typedef struct {
 } write_job;
 
 /* idx_rewrite's fill: empties the table and appends the entries in key
- * order (MDB_APPEND for a new key, MDB_APPENDDUP for another value of
- * the key before; MDB_KEYEXIST would mean a name stored twice). */
+ * order (MDB_APPEND; MDB_KEYEXIST would mean a name stored twice). */
 static int write_table(MDB_txn *wtxn, MDB_txn *rtxn, void *arg)
 {
     (void)rtxn;
@@ -232,8 +230,8 @@ static int write_table(MDB_txn *wtxn, MDB_txn *rtxn, void *arg)
             rc = mdb_cursor_put(w, &k, &v, MDB_APPEND);
         }
     } else {
-        /* all values of one key in one call (MDB_MULTIPLE: the tables are
-         * DUPFIXED), gathered contiguous in run */
+        /* each key's bucket: its entries gathered contiguous in run (the
+         * records are sorted, so the entries ascend) and put as one value */
         const records *r = job->rec;
         const size_t stride = r->words * 8, vb = r->value_bytes;
         uint8_t *run = NULL;
@@ -258,12 +256,8 @@ static int write_table(MDB_txn *wtxn, MDB_txn *rtxn, void *arg)
             }
             for (size_t k = 0; k < count; k++)
                 memcpy(run + k * vb, first + k * stride + r->key_bytes, vb);
-            /* the values ascend (sorted, ids ascending under equal rests):
-             * MDB_APPENDDUP spares LMDB a search per value (80-86 instead
-             * of 93-120 ns per value, 15 to 250 values per key) */
-            MDB_val k = { r->key_bytes, (void *)first };
-            MDB_val v[2] = { { vb, run }, { count, NULL } };
-            rc = mdb_cursor_put(w, &k, v, MDB_MULTIPLE | MDB_APPEND | MDB_APPENDDUP);
+            MDB_val k = { r->key_bytes, (void *)first }, v = { count * vb, run };
+            rc = mdb_cursor_put(w, &k, &v, MDB_APPEND);
             i = end;
         }
         free(run);

@@ -39,6 +39,11 @@ int idx_stats_get(idx_reader *rd, idx_stats *st)
         char name[16];
         snprintf(name, sizeof name, "mih_%d", j);
         table_stats(rd, ix->db_mih[j], name, st);
+        /* LMDB counts a mih table's keys; its entries are in the buckets */
+        rc = idx_bucket_count_all(rd->txn, ix->db_mih[j], (size_t)ix->sub[j].entry_bytes,
+                                  &st->tables[st->n_tables - 1].entries);
+        if (rc)
+            return idx_lmdb_error(ix, rc, "walking the mih tables", NULL, 0);
     }
     st->docs = st->tables[2].entries;
 
@@ -111,13 +116,13 @@ static int bucket_stats(idx_reader *rd, idx_stats *st)
     MDB_val k, v;
     int rc;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_NODUP)) {
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         if (k.mv_size != (size_t)w.sub->key_bytes)
             return SH_EINDEX;
         w.value = 0;
         for (size_t i = 0; i < k.mv_size; i++)
             w.value = w.value << 8 | ((const uint8_t *)k.mv_data)[i];
-        rc = idx_visit_dups(c, &k, &v, (size_t)w.sub->entry_bytes, bucket_entries, &w);
+        rc = idx_visit_bucket(&v, (size_t)w.sub->entry_bytes, bucket_entries, &w);
         if (rc)
             break;
         end_run(&w);
@@ -133,11 +138,21 @@ typedef struct {
     size_t err_len;
 } verify_ctx;
 
-/* 0 if the (key, value) pair is in the table under cursor c. */
-static int has_pair(MDB_cursor *c, const void *key, size_t klen, const void *val, size_t vlen)
+/* 0 if entry (entry_bytes) is in key's bucket of the table under c. */
+static int has_entry(MDB_cursor *c, const void *key, size_t klen, const uint8_t *entry,
+                     size_t entry_bytes)
 {
-    MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
-    return mdb_cursor_get(c, &k, &v, MDB_GET_BOTH);
+    MDB_val k = { klen, (void *)key }, v;
+    int rc = mdb_cursor_get(c, &k, &v, MDB_SET);
+    if (rc)
+        return rc;
+    if (v.mv_size == 0 || v.mv_size % entry_bytes)
+        return MDB_CORRUPTED;
+    size_t n = v.mv_size / entry_bytes;
+    size_t at = idx_bucket_lower(v.mv_data, n, entry_bytes, entry, entry_bytes);
+    return at < n && memcmp((const uint8_t *)v.mv_data + at * entry_bytes, entry, entry_bytes) == 0
+               ? 0
+               : MDB_NOTFOUND;
 }
 
 static int verify_doc(const idx_doc *d, void *ctx)
@@ -156,7 +171,7 @@ static int verify_doc(const idx_doc *d, void *ctx)
         uint8_t sk[8], entry[IDX_ID_BYTES + IDX_TAG_BYTES + 16];
         idx_substring_key(idx_substring_value(&d->code, &ix->sub[j]), &ix->sub[j], sk);
         idx_entry_encode(&d->code, d->content_hash, d->id, &ix->sub[j], entry);
-        if (has_pair(vc->cur[j], sk, (size_t)ix->sub[j].key_bytes, entry,
+        if (has_entry(vc->cur[j], sk, (size_t)ix->sub[j].key_bytes, entry,
                      (size_t)ix->sub[j].entry_bytes))
             return sh_fail(vc->err, vc->err_len, SH_EINDEX,
                            "index %s: doc %u (%s) missing from mih_%d", ix->path, d->id, d->name, j);
@@ -192,15 +207,25 @@ int idx_verify(idx_reader *rd, char *err, size_t err_len)
     for (int i = 0; i < n_cur; i++)
         all[2 + i] = dbis[i];
     for (int i = 0; i < 2 + n_cur; i++) {
+        uint64_t entries = 0;
         rc = mdb_stat(rd->txn, all[i], &ms);
+        entries = ms.ms_entries;
+        if (!rc && i >= 2) /* a mih table: LMDB counts its buckets */
+            rc = idx_bucket_count_all(rd->txn, all[i], (size_t)ix->sub[i - 2].entry_bytes,
+                                      &entries);
+        if (rc == MDB_CORRUPTED) {
+            out = sh_fail(err, err_len, SH_EINDEX, "index %s: mih_%d holds a damaged bucket",
+                          ix->path, i - 2);
+            goto done;
+        }
         if (rc) {
             out = idx_lmdb_error(ix, rc, "reading table stats", err, err_len);
             goto done;
         }
-        if (ms.ms_entries != count) {
+        if (entries != count) {
             out = sh_fail(err, err_len, SH_EINDEX,
                           "index %s: a table holds %llu entries, meta counts %llu docs", ix->path,
-                          (unsigned long long)ms.ms_entries, (unsigned long long)count);
+                          (unsigned long long)entries, (unsigned long long)count);
             goto done;
         }
     }

@@ -1,9 +1,9 @@
 /* idx_compact.c — rewriting the derived tables in key order. See
  * idx_compact.h.
  *
- * A table's entries already come out of a cursor in key order (and,
- * under one key, in value order), which is the order MDB_APPEND and
- * MDB_APPENDDUP want. So each table is copied from a read snapshot into
+ * A table's entries already come out of a cursor in key order, which is
+ * the order MDB_APPEND wants (the mih tables' buckets are one value per
+ * key; MDB_APPENDDUP would serve a table with duplicates). So each table is copied from a read snapshot into
  * itself, emptied in the write transaction: the read snapshot keeps the
  * old pages alive (LMDB does not reuse pages a live reader can see) while
  * the write transaction appends the same entries to fresh, full pages.

@@ -132,8 +132,9 @@ static int index_entries(idx_index *ix, MDB_txn *txn, uint32_t id, const sh_code
         idx_substring_key(idx_substring_value(code, &ix->sub[j]), &ix->sub[j], sk);
         idx_entry_encode(code, hash, id, &ix->sub[j], entry);
         MDB_val mk = { (size_t)ix->sub[j].key_bytes, sk };
-        MDB_val mv = { (size_t)ix->sub[j].entry_bytes, entry };
-        rc = del ? mdb_del(txn, ix->db_mih[j], &mk, &mv) : mdb_put(txn, ix->db_mih[j], &mk, &mv, 0);
+        size_t eb = (size_t)ix->sub[j].entry_bytes;
+        rc = del ? idx_bucket_remove(ix, txn, ix->db_mih[j], &mk, entry, eb)
+                 : idx_bucket_insert(ix, txn, ix->db_mih[j], &mk, entry, eb);
     }
     /* Deleting tolerates entries already missing (a damaged index heals). */
     return del && rc == MDB_NOTFOUND ? 0 : rc;
@@ -150,31 +151,31 @@ static int lookup_name(idx_index *ix, MDB_txn *txn, const char *name, size_t len
 }
 
 /* First doc id other than self whose content hash is hash (and so whose
- * code is code), or 0: the entries of mih_0 with the code's rest and the
- * hash's tag, in id order, each confirmed by its record's whole hash. */
+ * code is code), or 0: the entries of mih_0's bucket with the code's rest
+ * and the hash's tag (found by binary search), in id order, each
+ * confirmed by its record's whole hash. */
 static int find_duplicate(idx_index *ix, MDB_txn *txn, const sh_code *code, uint64_t hash,
                           uint32_t self, uint32_t *dup)
 {
     const idx_substring *s = &ix->sub[0];
-    const size_t prefix = (size_t)(s->rest_bytes + s->tag_bytes);
+    const size_t prefix = (size_t)(s->rest_bytes + s->tag_bytes), eb = (size_t)s->entry_bytes;
     uint8_t key[8], want[IDX_ID_BYTES + IDX_TAG_BYTES + 16];
     idx_substring_key(idx_substring_value(code, s), s, key);
     idx_entry_encode(code, hash, 0, s, want);
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, ix->db_mih[0], &cur);
-    if (rc)
-        return rc;
-    MDB_val k = { (size_t)s->key_bytes, key }, v = { (size_t)s->entry_bytes, want };
+    MDB_val k = { (size_t)s->key_bytes, key }, v;
     *dup = 0;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH_RANGE); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
-        if (v.mv_size != (size_t)s->entry_bytes) {
-            rc = MDB_CORRUPTED;
-            break;
-        }
-        if (memcmp(v.mv_data, want, prefix) != 0)
+    int rc = mdb_get(txn, ix->db_mih[0], &k, &v);
+    if (rc)
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    if (v.mv_size == 0 || v.mv_size % eb)
+        return MDB_CORRUPTED;
+    const uint8_t *bucket = v.mv_data;
+    size_t n = v.mv_size / eb;
+    for (size_t i = idx_bucket_lower(bucket, n, eb, want, prefix); i < n; i++) {
+        const uint8_t *e = bucket + i * eb;
+        if (memcmp(e, want, prefix) != 0)
             break; /* past the documents with this code and tag */
-        uint32_t id = idx_entry_id(v.mv_data, s);
+        uint32_t id = idx_entry_id(e, s);
         if (id == self)
             continue;
         uint8_t kb[IDX_ID_BYTES];
@@ -185,15 +186,12 @@ static int find_duplicate(idx_index *ix, MDB_txn *txn, const sh_code *code, uint
         if (grc == 0 && idx_doc_decode(ix, dv.mv_data, dv.mv_size, &d) == 0 &&
             d.content_hash == hash) {
             *dup = id;
-            break;
+            return 0;
         }
-        if (grc && grc != MDB_NOTFOUND) {
-            rc = grc;
-            break;
-        }
+        if (grc && grc != MDB_NOTFOUND)
+            return grc;
     }
-    mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND ? 0 : rc;
+    return 0;
 }
 
 static int apply_add(idx_index *ix, struct idx_batch *b, const uint8_t *rec, size_t len,

@@ -100,27 +100,31 @@ static int cmp_u64(const void *a, const void *b)
 /* --- exact code lookups ---------------------------------------------------- */
 
 /* Adds every doc whose code is exactly code, at distance dist. Those docs
- * are one run of mih_0: key = substring 0, entries starting with the rest
- * (then the id), found by a search for (rest, id 0). */
+ * are one run of a mih_0 bucket: key = substring 0, entries starting with
+ * the rest, found by binary search for the rest. */
 static int probe_code(idx_reader *rd, const sh_code *code, int dist)
 {
     const idx_substring *s = &rd->ix->sub[0];
+    const size_t eb = (size_t)s->entry_bytes, rest = (size_t)s->rest_bytes;
     uint8_t key[8], want[IDX_ID_BYTES + IDX_TAG_BYTES + 16];
     idx_substring_key(idx_substring_value(code, s), s, key);
     idx_entry_encode(code, 0, 0, s, want);
-    MDB_val k = { (size_t)s->key_bytes, key }, v = { (size_t)s->entry_bytes, want };
-    int rc;
-    for (rc = mdb_cursor_get(rd->cur_mih[0], &k, &v, MDB_GET_BOTH_RANGE); rc == 0;
-         rc = mdb_cursor_get(rd->cur_mih[0], &k, &v, MDB_NEXT_DUP)) {
-        if (v.mv_size != (size_t)s->entry_bytes)
-            return MDB_CORRUPTED;
-        if (memcmp(v.mv_data, want, (size_t)s->rest_bytes) != 0)
+    MDB_val k = { (size_t)s->key_bytes, key }, v;
+    int rc = mdb_cursor_get(rd->cur_mih[0], &k, &v, MDB_SET);
+    if (rc)
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    if (v.mv_size == 0 || v.mv_size % eb)
+        return MDB_CORRUPTED;
+    const uint8_t *bucket = v.mv_data;
+    size_t n = v.mv_size / eb;
+    for (size_t i = idx_bucket_lower(bucket, n, eb, want, rest); i < n; i++) {
+        if (memcmp(bucket + i * eb, want, rest) != 0)
             break; /* past the run */
-        rc = hit_push(rd, idx_entry_id(v.mv_data, s), dist);
+        rc = hit_push(rd, idx_entry_id(bucket + i * eb, s), dist);
         if (rc)
             return rc;
     }
-    return rc == MDB_NOTFOUND ? 0 : rc;
+    return 0;
 }
 
 /* --- ball ------------------------------------------------------------------ */
@@ -226,8 +230,7 @@ static int search_mih(idx_reader *rd, const sh_code *q, int r, idx_search_info *
                 mc.probe_value = v;
                 int rc = mdb_cursor_get(rd->cur_mih[j], &k, &val, MDB_SET);
                 if (rc == 0)
-                    rc = idx_visit_dups(rd->cur_mih[j], &k, &val, (size_t)s->entry_bytes,
-                                        mih_entries, &mc);
+                    rc = idx_visit_bucket(&val, (size_t)s->entry_bytes, mih_entries, &mc);
                 if (rc && rc != MDB_NOTFOUND)
                     return rc;
             } while (comb_next(pos, d, s->len));
@@ -276,13 +279,13 @@ SH_POPCOUNT_HOT static int search_scan(idx_reader *rd, const sh_code *q, int r,
     MDB_val k, v;
     int rc;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_NODUP)) {
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         if (k.mv_size != (size_t)s->key_bytes)
             return MDB_CORRUPTED;
         sc.key_dist = __builtin_popcountll(key_value(&k) ^ qv);
         if (sc.key_dist > r)
             continue;
-        rc = idx_visit_dups(c, &k, &v, (size_t)s->entry_bytes, scan_entries, &sc);
+        rc = idx_visit_bucket(&v, (size_t)s->entry_bytes, scan_entries, &sc);
         if (rc)
             return rc;
     }

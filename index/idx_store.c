@@ -262,25 +262,104 @@ int idx_lmdb_error(const idx_index *ix, int rc, const char *what, char *err, siz
                    ix && ix->path ? ix->path : "?");
 }
 
-int idx_visit_dups(MDB_cursor *c, MDB_val *k, MDB_val *v, size_t vsize, idx_values_fn fn,
-                   void *ctx)
+int idx_visit_bucket(const MDB_val *v, size_t entry_bytes, idx_values_fn fn, void *ctx)
 {
-    size_t n, seen = 0;
-    int rc = mdb_cursor_count(c, &n);
+    if (v->mv_size == 0 || v->mv_size % entry_bytes)
+        return MDB_CORRUPTED;
+    return fn(v->mv_data, v->mv_size / entry_bytes, ctx);
+}
+
+size_t idx_bucket_lower(const uint8_t *bucket, size_t n, size_t entry_bytes,
+                        const uint8_t *want, size_t prefix)
+{
+    size_t lo = 0, hi = n; /* the answer is in [lo, hi] */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (memcmp(bucket + mid * entry_bytes, want, prefix) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Reads key's bucket into ix's scratch buffer with room for one entry
+ * more: *n entries (0 if the key is absent). */
+static int bucket_load(idx_index *ix, MDB_txn *txn, MDB_dbi dbi, const MDB_val *key,
+                       size_t entry_bytes, size_t *n)
+{
+    MDB_val k = *key, v;
+    int rc = mdb_get(txn, dbi, &k, &v);
+    *n = 0;
+    if (rc == MDB_NOTFOUND)
+        v.mv_size = 0;
+    else if (rc)
+        return rc;
+    else if (v.mv_size == 0 || v.mv_size % entry_bytes)
+        return MDB_CORRUPTED;
+    void *buf = ix->bucket_buf;
+    if (idx_reserve(&buf, &ix->bucket_cap, v.mv_size + entry_bytes, 4096))
+        return SH_ENOMEM;
+    ix->bucket_buf = buf;
+    if (v.mv_size)
+        memcpy(ix->bucket_buf, v.mv_data, v.mv_size);
+    *n = v.mv_size / entry_bytes;
+    return 0;
+}
+
+int idx_bucket_insert(idx_index *ix, MDB_txn *txn, MDB_dbi dbi, const MDB_val *key,
+                      const uint8_t *entry, size_t entry_bytes)
+{
+    size_t n;
+    int rc = bucket_load(ix, txn, dbi, key, entry_bytes, &n);
     if (rc)
         return rc;
-    if (n == 1) /* a single value is not in a sub-database: no GET_MULTIPLE */
-        return v->mv_size == vsize ? fn(v->mv_data, 1, ctx) : MDB_CORRUPTED;
-    /* Stop once all n are seen: saves the NEXT_MULTIPLE that would say so. */
-    for (rc = mdb_cursor_get(c, k, v, MDB_GET_MULTIPLE); rc == 0;
-         rc = seen < n ? mdb_cursor_get(c, k, v, MDB_NEXT_MULTIPLE) : MDB_NOTFOUND) {
-        if (v->mv_size % vsize || v->mv_size == 0)
-            return MDB_CORRUPTED;
-        seen += v->mv_size / vsize;
-        int out = fn(v->mv_data, v->mv_size / vsize, ctx);
-        if (out)
-            return out;
+    uint8_t *b = ix->bucket_buf;
+    size_t at = idx_bucket_lower(b, n, entry_bytes, entry, entry_bytes);
+    if (at < n && memcmp(b + at * entry_bytes, entry, entry_bytes) == 0)
+        return 0;
+    memmove(b + (at + 1) * entry_bytes, b + at * entry_bytes, (n - at) * entry_bytes);
+    memcpy(b + at * entry_bytes, entry, entry_bytes);
+    MDB_val k = *key, v = { (n + 1) * entry_bytes, b };
+    return mdb_put(txn, dbi, &k, &v, 0);
+}
+
+int idx_bucket_remove(idx_index *ix, MDB_txn *txn, MDB_dbi dbi, const MDB_val *key,
+                      const uint8_t *entry, size_t entry_bytes)
+{
+    size_t n;
+    int rc = bucket_load(ix, txn, dbi, key, entry_bytes, &n);
+    if (rc)
+        return rc;
+    uint8_t *b = ix->bucket_buf;
+    size_t at = idx_bucket_lower(b, n, entry_bytes, entry, entry_bytes);
+    if (at == n || memcmp(b + at * entry_bytes, entry, entry_bytes) != 0)
+        return MDB_NOTFOUND;
+    MDB_val k = *key;
+    if (n == 1)
+        return mdb_del(txn, dbi, &k, NULL);
+    memmove(b + at * entry_bytes, b + (at + 1) * entry_bytes, (n - at - 1) * entry_bytes);
+    MDB_val v = { (n - 1) * entry_bytes, b };
+    return mdb_put(txn, dbi, &k, &v, 0);
+}
+
+int idx_bucket_count_all(MDB_txn *txn, MDB_dbi dbi, size_t entry_bytes, uint64_t *count)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, dbi, &c);
+    *count = 0;
+    if (rc)
+        return rc;
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (v.mv_size == 0 || v.mv_size % entry_bytes) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        *count += v.mv_size / entry_bytes;
     }
+    mdb_cursor_close(c);
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
@@ -403,7 +482,7 @@ static int check_options(const idx_options *o, char *err, size_t err_len)
 
 static int open_tables(idx_index *ix, MDB_txn *txn, int create)
 {
-    unsigned c = create ? MDB_CREATE : 0, dup = MDB_DUPSORT | MDB_DUPFIXED;
+    unsigned c = create ? MDB_CREATE : 0;
     int rc = mdb_dbi_open(txn, "model", c, &ix->db_model);
     if (!rc)
         rc = mdb_dbi_open(txn, "docs", c, &ix->db_docs);
@@ -412,7 +491,7 @@ static int open_tables(idx_index *ix, MDB_txn *txn, int create)
     for (int j = 0; !rc && j < ix->m; j++) {
         char name[16];
         snprintf(name, sizeof name, "mih_%d", j);
-        rc = mdb_dbi_open(txn, name, c | dup, &ix->db_mih[j]);
+        rc = mdb_dbi_open(txn, name, c, &ix->db_mih[j]);
     }
     return rc;
 }
@@ -679,6 +758,7 @@ void idx_close(idx_index *ix)
     idx_bulk_free(ix);
     mdb_env_close(ix->env);
     pthread_rwlock_destroy(&ix->map_lock);
+    free(ix->bucket_buf);
     free(ix->path);
     free(ix);
 }

@@ -333,17 +333,25 @@ START_TEST(codes_may_use_every_bit_of_the_width_and_no_more)
 }
 END_TEST
 
-/* Damages one table behind the index's back; verify must notice. */
+/* Damages one table behind the index's back; verify must notice: a key
+ * deleted (names, mih_0, mih_1), a bucket cut short by one byte (mih_0,
+ * mih_1) or one entry taken out of a bucket (mih_0, mih_1). */
 START_TEST(verify_detects_damage)
 {
-    const char *tables[3] = { "mih_0", "names", "mih_1" };
-    for (int t = 0; t < 3; t++) {
+    enum { DELETE_KEY, CUT_BYTE, DROP_ENTRY };
+    const struct { int table, how; } cases[] = {
+        { 0, DELETE_KEY }, { -1, DELETE_KEY }, { 1, DELETE_KEY }, { 0, CUT_BYTE },
+        { 1, CUT_BYTE },   { 0, DROP_ENTRY },  { 1, DROP_ENTRY },
+    };
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
         char *dir = tix_tmpdir();
         idx_index *ix = tix_open(dir, IDX_CREATE | IDX_NOSYNC, 32, 3, 0);
         char err[256];
         sh_code codes[50];
-        for (int i = 0; i < 50; i++)
-            codes[i] = (sh_code){ { (uint64_t)i * 0x9e3779b97f4a7c15ULL & 0xffffffff00000000ULL, 0 } };
+        for (int i = 0; i < 50; i++) /* every code twice: buckets of two entries */
+            codes[i] = (sh_code){ { (uint64_t)(i % 25) * 0x9e3779b97f4a7c15ULL &
+                                        0xffffffff00000000ULL,
+                                    0 } };
         tix_add_codes(ix, 0, codes, 50);
         idx_reader *rd;
         ck_assert_int_eq(idx_reader_begin(ix, &rd, NULL, 0), 0);
@@ -353,18 +361,45 @@ START_TEST(verify_detects_damage)
         MDB_txn *txn;
         MDB_cursor *cur;
         MDB_val k, v;
-        MDB_dbi dbi = t == 0 ? ix->db_mih[0] : t == 1 ? ix->db_names : ix->db_mih[1];
+        int table = cases[t].table;
+        MDB_dbi dbi = table < 0 ? ix->db_names : ix->db_mih[table];
         ck_assert_int_eq(mdb_txn_begin(ix->env, NULL, 0, &txn), 0);
         ck_assert_int_eq(mdb_cursor_open(txn, dbi, &cur), 0);
         ck_assert_int_eq(mdb_cursor_get(cur, &k, &v, MDB_FIRST), 0);
-        ck_assert_int_eq(mdb_cursor_del(cur, 0), 0);
+        if (cases[t].how == DELETE_KEY) {
+            ck_assert_int_eq(mdb_cursor_del(cur, 0), 0);
+        } else {
+            size_t eb = (size_t)ix->sub[table].entry_bytes;
+            ck_assert_uint_eq(v.mv_size, 2 * eb);
+            uint8_t shorter[64];
+            memcpy(shorter, (const uint8_t *)v.mv_data + (cases[t].how == DROP_ENTRY ? eb : 0),
+                   v.mv_size - eb);
+            MDB_val nv = { cases[t].how == CUT_BYTE ? v.mv_size - 1 : eb, shorter };
+            if (cases[t].how == CUT_BYTE)
+                memcpy(shorter, v.mv_data, v.mv_size - 1);
+            ck_assert_int_eq(mdb_cursor_put(cur, &k, &nv, MDB_CURRENT), 0);
+        }
         mdb_cursor_close(cur);
         ck_assert_int_eq(mdb_txn_commit(txn), 0);
 
         ck_assert_int_eq(idx_reader_begin(ix, &rd, NULL, 0), 0);
         ck_assert_int_eq(idx_verify(rd, err, sizeof err), SH_EINDEX);
         ck_assert_msg(strstr(err, dir) != NULL, "%s", err);
-        (void)tables;
+        if (cases[t].how == CUT_BYTE) {
+            ck_assert_msg(strstr(err, "damaged bucket") != NULL, "%s", err);
+            /* a search that reads the bucket says the index is damaged:
+             * the scan walks mih_0; MIH at radius 2 (m = 3) reads the
+             * bucket of each table under the query's substrings */
+            size_t total;
+            int damaged = 0;
+            for (int i = 0; i < 25; i++) {
+                idx_mode mode = table == 0 ? IDX_MODE_SCAN : IDX_MODE_MIH;
+                int rc = idx_search(rd, &codes[i], 2, mode, NULL, 0, &total, NULL);
+                ck_assert(rc == 0 || rc == SH_EINDEX);
+                damaged += rc == SH_EINDEX;
+            }
+            ck_assert_int_ge(damaged, 1);
+        }
         idx_reader_end(rd);
         idx_close(ix);
         tix_rmtree(dir);

@@ -176,8 +176,8 @@ END_TEST
 
 START_TEST(many_identical_codes_span_pages)
 {
-    /* 3000 docs on one code: their ids fill several LMDB pages in codes
-     * and mih tables, exercising MDB_GET_MULTIPLE / MDB_NEXT_MULTIPLE. */
+    /* 3000 docs on one code: their buckets in the mih tables span
+     * several LMDB pages (overflow pages) and are rewritten on each add. */
     char *dir = tix_tmpdir();
     idx_index *ix = tix_open(dir, IDX_CREATE | IDX_NOSYNC, 128, 4, 0);
     sh_rng rng;
