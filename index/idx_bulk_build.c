@@ -256,8 +256,21 @@ static int write_table(MDB_txn *wtxn, MDB_txn *rtxn, void *arg)
             }
             for (size_t k = 0; k < count; k++)
                 memcpy(run + k * vb, first + k * stride + r->key_bytes, vb);
-            MDB_val k = { r->key_bytes, (void *)first }, v = { count * vb, run };
-            rc = mdb_cursor_put(w, &k, &v, MDB_APPEND);
+            if (count <= IDX_CHUNK_MAX) {
+                MDB_val k = { r->key_bytes, (void *)first }, v = { count * vb, run };
+                rc = mdb_cursor_put(w, &k, &v, MDB_APPEND);
+            }
+            /* a bucket over IDX_CHUNK_MAX: full chunks, each under the key
+             * and its first entry */
+            for (size_t at = 0; count > IDX_CHUNK_MAX && rc == 0 && at < count;
+                 at += IDX_CHUNK_MAX) {
+                uint8_t key[8 + IDX_ID_BYTES + IDX_TAG_BYTES + 16];
+                size_t part = count - at < IDX_CHUNK_MAX ? count - at : IDX_CHUNK_MAX;
+                memcpy(key, first, r->key_bytes);
+                memcpy(key + r->key_bytes, run + at * vb, vb);
+                MDB_val k = { r->key_bytes + vb, key }, v = { part * vb, run + at * vb };
+                rc = mdb_cursor_put(w, &k, &v, MDB_APPEND);
+            }
             i = end;
         }
         free(run);

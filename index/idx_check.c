@@ -107,7 +107,8 @@ static int bucket_entries(const uint8_t *entries, size_t count, void *ctx)
 }
 
 /* Buckets (documents sharing a code) from mih_0: under each key the
- * entries sort by rest, so a bucket is a run of equal rests. */
+ * entries sort by rest, so a bucket is a run of equal rests (which may
+ * go on from one chunk of the key to the next). */
 static int bucket_stats(idx_reader *rd, idx_stats *st)
 {
     idx_index *ix = rd->ix;
@@ -117,16 +118,19 @@ static int bucket_stats(idx_reader *rd, idx_stats *st)
     int rc;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != (size_t)w.sub->key_bytes)
+        if (!idx_bucket_key_ok(&k, (size_t)w.sub->key_bytes, (size_t)w.sub->entry_bytes))
             return SH_EINDEX;
-        w.value = 0;
-        for (size_t i = 0; i < k.mv_size; i++)
-            w.value = w.value << 8 | ((const uint8_t *)k.mv_data)[i];
+        uint64_t value = 0;
+        for (int i = 0; i < w.sub->key_bytes; i++)
+            value = value << 8 | ((const uint8_t *)k.mv_data)[i];
+        if (value != w.value)
+            end_run(&w); /* a new key, not the next chunk of the same one */
+        w.value = value;
         rc = idx_visit_bucket(&v, (size_t)w.sub->entry_bytes, bucket_entries, &w);
         if (rc)
             break;
-        end_run(&w);
     }
+    end_run(&w);
     return rc == MDB_NOTFOUND ? 0 : idx_lmdb_error(ix, rc, "walking mih_0", NULL, 0);
 }
 
@@ -138,21 +142,28 @@ typedef struct {
     size_t err_len;
 } verify_ctx;
 
+/* has_entry's walk of one bucket's chunks. */
+typedef struct {
+    const uint8_t *entry;
+    size_t entry_bytes;
+    int found;
+} entry_walk;
+
+static int find_entry(const uint8_t *entries, size_t count, void *ctx)
+{
+    entry_walk *w = ctx;
+    size_t at = idx_bucket_lower(entries, count, w->entry_bytes, w->entry, w->entry_bytes);
+    w->found = at < count && memcmp(entries + at * w->entry_bytes, w->entry, w->entry_bytes) == 0;
+    return w->found || at < count ? IDX_BUCKET_STOP : 0; /* found, or past its place */
+}
+
 /* 0 if entry (entry_bytes) is in key's bucket of the table under c. */
 static int has_entry(MDB_cursor *c, const void *key, size_t klen, const uint8_t *entry,
                      size_t entry_bytes)
 {
-    MDB_val k = { klen, (void *)key }, v;
-    int rc = mdb_cursor_get(c, &k, &v, MDB_SET);
-    if (rc)
-        return rc;
-    if (v.mv_size == 0 || v.mv_size % entry_bytes)
-        return MDB_CORRUPTED;
-    size_t n = v.mv_size / entry_bytes;
-    size_t at = idx_bucket_lower(v.mv_data, n, entry_bytes, entry, entry_bytes);
-    return at < n && memcmp((const uint8_t *)v.mv_data + at * entry_bytes, entry, entry_bytes) == 0
-               ? 0
-               : MDB_NOTFOUND;
+    entry_walk w = { entry, entry_bytes, 0 };
+    int rc = idx_bucket_visit(c, key, klen, entry_bytes, find_entry, &w);
+    return rc ? rc : w.found ? 0 : MDB_NOTFOUND;
 }
 
 static int verify_doc(const idx_doc *d, void *ctx)

@@ -150,6 +150,44 @@ static int lookup_name(idx_index *ix, MDB_txn *txn, const char *name, size_t len
     return rc;
 }
 
+/* find_duplicate's walk of one bucket's chunks. */
+typedef struct {
+    idx_index *ix;
+    MDB_txn *txn;
+    const uint8_t *want; /* the code's rest and the hash's tag */
+    size_t prefix;
+    uint64_t hash;
+    uint32_t self, dup;
+} dup_walk;
+
+static int dup_entries(const uint8_t *entries, size_t count, void *ctx)
+{
+    dup_walk *w = ctx;
+    const idx_substring *s = &w->ix->sub[0];
+    const size_t eb = (size_t)s->entry_bytes;
+    for (size_t i = idx_bucket_lower(entries, count, eb, w->want, w->prefix); i < count; i++) {
+        const uint8_t *e = entries + i * eb;
+        if (memcmp(e, w->want, w->prefix) != 0)
+            return IDX_BUCKET_STOP; /* past the documents with this code and tag */
+        uint32_t id = idx_entry_id(e, s);
+        if (id == w->self)
+            continue;
+        uint8_t kb[IDX_ID_BYTES];
+        MDB_val dk, dv;
+        idx_doc d;
+        id_key(id, kb, &dk);
+        int rc = mdb_get(w->txn, w->ix->db_docs, &dk, &dv);
+        if (rc == 0 && idx_doc_decode(w->ix, dv.mv_data, dv.mv_size, &d) == 0 &&
+            d.content_hash == w->hash) {
+            w->dup = id;
+            return IDX_BUCKET_STOP;
+        }
+        if (rc && rc != MDB_NOTFOUND)
+            return rc;
+    }
+    return 0; /* the run may go on in the next chunk */
+}
+
 /* First doc id other than self whose content hash is hash (and so whose
  * code is code), or 0: the entries of mih_0's bucket with the code's rest
  * and the hash's tag (found by binary search), in id order, each
@@ -158,40 +196,18 @@ static int find_duplicate(idx_index *ix, MDB_txn *txn, const sh_code *code, uint
                           uint32_t self, uint32_t *dup)
 {
     const idx_substring *s = &ix->sub[0];
-    const size_t prefix = (size_t)(s->rest_bytes + s->tag_bytes), eb = (size_t)s->entry_bytes;
     uint8_t key[8], want[IDX_ID_BYTES + IDX_TAG_BYTES + 16];
     idx_substring_key(idx_substring_value(code, s), s, key);
     idx_entry_encode(code, hash, 0, s, want);
-    MDB_val k = { (size_t)s->key_bytes, key }, v;
-    *dup = 0;
-    int rc = mdb_get(txn, ix->db_mih[0], &k, &v);
+    dup_walk w = { ix, txn, want, (size_t)(s->rest_bytes + s->tag_bytes), hash, self, 0 };
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, ix->db_mih[0], &cur);
     if (rc)
-        return rc == MDB_NOTFOUND ? 0 : rc;
-    if (v.mv_size == 0 || v.mv_size % eb)
-        return MDB_CORRUPTED;
-    const uint8_t *bucket = v.mv_data;
-    size_t n = v.mv_size / eb;
-    for (size_t i = idx_bucket_lower(bucket, n, eb, want, prefix); i < n; i++) {
-        const uint8_t *e = bucket + i * eb;
-        if (memcmp(e, want, prefix) != 0)
-            break; /* past the documents with this code and tag */
-        uint32_t id = idx_entry_id(e, s);
-        if (id == self)
-            continue;
-        uint8_t kb[IDX_ID_BYTES];
-        MDB_val dk, dv;
-        idx_doc d;
-        id_key(id, kb, &dk);
-        int grc = mdb_get(txn, ix->db_docs, &dk, &dv);
-        if (grc == 0 && idx_doc_decode(ix, dv.mv_data, dv.mv_size, &d) == 0 &&
-            d.content_hash == hash) {
-            *dup = id;
-            return 0;
-        }
-        if (grc && grc != MDB_NOTFOUND)
-            return grc;
-    }
-    return 0;
+        return rc;
+    rc = idx_bucket_visit(cur, key, (size_t)s->key_bytes, (size_t)s->entry_bytes, dup_entries, &w);
+    mdb_cursor_close(cur);
+    *dup = rc ? 0 : w.dup;
+    return rc;
 }
 
 static int apply_add(idx_index *ix, struct idx_batch *b, const uint8_t *rec, size_t len,

@@ -67,10 +67,11 @@ static int code_distance(const sh_code *a, const sh_code *b)
 }
 
 /* The integer value of a big-endian key of n bytes. */
-static uint64_t key_value(const MDB_val *k)
+/* The substring value in the first key_bytes of a mih key. */
+static uint64_t key_value(const MDB_val *k, size_t key_bytes)
 {
     uint64_t v = 0;
-    for (size_t i = 0; i < k->mv_size; i++)
+    for (size_t i = 0; i < key_bytes; i++)
         v = v << 8 | ((const uint8_t *)k->mv_data)[i];
     return v;
 }
@@ -99,32 +100,40 @@ static int cmp_u64(const void *a, const void *b)
 
 /* --- exact code lookups ---------------------------------------------------- */
 
+/* probe_code's walk of one bucket's chunks. */
+typedef struct {
+    idx_reader *rd;
+    const uint8_t *want; /* the code's rest */
+    int dist;
+} code_walk;
+
+static int code_entries(const uint8_t *entries, size_t count, void *ctx)
+{
+    code_walk *w = ctx;
+    const idx_substring *s = &w->rd->ix->sub[0];
+    const size_t eb = (size_t)s->entry_bytes, rest = (size_t)s->rest_bytes;
+    for (size_t i = idx_bucket_lower(entries, count, eb, w->want, rest); i < count; i++) {
+        if (memcmp(entries + i * eb, w->want, rest) != 0)
+            return IDX_BUCKET_STOP; /* past the run */
+        int rc = hit_push(w->rd, idx_entry_id(entries + i * eb, s), w->dist);
+        if (rc)
+            return rc;
+    }
+    return 0; /* the run may go on in the next chunk */
+}
+
 /* Adds every doc whose code is exactly code, at distance dist. Those docs
  * are one run of a mih_0 bucket: key = substring 0, entries starting with
  * the rest, found by binary search for the rest. */
 static int probe_code(idx_reader *rd, const sh_code *code, int dist)
 {
     const idx_substring *s = &rd->ix->sub[0];
-    const size_t eb = (size_t)s->entry_bytes, rest = (size_t)s->rest_bytes;
     uint8_t key[8], want[IDX_ID_BYTES + IDX_TAG_BYTES + 16];
     idx_substring_key(idx_substring_value(code, s), s, key);
     idx_entry_encode(code, 0, 0, s, want);
-    MDB_val k = { (size_t)s->key_bytes, key }, v;
-    int rc = mdb_cursor_get(rd->cur_mih[0], &k, &v, MDB_SET);
-    if (rc)
-        return rc == MDB_NOTFOUND ? 0 : rc;
-    if (v.mv_size == 0 || v.mv_size % eb)
-        return MDB_CORRUPTED;
-    const uint8_t *bucket = v.mv_data;
-    size_t n = v.mv_size / eb;
-    for (size_t i = idx_bucket_lower(bucket, n, eb, want, rest); i < n; i++) {
-        if (memcmp(bucket + i * eb, want, rest) != 0)
-            break; /* past the run */
-        rc = hit_push(rd, idx_entry_id(bucket + i * eb, s), dist);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    code_walk w = { rd, want, dist };
+    return idx_bucket_visit(rd->cur_mih[0], key, (size_t)s->key_bytes, (size_t)s->entry_bytes,
+                            code_entries, &w);
 }
 
 /* --- ball ------------------------------------------------------------------ */
@@ -224,14 +233,12 @@ static int search_mih(idx_reader *rd, const sh_code *q, int r, idx_search_info *
                     v ^= (uint64_t)1 << pos[i];
                 uint8_t key[8];
                 idx_substring_key(v, s, key);
-                MDB_val k = { (size_t)s->key_bytes, key }, val;
                 info->probes++;
                 mc.probe_dist = d;
                 mc.probe_value = v;
-                int rc = mdb_cursor_get(rd->cur_mih[j], &k, &val, MDB_SET);
-                if (rc == 0)
-                    rc = idx_visit_bucket(&val, (size_t)s->entry_bytes, mih_entries, &mc);
-                if (rc && rc != MDB_NOTFOUND)
+                int rc = idx_bucket_visit(rd->cur_mih[j], key, (size_t)s->key_bytes,
+                                          (size_t)s->entry_bytes, mih_entries, &mc);
+                if (rc)
                     return rc;
             } while (comb_next(pos, d, s->len));
         }
@@ -280,9 +287,9 @@ SH_POPCOUNT_HOT static int search_scan(idx_reader *rd, const sh_code *q, int r,
     int rc;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != (size_t)s->key_bytes)
+        if (!idx_bucket_key_ok(&k, (size_t)s->key_bytes, (size_t)s->entry_bytes))
             return MDB_CORRUPTED;
-        sc.key_dist = __builtin_popcountll(key_value(&k) ^ qv);
+        sc.key_dist = __builtin_popcountll(key_value(&k, (size_t)s->key_bytes) ^ qv);
         if (sc.key_dist > r)
             continue;
         rc = idx_visit_bucket(&v, (size_t)s->entry_bytes, scan_entries, &sc);

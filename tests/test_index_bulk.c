@@ -121,13 +121,58 @@ static void assert_same_table(idx_index *a, MDB_dbi da, idx_index *b, MDB_dbi db
     mdb_txn_abort(tb);
 }
 
+/* Every entry of mih table dbi of ix, in order, each as its key's
+ * substring bytes then the entry: the buckets whatever their chunks.
+ * Returns the bytes (caller frees), their count in *len. */
+static uint8_t *table_entries(idx_index *ix, MDB_dbi dbi, const idx_substring *sub, size_t *len)
+{
+    MDB_txn *t;
+    MDB_cursor *c;
+    ck_assert_int_eq(mdb_txn_begin(ix->env, NULL, MDB_RDONLY, &t), 0);
+    ck_assert_int_eq(mdb_cursor_open(t, dbi, &c), 0);
+    size_t kb = (size_t)sub->key_bytes, eb = (size_t)sub->entry_bytes, cap = 4096;
+    uint8_t *out = malloc(cap);
+    ck_assert_ptr_nonnull(out);
+    *len = 0;
+    MDB_val k, v;
+    for (int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        ck_assert(idx_bucket_key_ok(&k, kb, eb));
+        ck_assert(v.mv_size > 0 && v.mv_size % eb == 0);
+        for (size_t i = 0; i < v.mv_size / eb; i++) {
+            while (*len + kb + eb > cap)
+                ck_assert_ptr_nonnull(out = realloc(out, cap *= 2));
+            memcpy(out + *len, k.mv_data, kb);
+            memcpy(out + *len + kb, (const uint8_t *)v.mv_data + i * eb, eb);
+            *len += kb + eb;
+        }
+    }
+    mdb_cursor_close(c);
+    mdb_txn_abort(t);
+    return out;
+}
+
+/* mih table j of a and b hold the same entries in the same buckets and
+ * order (their cut into chunks may differ: a bulk load fills chunks,
+ * adds one by one halve them). */
+static void assert_same_buckets(idx_index *a, idx_index *b, int j, const char *what)
+{
+    size_t la, lb;
+    uint8_t *ea = table_entries(a, a->db_mih[j], &a->sub[j], &la);
+    uint8_t *eb = table_entries(b, b->db_mih[j], &b->sub[j], &lb);
+    ck_assert_msg(la == lb, "%s %d: %zu vs %zu bytes of entries", what, j, la, lb);
+    ck_assert_msg(memcmp(ea, eb, la) == 0, "%s %d: the entries differ", what, j);
+    free(ea);
+    free(eb);
+}
+
 static void assert_same_index(idx_index *a, idx_index *b)
 {
     ck_assert_int_eq(a->m, b->m);
     assert_same_table(a, a->db_docs, b, b->db_docs, "docs");
     assert_same_table(a, a->db_names, b, b->db_names, "names");
     for (int j = 0; j < a->m; j++)
-        assert_same_table(a, a->db_mih[j], b, b->db_mih[j], "mih");
+        assert_same_buckets(a, b, j, "mih");
     idx_reader *ra, *rb;
     ck_assert_int_eq(idx_reader_begin(a, &ra, NULL, 0), 0);
     ck_assert_int_eq(idx_reader_begin(b, &rb, NULL, 0), 0);
@@ -219,7 +264,7 @@ START_TEST(a_bulk_load_matches_adding_one_by_one)
             ck_assert_int_eq(idx_commit(a, err, sizeof err), 0);
             ck_assert_int_eq(idx_commit(b, err, sizeof err), 0);
             assert_same_table(a, a->db_names, b, b->db_names, "names after writes");
-            assert_same_table(a, a->db_mih[0], b, b->db_mih[0], "mih_0 after writes");
+            assert_same_buckets(a, b, 0, "mih_0 after writes");
 
             idx_close(a);
             idx_close(b);
@@ -230,6 +275,106 @@ START_TEST(a_bulk_load_matches_adding_one_by_one)
             free(got);
         }
     }
+}
+END_TEST
+
+/* Half the documents on one code: its buckets are cut into chunks
+ * (IDX_CHUNK_MAX entries each when loaded in bulk, halves when split by
+ * adds one at a time); both ways give the same entries, exact duplicates,
+ * searches and a clean verify, also after removals that empty chunks and
+ * take their first entries. */
+START_TEST(a_hot_code_in_chunks_matches_adding_one_by_one)
+{
+    size_t n = 3 * IDX_CHUNK_MAX + 500;
+    planned_add *plan = plan_adds(n, 64, 5);
+    for (size_t i = 0; i < n; i += 2) /* every other add: the hot code, all zeros, so */
+        plan[i].code = (sh_code){ { 0, 0 } }; /* that its chunks are each table's first keys */
+    idx_add_result *want = malloc(n * sizeof *want), *got = malloc(n * sizeof *got);
+    ck_assert_ptr_nonnull(want);
+    ck_assert_ptr_nonnull(got);
+    char *dir_a = tix_tmpdir(), *dir_b = tix_tmpdir(), err[512] = "";
+    idx_options o = tix_options(IDX_CREATE | IDX_NOSYNC, 64);
+    o.batch_size = 700;
+    idx_index *a = tix_open_with(dir_a, &o), *b = tix_open_with(dir_b, &o);
+    run_adds(a, plan, n, want, 0);
+    ck_assert_int_eq(idx_commit(a, err, sizeof err), 0);
+    ck_assert_msg(idx_bulk_begin(b, err, sizeof err) == 0, "%s", err);
+    run_adds(b, plan, n, got, 1);
+    ck_assert_msg(idx_bulk_finish(b, err, sizeof err) == 0, "%s", err);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(got[i].action == want[i].action && got[i].id == want[i].id &&
+                          got[i].dup_of == want[i].dup_of,
+                      "add %zu differs", i);
+
+    /* the hot code's bucket is in chunks in every table of both */
+    for (int t = 0; t < 2; t++) {
+        idx_index *ix = t ? b : a;
+        for (int j = 0; j < ix->m; j++) {
+            MDB_txn *txn;
+            MDB_cursor *c;
+            MDB_val k, v;
+            size_t chunks = 0;
+            ck_assert_int_eq(mdb_txn_begin(ix->env, NULL, MDB_RDONLY, &txn), 0);
+            ck_assert_int_eq(mdb_cursor_open(txn, ix->db_mih[j], &c), 0);
+            for (int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+                 rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+                ck_assert_uint_le(v.mv_size / (size_t)ix->sub[j].entry_bytes, IDX_CHUNK_MAX);
+                chunks += k.mv_size > (size_t)ix->sub[j].key_bytes;
+            }
+            ck_assert_uint_ge(chunks, 2);
+            mdb_cursor_close(c);
+            mdb_txn_abort(txn);
+        }
+    }
+    assert_same_index(a, b);
+    assert_searches(b, plan, n, 64);
+
+    /* removals: every hot document of the first third, then a re-add of
+     * one of them (an exact duplicate of nothing now: added) */
+    char name[32];
+    for (size_t i = 0; i < n / 3; i += 2) {
+        snprintf(name, sizeof name, "doc-%u", plan[i].n);
+        int ra = idx_remove(a, name, strlen(name), NULL, err, sizeof err);
+        ck_assert_int_eq(idx_remove(b, name, strlen(name), NULL, err, sizeof err), ra);
+    }
+    idx_doc d;
+    idx_add_result ra, rb;
+    tix_doc(&d, name, 777777, plan[0].code, plan[0].hash, NULL, 0);
+    ck_assert_int_eq(idx_add(a, &d, &ra, err, sizeof err), 0);
+    ck_assert_int_eq(idx_add(b, &d, &rb, err, sizeof err), 0);
+    ck_assert_int_eq(ra.action, rb.action);
+    ck_assert_uint_eq(ra.dup_of, rb.dup_of);
+    ck_assert_int_eq(idx_commit(a, err, sizeof err), 0);
+    ck_assert_int_eq(idx_commit(b, err, sizeof err), 0);
+    assert_same_index(a, b);
+
+    /* the hot code's documents through every search mode */
+    idx_reader *rd;
+    ck_assert_int_eq(idx_reader_begin(b, &rd, NULL, 0), 0);
+    uint64_t *expect;
+    size_t n_expect = tix_brute(rd, &plan[0].code, 2, &expect);
+    ck_assert_uint_gt(n_expect, IDX_CHUNK_MAX);
+    idx_hit *hits = malloc((n + 1) * sizeof *hits);
+    ck_assert_ptr_nonnull(hits);
+    for (int mode = IDX_MODE_AUTO; mode <= IDX_MODE_SCAN; mode++) {
+        size_t total;
+        ck_assert_int_eq(
+            idx_search(rd, &plan[0].code, 2, (idx_mode)mode, hits, n + 1, &total, NULL), 0);
+        ck_assert_uint_eq(total, n_expect);
+        for (size_t i = 0; i < total; i++)
+            ck_assert_uint_eq((uint64_t)hits[i].distance << 32 | hits[i].id, expect[i]);
+    }
+    free(expect);
+    free(hits);
+    idx_reader_end(rd);
+
+    idx_close(a);
+    idx_close(b);
+    tix_rmtree(dir_a);
+    tix_rmtree(dir_b);
+    free(plan);
+    free(want);
+    free(got);
 }
 END_TEST
 
@@ -430,6 +575,7 @@ Suite *index_bulk_suite(void)
     TCase *tc = tcase_create("bulk");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, a_bulk_load_matches_adding_one_by_one);
+    tcase_add_test(tc, a_hot_code_in_chunks_matches_adding_one_by_one);
     tcase_add_test(tc, an_interrupted_bulk_load_is_finished_by_the_next_writer);
     tcase_add_test(tc, a_broken_load_builds_its_tables_from_the_committed_docs);
     tcase_add_test(tc, a_batch_stops_at_its_first_bad_document);
