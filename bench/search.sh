@@ -29,11 +29,11 @@ sizes="100000 1000000"
 
 run_codes() { # n dist label
     echo "search: $2 codes, n = $1" >&2
-    rm -rf "$WORK/idx-$3"
+    rm -rf "$WORK/idx-$3" "$WORK/idx-$3-bulk" # also what a killed run left
     "$BIN/search_codes" --n "$1" --dist "$2" --queries 200 --scan-queries 10 --max-radius 10 \
         --compact 1 --bulk 3 --dir "$WORK/idx-$3" --dump "$WORK/codes-$3" --label "$3" \
         > "$OUT/search-codes-$3.json"
-    rm -rf "$WORK/idx-$3"
+    rm -rf "$WORK/idx-$3" "$WORK/idx-$3-bulk"
 }
 
 run_faiss() { # label

@@ -16,6 +16,7 @@
  * with qsort in LMDB's key order (bytes, then the shorter first). The
  * entries of one multi-index key go in as one value, its bucket.
  */
+#include "idx_bucket.h"
 #include "idx_bulk.h"
 
 #include <pthread.h>

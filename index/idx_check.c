@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "idx_bucket.h"
 #include "idx_docs.h"
 #include "sh_error.h"
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "idx_bucket.h"
 #include "idx_bulk.h"
 #include "idx_compact.h"
 #include "sh_error.h"

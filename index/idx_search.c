@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "idx_bucket.h"
 #include "sh_error.h"
 
 /* Relative costs used by the planner, in units of one MIH probe (a

@@ -16,8 +16,7 @@
  *               byte order: one LMDB value under the substring's key
  *               bytes, or, once it outgrows IDX_CHUNK_MAX entries, cut
  *               into chunks, each under the key bytes followed by the
- *               chunk's first entry (so the chunks sort in entry order
- *               right after where the plain key would be)
+ *               chunk's first entry (idx_bucket.h reads and writes them)
  *   docs        doc id -> record (see idx_docs.h)
  *   names       external name -> doc id
  *
@@ -52,7 +51,8 @@
  * This module opens, creates and closes the environment, reads the
  * metadata, hands out read snapshots (idx_reader), translates LMDB error
  * codes, grows the map, and encodes and decodes table entries. It does
- * not add documents (idx_docs.h) nor search (idx_search.h).
+ * not keep the buckets (idx_bucket.h), add documents (idx_docs.h) nor
+ * search (idx_search.h).
  *
  * Threads and processes
  * - One idx_index handle may be shared by many threads for reading: every
@@ -85,7 +85,6 @@
 #define IDX_MAX_SUBSTRINGS 16
 #define IDX_ID_BYTES 4
 #define IDX_TAG_BYTES 4           /* content-hash tag in mih_0 entries */
-#define IDX_CHUNK_MAX 1024        /* entries in one value of a mih table */
 #define IDX_MAX_NAME 500          /* bytes; LMDB keys are at most 511 */
 #define IDX_MAX_SIG 4096          /* bytes of near-duplicate signature */
 #define IDX_DEFAULT_MAP (64u << 20)
@@ -284,51 +283,6 @@ uint64_t idx_substring_value(const sh_code *c, const idx_substring *sub);
 
 /* Writes value v as sub->key_bytes big-endian bytes. */
 void idx_substring_key(uint64_t v, const idx_substring *sub, uint8_t *out);
-
-/* --- buckets (the values of the mih tables) --- */
-
-/* Hands the entries of one value v of a mih table (a bucket or one
- * chunk of it) to fn as one array of count entries of entry_bytes each.
- * Returns fn's return, or MDB_CORRUPTED when v is empty or not a whole
- * number of entries. */
-typedef int (*idx_values_fn)(const uint8_t *values, size_t count, void *ctx);
-int idx_visit_bucket(const MDB_val *v, size_t entry_bytes, idx_values_fn fn, void *ctx);
-
-/* fn's return that ends idx_bucket_visit early, without an error. */
-#define IDX_BUCKET_STOP (-31000)
-
-/* Hands the entries of key's bucket (key_bytes bytes: a substring value)
- * to fn, a chunk at a time in entry order, through cursor c on its mih
- * table. Returns 0 (also for no such bucket, or when fn returned
- * IDX_BUCKET_STOP), fn's other nonzero return, MDB_CORRUPTED, or an LMDB
- * code. */
-int idx_bucket_visit(MDB_cursor *c, const uint8_t *key, size_t key_bytes, size_t entry_bytes,
-                     idx_values_fn fn, void *ctx);
-
-/* 1 if k is a key of a mih table with these sizes: key_bytes (a whole
- * bucket) or key_bytes + entry_bytes (a chunk). */
-int idx_bucket_key_ok(const MDB_val *k, size_t key_bytes, size_t entry_bytes);
-
-/* The position of the first of bucket's n entries (sorted, entry_bytes
- * each) whose first prefix bytes are not below want's. Cannot fail. */
-size_t idx_bucket_lower(const uint8_t *bucket, size_t n, size_t entry_bytes,
-                        const uint8_t *want, size_t prefix);
-
-/* Puts entry into the bucket of key (key->mv_size bytes) in dbi, in
- * order (an entry already there: no change), or takes it out
- * (idx_bucket_remove: MDB_NOTFOUND when it is not there; a chunk left
- * empty loses its key). One chunk is rewritten through ix's scratch
- * buffer; a bucket or chunk that would pass IDX_CHUNK_MAX entries is cut
- * in two chunks. Returns 0, an LMDB code, MDB_CORRUPTED for a value that
- * is not a whole number of entries, or SH_ENOMEM. */
-int idx_bucket_insert(idx_index *ix, MDB_txn *txn, MDB_dbi dbi, const MDB_val *key,
-                      const uint8_t *entry, size_t entry_bytes);
-int idx_bucket_remove(idx_index *ix, MDB_txn *txn, MDB_dbi dbi, const MDB_val *key,
-                      const uint8_t *entry, size_t entry_bytes);
-
-/* The entries in mih table dbi: the sum of its values' counts (one walk
- * of the table's keys). Returns 0, an LMDB code or MDB_CORRUPTED. */
-int idx_bucket_count_all(MDB_txn *txn, MDB_dbi dbi, size_t entry_bytes, uint64_t *count);
 
 /* Reads a u64 counter from meta; missing key -> *v = 0 and 0 returned.
  * Returns an LMDB code for other failures, MDB_INVALID for a wrong size. */

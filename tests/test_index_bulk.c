@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "idx_bucket.h"
 #include "idx_bulk.h"
 #include "idx_check.h"
 #include "idx_docs.h"
