@@ -90,18 +90,36 @@ def main():
         "",
     ]
     if machine:
+        several = len({m.get("cpu") for m in machines.values()}) > 1
         lines += [
-            "Machine: %s, %s cores, %s GiB, %s, %s, OpenBLAS %s." % (
+            "Machine%s: %s, %s cores, %s GiB, %s, %s, OpenBLAS %s.%s" % (
+                " of the newest part" if several else "",
                 machine.get("cpu"), online, machine.get("memory_gib"),
-                machine.get("os"), machine.get("compiler"), machine.get("openblas")),
+                machine.get("os"), machine.get("compiler"), machine.get("openblas"),
+                " A part measured on another CPU names it; compare figures across parts"
+                " only as ratios taken within one part." if several else ""),
             "",
         ]
+
+    def other_cpu(part):
+        """The line naming a part's CPU when it differs from the header's."""
+        m = machines.get(part)
+        if m and machine and m.get("cpu") != machine.get("cpu"):
+            return "Measured on another machine: %s." % m.get("cpu")
+        return None
     missing = []
     for part, title in PARTS:
         md = os.path.join(results, part + ".md")
         js = os.path.join(results, part + ".json")
         if part in kept:
-            lines += ["## " + title, "", kept[part], ""]
+            text = kept[part]
+            lines += ["## " + title, ""]
+            cpu = other_cpu(part)
+            if cpu and not text.startswith("Measured on another machine:"):
+                lines += [cpu, ""]
+            if not cpu and text.startswith("Measured on another machine:"):
+                text = text.split("\n", 1)[1].lstrip("\n")  # the header's machine again
+            lines += [text, ""]
             if part in old_figures:
                 everything[part] = old_figures[part]
             continue
@@ -111,6 +129,8 @@ def main():
         lines.append("## " + title)
         lines.append("")
         m = machines.get(part)
+        if other_cpu(part):
+            lines += [other_cpu(part), ""]
         if m:
             pinned = ""
             if m.get("cores") and m.get("cores") < online:
