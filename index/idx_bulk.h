@@ -38,8 +38,9 @@
  * Memory: about 60-110 bytes per document plus the names while loading
  * (42 in per-id arrays with up to twice the room they need, 16-32 in each
  * of two hash tables of 8-byte slots kept at most half full), the record
- * buffer (at most IDX_BULK_BUFFER bytes), and at the end two tables'
- * entries at a time (2 x 16..48 bytes per document and table).
+ * buffer (at most IDX_BULK_BUFFER bytes), and at the end up to two mih
+ * tables' entries at a time (2 x 16..48 bytes per document and table)
+ * and the sorted references to the names (24 bytes per document).
  */
 #ifndef SH_IDX_BULK_H
 #define SH_IDX_BULK_H

@@ -303,9 +303,10 @@ static int prepare_table(build_state *st, int t)
               : records_sort(mc.r, (size_t)(sub->key_bytes + sub->rest_bytes + sub->tag_bytes));
 }
 
-/* The preparing thread's state: tables 0..prepared-1 are prepared,
+/* The preparing thread's state: mih tables 0..prepared-1 are prepared,
  * 0..written-1 written. It keeps at most one table ahead of the writes,
- * so that at most two tables' entries are in memory at once. */
+ * so that at most two mih tables' entries are in memory at once (the
+ * names, prepared by the writing thread meanwhile, besides). */
 typedef struct {
     build_state *st;
     pthread_mutex_t lock;
@@ -318,7 +319,7 @@ typedef struct {
 static void *preparer_run(void *arg)
 {
     preparer *pr = arg;
-    for (int t = 0; t < pr->st->ix->m + 1; t++) {
+    for (int t = 0; t < pr->st->ix->m; t++) {
         pthread_mutex_lock(&pr->lock);
         while (!pr->stop && t > pr->written + 1)
             pthread_cond_wait(&pr->changed, &pr->lock);
@@ -370,9 +371,13 @@ int idx_bulk_build(idx_index *ix, char *err, size_t err_len)
     if (own && (rc = idx_bulk_read_docs(ix, err, err_len)) != 0)
         return rc;
     build_state st = { .ix = ix, .expect = (size_t)idx_bulk_doc_count(ix) };
-    /* a second thread prepares the tables in writing order, one table
-     * ahead of the writes (without the thread, each is prepared just
-     * before it is written) */
+    /* a second thread prepares the mih tables in writing order, one table
+     * ahead of the writes, while this one first writes the load's last
+     * records and prepares the names (written last): preparing is the
+     * slower half (10M codes, m = 3: about 0.9 s per mih table and 1.3 s
+     * for the names, against 0.2-0.4 s and 0.8 s of writing), so two
+     * threads prepare. Without the thread, each table is prepared just
+     * before it is written. */
     preparer pr = { .st = &st };
     pthread_mutex_init(&pr.lock, NULL);
     pthread_cond_init(&pr.changed, NULL);
@@ -380,8 +385,12 @@ int idx_bulk_build(idx_index *ix, char *err, size_t err_len)
     int threaded = pthread_create(&thread, NULL, preparer_run, &pr) == 0;
     if (!own) /* the load's last records into the docs table, while mih_0 is prepared */
         rc = idx_commit(ix, err, err_len);
+    if (!rc && threaded)
+        rc = prepare_table(&st, ix->m);
     for (int t = 0; !rc && t < ix->m + 1; t++) {
-        if (threaded) {
+        if (threaded && t == ix->m) {
+            /* the names: prepared above */
+        } else if (threaded) {
             pthread_mutex_lock(&pr.lock);
             while (pr.prepared <= t && pr.status == 0)
                 pthread_cond_wait(&pr.changed, &pr.lock);
