@@ -54,6 +54,35 @@ int idx_bucket_visit(MDB_cursor *c, const uint8_t *key, size_t key_bytes, size_t
     return rc == MDB_NOTFOUND || rc == IDX_BUCKET_STOP ? 0 : rc;
 }
 
+/* idx_bucket_run's walk of one chunk. */
+typedef struct {
+    const uint8_t *want;
+    size_t prefix, entry_bytes;
+    idx_entry_fn fn;
+    void *ctx;
+} run_walk;
+
+static int run_entries(const uint8_t *entries, size_t count, void *ctx)
+{
+    const run_walk *w = ctx;
+    const size_t eb = w->entry_bytes;
+    for (size_t i = idx_bucket_lower(entries, count, eb, w->want, w->prefix); i < count; i++) {
+        if (memcmp(entries + i * eb, w->want, w->prefix) != 0)
+            return IDX_BUCKET_STOP; /* past the run */
+        int rc = w->fn(entries + i * eb, w->ctx);
+        if (rc)
+            return rc;
+    }
+    return 0; /* the run may go on in the next chunk */
+}
+
+int idx_bucket_run(MDB_cursor *c, const uint8_t *key, size_t key_bytes, size_t entry_bytes,
+                   const uint8_t *want, size_t prefix, idx_entry_fn fn, void *ctx)
+{
+    run_walk w = { want, prefix, entry_bytes, fn, ctx };
+    return idx_bucket_visit(c, key, key_bytes, entry_bytes, run_entries, &w);
+}
+
 /* Where an entry goes: the key (whole bucket or chunk) and its value,
  * copied into ix's scratch buffer with room for one entry more. */
 typedef struct {
@@ -120,7 +149,7 @@ static int chunk_find(idx_index *ix, MDB_cursor *c, const MDB_val *key, const ui
 
 /* Puts n entries (from b) as one value of key's bucket through c: under
  * the key itself when whole, else under the key and the first entry;
- * with MDB_CURRENT over the value c stands on. */
+ * with MDB_CURRENT over the value c stands on, MDB_APPEND at the end. */
 static int chunk_put(MDB_cursor *c, const MDB_val *key, int whole, const uint8_t *b, size_t n,
                      size_t entry_bytes, unsigned flags)
 {
@@ -132,6 +161,20 @@ static int chunk_put(MDB_cursor *c, const MDB_val *key, int whole, const uint8_t
         k.mv_size += entry_bytes;
     }
     return mdb_cursor_put(c, &k, &v, flags);
+}
+
+int idx_bucket_append(MDB_cursor *w, const uint8_t *key, size_t key_bytes,
+                      const uint8_t *entries, size_t n, size_t entry_bytes)
+{
+    MDB_val k = { key_bytes, (void *)key };
+    if (n <= IDX_CHUNK_MAX)
+        return chunk_put(w, &k, 1, entries, n, entry_bytes, MDB_APPEND);
+    int rc = 0;
+    for (size_t at = 0; rc == 0 && at < n; at += IDX_CHUNK_MAX) {
+        size_t part = n - at < IDX_CHUNK_MAX ? n - at : IDX_CHUNK_MAX;
+        rc = chunk_put(w, &k, 0, entries + at * entry_bytes, part, entry_bytes, MDB_APPEND);
+    }
+    return rc;
 }
 
 /* Stores ix's scratch buffer (n entries: ref's value, changed) back

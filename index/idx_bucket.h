@@ -46,6 +46,22 @@ int idx_visit_bucket(const MDB_val *v, size_t entry_bytes, idx_values_fn fn, voi
 int idx_bucket_visit(MDB_cursor *c, const uint8_t *key, size_t key_bytes, size_t entry_bytes,
                      idx_values_fn fn, void *ctx);
 
+/* Calls fn on each entry of key's bucket whose first prefix bytes equal
+ * want's, in order: they are one run of the sorted bucket (found by
+ * binary search), which may go on from one chunk to the next. fn's
+ * nonzero return stops the walk (IDX_BUCKET_STOP: without an error).
+ * Returns as idx_bucket_visit. */
+typedef int (*idx_entry_fn)(const uint8_t *entry, void *ctx);
+int idx_bucket_run(MDB_cursor *c, const uint8_t *key, size_t key_bytes, size_t entry_bytes,
+                   const uint8_t *want, size_t prefix, idx_entry_fn fn, void *ctx);
+
+/* Appends a whole bucket of n sorted entries under key (key_bytes) with
+ * cursor w (MDB_APPEND: the key must follow every key written before):
+ * one value, or chunks of IDX_CHUNK_MAX entries when it has more.
+ * Returns an LMDB code. */
+int idx_bucket_append(MDB_cursor *w, const uint8_t *key, size_t key_bytes,
+                      const uint8_t *entries, size_t n, size_t entry_bytes);
+
 /* 1 if k is a key of a mih table with these sizes: key_bytes (a whole
  * bucket) or key_bytes + entry_bytes (a chunk). */
 int idx_bucket_key_ok(const MDB_val *k, size_t key_bytes, size_t entry_bytes);

@@ -204,40 +204,43 @@ static int content_grow(struct idx_bulk *b)
     return 0;
 }
 
+/* The array p of elements of size bytes grown from old to cap elements,
+ * the new ones zeroed; NULL when out of memory (p unchanged). */
+static void *grow_zeroed(void *p, size_t size, size_t old, size_t cap)
+{
+    char *q = realloc(p, cap * size);
+    if (q)
+        memset(q + old * size, 0, (cap - old) * size);
+    return q;
+}
+
 /* Makes room for id in every per-id array (new entries zeroed). */
 static int docs_reserve(doc_arrays *d, uint32_t id)
 {
     if (id < d->cap)
         return 0;
-    size_t cap = d->cap ? d->cap : FIRST_IDS;
+    size_t cap = d->cap ? d->cap : FIRST_IDS, old = d->cap;
     while (cap <= id)
         cap *= 2;
     void *p;
-    if (!(p = realloc(d->name_at, cap * sizeof *d->name_at)))
+    if (!(p = grow_zeroed(d->name_at, sizeof *d->name_at, old, cap)))
         return SH_ENOMEM;
     d->name_at = p;
-    if (!(p = realloc(d->name_len, cap * sizeof *d->name_len)))
+    if (!(p = grow_zeroed(d->name_len, sizeof *d->name_len, old, cap)))
         return SH_ENOMEM;
     d->name_len = p;
-    if (!(p = realloc(d->content_hash, cap * sizeof *d->content_hash)))
+    if (!(p = grow_zeroed(d->content_hash, sizeof *d->content_hash, old, cap)))
         return SH_ENOMEM;
     d->content_hash = p;
-    if (!(p = realloc(d->code, cap * sizeof *d->code)))
+    if (!(p = grow_zeroed(d->code, sizeof *d->code, old, cap)))
         return SH_ENOMEM;
     d->code = p;
-    if (!(p = realloc(d->next_same, cap * sizeof *d->next_same)))
+    if (!(p = grow_zeroed(d->next_same, sizeof *d->next_same, old, cap)))
         return SH_ENOMEM;
     d->next_same = p;
-    if (!(p = realloc(d->list_tail, cap * sizeof *d->list_tail)))
+    if (!(p = grow_zeroed(d->list_tail, sizeof *d->list_tail, old, cap)))
         return SH_ENOMEM;
     d->list_tail = p;
-    size_t more = cap - d->cap;
-    memset(d->name_at + d->cap, 0, more * sizeof *d->name_at);
-    memset(d->name_len + d->cap, 0, more * sizeof *d->name_len);
-    memset(d->content_hash + d->cap, 0, more * sizeof *d->content_hash);
-    memset(d->code + d->cap, 0, more * sizeof *d->code);
-    memset(d->next_same + d->cap, 0, more * sizeof *d->next_same);
-    memset(d->list_tail + d->cap, 0, more * sizeof *d->list_tail);
     d->cap = cap;
     return 0;
 }
@@ -273,23 +276,31 @@ uint32_t idx_bulk_duplicate(const idx_index *ix, uint64_t hash, const sh_code *c
     return 0;
 }
 
+/* Keeps document id's name in the arena and its arrays (reserved). */
+static int name_keep(struct idx_bulk *b, const char *name, size_t len, uint32_t id)
+{
+    void *arena = b->arena;
+    if (idx_reserve(&arena, &b->arena_cap, b->arena_len + len, 1 << 16))
+        return SH_ENOMEM;
+    b->arena = arena;
+    memcpy(b->arena + b->arena_len, name, len);
+    b->docs.name_at[id] = b->arena_len;
+    b->docs.name_len[id] = (uint16_t)len;
+    b->arena_len += len;
+    b->names_used++;
+    return 0;
+}
+
 /* Records the new document id called name (its arrays are reserved). */
 static int name_add(struct idx_bulk *b, const char *name, size_t len, uint32_t id)
 {
     if ((b->names_used + 1) * 2 > b->names_cap && names_grow(b))
         return SH_ENOMEM;
-    void *arena = b->arena;
-    if (idx_reserve(&arena, &b->arena_cap, b->arena_len + len, 1 << 16))
-        return SH_ENOMEM;
-    b->arena = arena;
     uint64_t h = name_hash(name, len);
-    name_slot *s = &b->names[name_find(b, h, name, len)];
-    memcpy(b->arena + b->arena_len, name, len);
-    b->docs.name_at[id] = b->arena_len;
-    b->docs.name_len[id] = (uint16_t)len;
-    *s = (name_slot){ (uint32_t)(h >> 32), id };
-    b->arena_len += len;
-    b->names_used++;
+    size_t at = name_find(b, h, name, len);
+    if (name_keep(b, name, len, id))
+        return SH_ENOMEM;
+    b->names[at] = (name_slot){ (uint32_t)(h >> 32), id };
     return 0;
 }
 
@@ -453,19 +464,10 @@ uint64_t idx_bulk_doc_count(const idx_index *ix)
 static int read_doc(const idx_doc *d, void *arg)
 {
     struct idx_bulk *b = arg;
-    if (docs_reserve(&b->docs, d->id))
+    if (docs_reserve(&b->docs, d->id) || name_keep(b, d->name, d->name_len, d->id))
         return SH_ENOMEM;
-    void *arena = b->arena;
-    if (idx_reserve(&arena, &b->arena_cap, b->arena_len + d->name_len, 1 << 16))
-        return SH_ENOMEM;
-    b->arena = arena;
-    memcpy(b->arena + b->arena_len, d->name, d->name_len);
-    b->docs.name_at[d->id] = b->arena_len;
-    b->docs.name_len[d->id] = (uint16_t)d->name_len;
     b->docs.code[d->id] = d->code;
     b->docs.content_hash[d->id] = d->content_hash;
-    b->arena_len += d->name_len;
-    b->names_used++;
     if (d->id > b->max_id)
         b->max_id = d->id;
     return 0;

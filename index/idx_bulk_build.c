@@ -3,13 +3,13 @@
  * load, and the recovery of an interrupted one (whose committed docs are
  * read into the same memory first).
  *
- * The tables are built in writing order: mih_0.., names last (the qsort
- * of the names is the slowest preparation, and it then overlaps the mih
- * writes). A second thread prepares each table (collects its entries
- * from the documents and sorts them) while the table before it is
- * written; each table is emptied and appended in key order in its own
- * write transaction (idx_rewrite), so no transaction dirties more than
- * one table's pages. Multi-index entries are fixed-size byte records
+ * The tables are written in this order: mih_0.., names last. Each is
+ * prepared (its entries collected from the documents and sorted) before
+ * it is written: the mih tables by a second thread, one table ahead of
+ * the writes, the names by the writing thread at the start, meanwhile
+ * (idx_bulk_build says why). Each table is emptied and appended in key
+ * order in its own write transaction (idx_rewrite), so no transaction
+ * dirties more than one table's pages. Multi-index entries are fixed-size byte records
  * sorted by a stable sort, bucket first (records_sort): the documents
  * come in id order, and a stable sort keeps that order among equal keys,
  * which is the order of the duplicates under one key. Names are sorted
@@ -152,8 +152,8 @@ typedef struct {
     uint32_t len, id;
 } name_ref;
 
-/* Table t of the build, in writing order: j < m mih_j, m names. Each is collected and sorted just before it is written (by the
- * sorting thread, while the table before it is written), then freed. */
+/* The build's prepared tables, by writing order t: j < m mih_j, m the
+ * names; each is freed once written. */
 typedef struct {
     const idx_index *ix;
     size_t expect; /* the documents */
@@ -257,21 +257,7 @@ static int write_table(MDB_txn *wtxn, MDB_txn *rtxn, void *arg)
             }
             for (size_t k = 0; k < count; k++)
                 memcpy(run + k * vb, first + k * stride + r->key_bytes, vb);
-            if (count <= IDX_CHUNK_MAX) {
-                MDB_val k = { r->key_bytes, (void *)first }, v = { count * vb, run };
-                rc = mdb_cursor_put(w, &k, &v, MDB_APPEND);
-            }
-            /* a bucket over IDX_CHUNK_MAX: full chunks, each under the key
-             * and its first entry */
-            for (size_t at = 0; count > IDX_CHUNK_MAX && rc == 0 && at < count;
-                 at += IDX_CHUNK_MAX) {
-                uint8_t key[8 + IDX_ID_BYTES + IDX_TAG_BYTES + 16];
-                size_t part = count - at < IDX_CHUNK_MAX ? count - at : IDX_CHUNK_MAX;
-                memcpy(key, first, r->key_bytes);
-                memcpy(key + r->key_bytes, run + at * vb, vb);
-                MDB_val k = { r->key_bytes + vb, key }, v = { part * vb, run + at * vb };
-                rc = mdb_cursor_put(w, &k, &v, MDB_APPEND);
-            }
+            rc = idx_bucket_append(w, first, r->key_bytes, run, count, vb);
             i = end;
         }
         free(run);

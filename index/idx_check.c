@@ -143,28 +143,20 @@ typedef struct {
     size_t err_len;
 } verify_ctx;
 
-/* has_entry's walk of one bucket's chunks. */
-typedef struct {
-    const uint8_t *entry;
-    size_t entry_bytes;
-    int found;
-} entry_walk;
-
-static int find_entry(const uint8_t *entries, size_t count, void *ctx)
+static int found_entry(const uint8_t *entry, void *ctx)
 {
-    entry_walk *w = ctx;
-    size_t at = idx_bucket_lower(entries, count, w->entry_bytes, w->entry, w->entry_bytes);
-    w->found = at < count && memcmp(entries + at * w->entry_bytes, w->entry, w->entry_bytes) == 0;
-    return w->found || at < count ? IDX_BUCKET_STOP : 0; /* found, or past its place */
+    (void)entry;
+    *(int *)ctx = 1;
+    return IDX_BUCKET_STOP;
 }
 
 /* 0 if entry (entry_bytes) is in key's bucket of the table under c. */
 static int has_entry(MDB_cursor *c, const void *key, size_t klen, const uint8_t *entry,
                      size_t entry_bytes)
 {
-    entry_walk w = { entry, entry_bytes, 0 };
-    int rc = idx_bucket_visit(c, key, klen, entry_bytes, find_entry, &w);
-    return rc ? rc : w.found ? 0 : MDB_NOTFOUND;
+    int found = 0;
+    int rc = idx_bucket_run(c, key, klen, entry_bytes, entry, entry_bytes, found_entry, &found);
+    return rc ? rc : found ? 0 : MDB_NOTFOUND;
 }
 
 static int verify_doc(const idx_doc *d, void *ctx)

@@ -3,10 +3,11 @@
  *
  * A table's entries already come out of a cursor in key order, which is
  * the order MDB_APPEND wants (the mih tables' buckets are one value per
- * key; MDB_APPENDDUP would serve a table with duplicates). So each table is copied from a read snapshot into
- * itself, emptied in the write transaction: the read snapshot keeps the
- * old pages alive (LMDB does not reuse pages a live reader can see) while
- * the write transaction appends the same entries to fresh, full pages.
+ * key; MDB_APPENDDUP would serve a table with duplicates). So each table
+ * is copied from a read snapshot into itself, emptied in the write
+ * transaction: the read snapshot keeps the old pages alive (LMDB does
+ * not reuse pages a live reader can see) while the write transaction
+ * appends the same entries to fresh, full pages.
  * Memory does not grow with the table.
  */
 #include "idx_compact.h"

@@ -151,48 +151,37 @@ static int lookup_name(idx_index *ix, MDB_txn *txn, const char *name, size_t len
     return rc;
 }
 
-/* find_duplicate's walk of one bucket's chunks. */
+/* find_duplicate's test of one entry with the code's rest and the tag. */
 typedef struct {
     idx_index *ix;
     MDB_txn *txn;
-    const uint8_t *want; /* the code's rest and the hash's tag */
-    size_t prefix;
     uint64_t hash;
     uint32_t self, dup;
 } dup_walk;
 
-static int dup_entries(const uint8_t *entries, size_t count, void *ctx)
+static int dup_entry(const uint8_t *e, void *ctx)
 {
     dup_walk *w = ctx;
-    const idx_substring *s = &w->ix->sub[0];
-    const size_t eb = (size_t)s->entry_bytes;
-    for (size_t i = idx_bucket_lower(entries, count, eb, w->want, w->prefix); i < count; i++) {
-        const uint8_t *e = entries + i * eb;
-        if (memcmp(e, w->want, w->prefix) != 0)
-            return IDX_BUCKET_STOP; /* past the documents with this code and tag */
-        uint32_t id = idx_entry_id(e, s);
-        if (id == w->self)
-            continue;
-        uint8_t kb[IDX_ID_BYTES];
-        MDB_val dk, dv;
-        idx_doc d;
-        id_key(id, kb, &dk);
-        int rc = mdb_get(w->txn, w->ix->db_docs, &dk, &dv);
-        if (rc == 0 && idx_doc_decode(w->ix, dv.mv_data, dv.mv_size, &d) == 0 &&
-            d.content_hash == w->hash) {
-            w->dup = id;
-            return IDX_BUCKET_STOP;
-        }
-        if (rc && rc != MDB_NOTFOUND)
-            return rc;
+    uint32_t id = idx_entry_id(e, &w->ix->sub[0]);
+    if (id == w->self)
+        return 0;
+    uint8_t kb[IDX_ID_BYTES];
+    MDB_val dk, dv;
+    idx_doc d;
+    id_key(id, kb, &dk);
+    int rc = mdb_get(w->txn, w->ix->db_docs, &dk, &dv);
+    if (rc == 0 && idx_doc_decode(w->ix, dv.mv_data, dv.mv_size, &d) == 0 &&
+        d.content_hash == w->hash) {
+        w->dup = id;
+        return IDX_BUCKET_STOP;
     }
-    return 0; /* the run may go on in the next chunk */
+    return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 /* First doc id other than self whose content hash is hash (and so whose
  * code is code), or 0: the entries of mih_0's bucket with the code's rest
- * and the hash's tag (found by binary search), in id order, each
- * confirmed by its record's whole hash. */
+ * and the hash's tag (one run, in id order), each confirmed by its
+ * record's whole hash. */
 static int find_duplicate(idx_index *ix, MDB_txn *txn, const sh_code *code, uint64_t hash,
                           uint32_t self, uint32_t *dup)
 {
@@ -200,12 +189,13 @@ static int find_duplicate(idx_index *ix, MDB_txn *txn, const sh_code *code, uint
     uint8_t key[8], want[IDX_ID_BYTES + IDX_TAG_BYTES + 16];
     idx_substring_key(idx_substring_value(code, s), s, key);
     idx_entry_encode(code, hash, 0, s, want);
-    dup_walk w = { ix, txn, want, (size_t)(s->rest_bytes + s->tag_bytes), hash, self, 0 };
+    dup_walk w = { ix, txn, hash, self, 0 };
     MDB_cursor *cur;
     int rc = mdb_cursor_open(txn, ix->db_mih[0], &cur);
     if (rc)
         return rc;
-    rc = idx_bucket_visit(cur, key, (size_t)s->key_bytes, (size_t)s->entry_bytes, dup_entries, &w);
+    rc = idx_bucket_run(cur, key, (size_t)s->key_bytes, (size_t)s->entry_bytes, want,
+                        (size_t)(s->rest_bytes + s->tag_bytes), dup_entry, &w);
     mdb_cursor_close(cur);
     *dup = rc ? 0 : w.dup;
     return rc;

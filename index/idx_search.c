@@ -101,40 +101,30 @@ static int cmp_u64(const void *a, const void *b)
 
 /* --- exact code lookups ---------------------------------------------------- */
 
-/* probe_code's walk of one bucket's chunks. */
+/* probe_code's hit: one doc with the code. */
 typedef struct {
     idx_reader *rd;
-    const uint8_t *want; /* the code's rest */
     int dist;
 } code_walk;
 
-static int code_entries(const uint8_t *entries, size_t count, void *ctx)
+static int code_entry(const uint8_t *e, void *ctx)
 {
     code_walk *w = ctx;
-    const idx_substring *s = &w->rd->ix->sub[0];
-    const size_t eb = (size_t)s->entry_bytes, rest = (size_t)s->rest_bytes;
-    for (size_t i = idx_bucket_lower(entries, count, eb, w->want, rest); i < count; i++) {
-        if (memcmp(entries + i * eb, w->want, rest) != 0)
-            return IDX_BUCKET_STOP; /* past the run */
-        int rc = hit_push(w->rd, idx_entry_id(entries + i * eb, s), w->dist);
-        if (rc)
-            return rc;
-    }
-    return 0; /* the run may go on in the next chunk */
+    return hit_push(w->rd, idx_entry_id(e, &w->rd->ix->sub[0]), w->dist);
 }
 
 /* Adds every doc whose code is exactly code, at distance dist. Those docs
  * are one run of a mih_0 bucket: key = substring 0, entries starting with
- * the rest, found by binary search for the rest. */
+ * the rest. */
 static int probe_code(idx_reader *rd, const sh_code *code, int dist)
 {
     const idx_substring *s = &rd->ix->sub[0];
     uint8_t key[8], want[IDX_ID_BYTES + IDX_TAG_BYTES + 16];
     idx_substring_key(idx_substring_value(code, s), s, key);
     idx_entry_encode(code, 0, 0, s, want);
-    code_walk w = { rd, want, dist };
-    return idx_bucket_visit(rd->cur_mih[0], key, (size_t)s->key_bytes, (size_t)s->entry_bytes,
-                            code_entries, &w);
+    code_walk w = { rd, dist };
+    return idx_bucket_run(rd->cur_mih[0], key, (size_t)s->key_bytes, (size_t)s->entry_bytes, want,
+                          (size_t)s->rest_bytes, code_entry, &w);
 }
 
 /* --- ball ------------------------------------------------------------------ */

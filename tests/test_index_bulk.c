@@ -184,26 +184,44 @@ static void assert_same_index(idx_index *a, idx_index *b)
     idx_reader_end(rb);
 }
 
+/* idx_search of q within radius r in mode (hits has room for cap)
+ * answers what brute force does; returns the number of answers. */
+static size_t assert_search_is_brute(idx_reader *rd, const sh_code *q, int r, idx_mode mode,
+                                     idx_hit *hits, size_t cap)
+{
+    uint64_t *want;
+    size_t n_want = tix_brute(rd, q, r, &want), total;
+    ck_assert_int_eq(idx_search(rd, q, r, mode, hits, cap, &total, NULL), 0);
+    ck_assert_uint_eq(total, n_want);
+    for (size_t i = 0; i < total; i++)
+        ck_assert_uint_eq((uint64_t)hits[i].distance << 32 | hits[i].id, want[i]);
+    free(want);
+    return n_want;
+}
+
 /* The search answers of ix for a few stored codes equal brute force. */
-static void assert_searches(idx_index *ix, const planned_add *p, size_t n, int bits)
+static void assert_searches(idx_index *ix, const planned_add *p, size_t n)
 {
     idx_reader *rd;
     ck_assert_int_eq(idx_reader_begin(ix, &rd, NULL, 0), 0);
     idx_hit *hits = malloc((n + 1) * sizeof *hits);
     ck_assert_ptr_nonnull(hits);
-    for (size_t qi = 0; qi < n; qi += n / 5 + 1) {
-        uint64_t *want;
-        size_t n_want = tix_brute(rd, &p[qi].code, 3, &want), total;
-        ck_assert_uint_gt(n_want, 0);
-        ck_assert_int_eq(idx_search(rd, &p[qi].code, 3, IDX_MODE_MIH, hits, n + 1, &total, NULL), 0);
-        ck_assert_uint_eq(total, n_want);
-        for (size_t i = 0; i < total; i++)
-            ck_assert_uint_eq((uint64_t)hits[i].distance << 32 | hits[i].id, want[i]);
-        free(want);
-    }
+    for (size_t qi = 0; qi < n; qi += n / 5 + 1)
+        ck_assert_uint_gt(assert_search_is_brute(rd, &p[qi].code, 3, IDX_MODE_MIH, hits, n + 1), 0);
     free(hits);
-    (void)bits;
     idx_reader_end(rd);
+}
+
+/* The adds' results in a bulk load (got) equal those one by one (want). */
+static void assert_same_results(const idx_add_result *got, const idx_add_result *want, size_t n,
+                                const char *what)
+{
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(got[i].action == want[i].action && got[i].id == want[i].id &&
+                          got[i].dup_of == want[i].dup_of,
+                      "%s, add %zu: bulk (%d, %u, %u), one by one (%d, %u, %u)", what, i,
+                      got[i].action, got[i].id, got[i].dup_of, want[i].action, want[i].id,
+                      want[i].dup_of);
 }
 
 START_TEST(a_bulk_load_matches_adding_one_by_one)
@@ -234,15 +252,12 @@ START_TEST(a_bulk_load_matches_adding_one_by_one)
             ck_assert_msg(idx_bulk_finish(b, err, sizeof err) == 0, "%s", err);
             ck_assert_int_eq(idx_bulk_active(b), 0);
 
+            char what[32];
+            snprintf(what, sizeof what, "%d bits", bits);
+            assert_same_results(got, want, n, what);
             int actions[5] = { 0 };
-            for (size_t i = 0; i < n; i++) {
-                ck_assert_msg(got[i].action == want[i].action && got[i].id == want[i].id &&
-                                  got[i].dup_of == want[i].dup_of,
-                              "%d bits, add %zu: bulk (%d, %u, %u), one by one (%d, %u, %u)",
-                              bits, i, got[i].action, got[i].id, got[i].dup_of, want[i].action,
-                              want[i].id, want[i].dup_of);
+            for (size_t i = 0; i < n; i++)
                 actions[want[i].action]++;
-            }
             /* the plan exercised every kind of result */
             ck_assert_int_gt(actions[IDX_REPLACED], 50);
             ck_assert_int_gt(actions[IDX_UNCHANGED], 20);
@@ -251,7 +266,7 @@ START_TEST(a_bulk_load_matches_adding_one_by_one)
             else
                 ck_assert_int_gt(actions[IDX_SKIPPED_DUPLICATE], 50);
             assert_same_index(a, b);
-            assert_searches(b, plan, n, bits);
+            assert_searches(b, plan, n);
 
             /* after the load the index takes ordinary writes */
             char name[32];
@@ -302,10 +317,7 @@ START_TEST(a_hot_code_in_chunks_matches_adding_one_by_one)
     ck_assert_msg(idx_bulk_begin(b, err, sizeof err) == 0, "%s", err);
     run_adds(b, plan, n, got, 1);
     ck_assert_msg(idx_bulk_finish(b, err, sizeof err) == 0, "%s", err);
-    for (size_t i = 0; i < n; i++)
-        ck_assert_msg(got[i].action == want[i].action && got[i].id == want[i].id &&
-                          got[i].dup_of == want[i].dup_of,
-                      "add %zu differs", i);
+    assert_same_results(got, want, n, "hot code");
 
     /* the hot code's bucket is in chunks in every table of both */
     for (int t = 0; t < 2; t++) {
@@ -328,7 +340,7 @@ START_TEST(a_hot_code_in_chunks_matches_adding_one_by_one)
         }
     }
     assert_same_index(a, b);
-    assert_searches(b, plan, n, 64);
+    assert_searches(b, plan, n);
 
     /* removals: every hot document of the first third, then a re-add of
      * one of them (an exact duplicate of nothing now: added) */
@@ -352,20 +364,11 @@ START_TEST(a_hot_code_in_chunks_matches_adding_one_by_one)
     /* the hot code's documents through every search mode */
     idx_reader *rd;
     ck_assert_int_eq(idx_reader_begin(b, &rd, NULL, 0), 0);
-    uint64_t *expect;
-    size_t n_expect = tix_brute(rd, &plan[0].code, 2, &expect);
-    ck_assert_uint_gt(n_expect, IDX_CHUNK_MAX);
     idx_hit *hits = malloc((n + 1) * sizeof *hits);
     ck_assert_ptr_nonnull(hits);
-    for (int mode = IDX_MODE_AUTO; mode <= IDX_MODE_SCAN; mode++) {
-        size_t total;
-        ck_assert_int_eq(
-            idx_search(rd, &plan[0].code, 2, (idx_mode)mode, hits, n + 1, &total, NULL), 0);
-        ck_assert_uint_eq(total, n_expect);
-        for (size_t i = 0; i < total; i++)
-            ck_assert_uint_eq((uint64_t)hits[i].distance << 32 | hits[i].id, expect[i]);
-    }
-    free(expect);
+    for (int mode = IDX_MODE_AUTO; mode <= IDX_MODE_SCAN; mode++)
+        ck_assert_uint_gt(assert_search_is_brute(rd, &plan[0].code, 2, (idx_mode)mode, hits, n + 1),
+                          IDX_CHUNK_MAX);
     free(hits);
     idx_reader_end(rd);
 
@@ -419,7 +422,7 @@ START_TEST(an_interrupted_bulk_load_is_finished_by_the_next_writer)
     b = tix_open_with(dir_b, &rw);
     ck_assert_int_eq(idx_bulk_active(b), 0);
     assert_same_index(a, b);
-    assert_searches(b, plan, committed, bits);
+    assert_searches(b, plan, committed);
     idx_close(b);
     b = tix_open_with(dir_b, &ro); /* and the mark is gone */
     idx_close(b);
@@ -460,7 +463,7 @@ START_TEST(a_broken_load_builds_its_tables_from_the_committed_docs)
     ck_assert_msg(strstr(err, "reopen") != NULL, "%s", err);
     ck_assert_msg(idx_bulk_finish(b, err, sizeof err) == 0, "%s", err);
     assert_same_index(a, b);
-    assert_searches(b, plan, n, bits);
+    assert_searches(b, plan, n);
     idx_close(a);
     idx_close(b);
     tix_rmtree(dir_a);
