@@ -56,12 +56,14 @@ static const char *const encoder_names[] = { "ae", "simhash", "lsh", "itq", NULL
 static const char *const optimizer_names[] = { "adam", "sgd", NULL };
 static const char *const start_names[] = { "random", "itq", "auto", "both", NULL };
 static const char *const binary_names[] = { "skip", "fail", NULL };
+static const char *const email_header_names[] = { "subject", "all", NULL };
 
 _Static_assert(sizeof(sh_activation) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(sh_encoder_kind) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(sh_optimizer_kind) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(sh_train_start) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(sh_binary_policy) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(sh_email_headers) == sizeof(int), "enums are stored as int");
 
 #define OFF(field) offsetof(sh_config, field)
 #define INT_KEY(sec, name, field, lo, hi) { sec, name, KEY_INT, OFF(field), lo, hi, 0, 0, NULL }
@@ -85,6 +87,7 @@ static const key_def keys[] = {
     INT_KEY("text", "min_token_len", text.min_token_len, 1, 100),
     INT_KEY("text", "max_token_len", text.max_token_len, 1, 1000),
     BOOL_KEY("text", "email", text.email),
+    ENUM_KEY("text", "email_headers", text.email_headers, email_header_names),
     ENUM_KEY("text", "on_binary", text.on_binary, binary_names),
 
     INT_KEY("train", "epochs", train.epochs, 1, 100000),
@@ -134,6 +137,7 @@ void config_defaults(sh_config *cfg)
     cfg->text.min_token_len = 2;
     cfg->text.max_token_len = 30;
     cfg->text.email = 1;
+    cfg->text.email_headers = SH_EMAIL_ALL_HEADERS;
     cfg->text.on_binary = SH_BINARY_SKIP;
 
     cfg->train.epochs = 100;

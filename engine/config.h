@@ -46,6 +46,11 @@ typedef enum {
 } sh_train_start;
 
 typedef enum {
+    SH_EMAIL_SUBJECT = 0,     /* of the headers, only the Subject's text is kept */
+    SH_EMAIL_ALL_HEADERS = 1  /* every header's text is kept except the MIME Content-* ones */
+} sh_email_headers;
+
+typedef enum {
     SH_BINARY_SKIP = 0, /* skip binary documents with a warning */
     SH_BINARY_FAIL = 1  /* stop with an error */
 } sh_binary_policy;
@@ -67,8 +72,9 @@ typedef struct {
     int numbers;             /* bool: keep tokens made only of digits; default 0 */
     int min_token_len;       /* in code points, 1..100; default 2 */
     int max_token_len;       /* in code points, min_token_len..1000; default 30 */
-    int email;               /* bool: mail-aware input (Subject kept, headers dropped,
+    int email;               /* bool: mail-aware input (headers as email_headers says,
                                 HTML stripped, quoted-printable decoded); default 1 */
+    sh_email_headers email_headers; /* which headers' text a mail keeps; default all */
     sh_binary_policy on_binary; /* documents with NUL bytes; default skip */
 } sh_text_config;
 

@@ -17,7 +17,9 @@
 #include <string.h>
 
 enum { S_HDR_START, S_HDR_NAME, S_HDR_VALUE, S_BODY };
-enum { K_OTHER, K_SUBJECT, K_CTE, K_CT };
+/* Header kinds: dropped, text kept (Subject, or every non-MIME header with
+ * keep_all_headers), the part's transfer encoding, its content type. */
+enum { K_OTHER, K_TEXT, K_CTE, K_CT };
 enum { H_TEXT, H_LT, H_TAG_NAME, H_TAG, H_COMMENT, H_SKIP, H_ENTITY };
 
 #define MAIL_SCAN_LIMIT 65536
@@ -157,6 +159,17 @@ static void out_byte(text_email_filter *f, char c)
     if (f->out_len >= f->out_cap)
         flush(f, 0);
     f->out[f->out_len++] = c;
+}
+
+/* Starts a run of output that is (extra 1) or is not the text of a header
+ * other than the Subject; what is held of the other kind goes out first,
+ * so that each piece emit gets is of one kind. */
+static void set_piece_kind(text_email_filter *f, int extra)
+{
+    if (f->extra_header != extra) {
+        flush(f, 1);
+        f->extra_header = extra;
+    }
 }
 
 static void out_bytes(text_email_filter *f, const char *s, size_t n)
@@ -581,7 +594,7 @@ static void subject_byte(text_email_filter *f, int c)
 static void end_header_line(text_email_filter *f)
 {
     apply_content_header(f);
-    if (f->header_kind == K_SUBJECT) {
+    if (f->header_kind == K_TEXT) {
         flush_encoded_word(f);
         out_byte(f, ' ');
     }
@@ -719,6 +732,25 @@ static void body_byte(text_email_filter *f, int c)
         start_body_line(f);
 }
 
+/* The kind of the mail header whose name was just read. Content-* headers
+ * are never text; a "name" holding a blank is not a header name (an mbox
+ * "From " line, cut at the colon of its time). */
+static int header_kind(const text_email_filter *f)
+{
+    if (name_is(f->name, f->name_len, "content-transfer-encoding"))
+        return K_CTE;
+    if (name_is(f->name, f->name_len, "content-type"))
+        return K_CT;
+    if (name_is(f->name, f->name_len, "subject"))
+        return K_TEXT;
+    if (!f->keep_all_headers || (f->name_len >= 8 && name_is(f->name, 8, "content-")))
+        return K_OTHER;
+    for (size_t i = 0; i < f->name_len; i++)
+        if (f->name[i] == ' ' || f->name[i] == '\t')
+            return K_OTHER;
+    return K_TEXT;
+}
+
 static void mail_byte(text_email_filter *f, int c)
 {
     switch (f->state) {
@@ -727,10 +759,11 @@ static void mail_byte(text_email_filter *f, int c)
             return;
         if (c == '\n') {
             f->state = S_BODY;
+            set_piece_kind(f, 0);
             start_body_line(f);
         } else if (c == ' ' || c == '\t') {
             f->state = S_HDR_VALUE; /* folded continuation of the last header */
-            if (f->header_kind == K_SUBJECT)
+            if (f->header_kind == K_TEXT)
                 out_byte(f, ' ');
         } else {
             f->name[0] = (char)c;
@@ -740,10 +773,9 @@ static void mail_byte(text_email_filter *f, int c)
         return;
     case S_HDR_NAME:
         if (c == ':') {
-            f->header_kind = name_is(f->name, f->name_len, "subject") ? K_SUBJECT
-                : name_is(f->name, f->name_len, "content-transfer-encoding") ? K_CTE
-                : name_is(f->name, f->name_len, "content-type") ? K_CT
-                : K_OTHER;
+            f->header_kind = header_kind(f);
+            if (f->header_kind == K_TEXT)
+                set_piece_kind(f, !name_is(f->name, f->name_len, "subject"));
             f->value_len = 0;
             f->state = S_HDR_VALUE;
         } else if (c == '\n') {
@@ -757,7 +789,7 @@ static void mail_byte(text_email_filter *f, int c)
         if (c == '\n') {
             end_header_line(f);
             f->state = S_HDR_START;
-        } else if (f->header_kind == K_SUBJECT) {
+        } else if (f->header_kind == K_TEXT) {
             subject_byte(f, c);
         } else if ((f->header_kind == K_CTE || f->header_kind == K_CT) &&
                    f->value_len < sizeof(f->value)) {
@@ -778,6 +810,16 @@ void text_email_begin(text_email_filter *f, text_emit_fn emit, void *sink)
     f->emit = emit;
     f->sink = sink;
     f->out_cap = sizeof(f->out);
+}
+
+int text_email_piece_is_header(const text_email_filter *f)
+{
+    return f->extra_header;
+}
+
+void text_email_keep_all_headers(text_email_filter *f, int keep_all)
+{
+    f->keep_all_headers = keep_all != 0;
 }
 
 void text_email_set_piece(text_email_filter *f, size_t max_bytes)

@@ -10,7 +10,10 @@
  *    lines), decoding RFC 2047 encoded words ("=?utf-8?Q?...?=", B or Q,
  *    in UTF-8, US-ASCII or ISO-8859-1/windows-1252; others stay as
  *    typed), and drops every other header line, including an mbox
- *    "From " separator line;
+ *    "From " separator line; with text_email_keep_all_headers, the text
+ *    of every header except the MIME Content-* ones is kept the same way
+ *    (senders, recipients, dates, the Received route: in a mail
+ *    collection they say which list, sender and period a mail belongs to);
  *  - decodes quoted-printable ("=XX" escapes, "=" line-end soft breaks)
  *    and base64 when the Content-Transfer-Encoding says so (decoded bytes
  *    of a part whose Content-Type names charset ISO-8859-1 or
@@ -50,7 +53,7 @@ typedef struct {
     int state, html_state, qp, qp_state, header_kind;
     int base64, skip_part, latin1, b64_count;
     unsigned long b64_acc;
-    int body_line_start, part_header, after_part_header;
+    int body_line_start, part_header, after_part_header, keep_all_headers, extra_header;
     char name[32];
     size_t name_len;
     char value[64];
@@ -81,6 +84,17 @@ int text_email_looks_like_mail(const char *text, size_t len);
 /* Starts filtering a new mail; filtered bytes go to emit(sink, ...).
  * Cannot fail. */
 void text_email_begin(text_email_filter *f, text_emit_fn emit, void *sink);
+
+/* keep_all 1: keep the text of every mail header except the MIME
+ * Content-* ones; 0 (after text_email_begin): the Subject's only. Call
+ * before feeding. Cannot fail. */
+void text_email_keep_all_headers(text_email_filter *f, int keep_all);
+
+/* Inside emit: 1 if the piece handed over is the text of a header other
+ * than the Subject (only with keep_all_headers; such a piece holds nothing
+ * else), so that a sink wanting a mail's readable text (the index's
+ * snippets: Subject and body) can pass over it. Cannot fail. */
+int text_email_piece_is_header(const text_email_filter *f);
 
 /* Makes the filter hand its text out in pieces of at most max_bytes
  * (clamped to 8..1024; 1024 after text_email_begin), so that a sink

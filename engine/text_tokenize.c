@@ -456,7 +456,7 @@ static int scan(text_tokenizer *tok, const char *text, size_t n)
 static int scan_sink(void *sink, const char *bytes, size_t n)
 {
     text_tokenizer *tok = sink;
-    if (tok->capture_len < tok->capture_cap) {
+    if (tok->capture_len < tok->capture_cap && !text_email_piece_is_header(&tok->email)) {
         size_t room = tok->capture_cap - tok->capture_len;
         size_t take = n < room ? n : room;
         memcpy(tok->capture + tok->capture_len, bytes, take);
@@ -492,6 +492,7 @@ int text_tokenize(text_tokenizer *tok, const char *text, size_t len,
     if (tok->cfg.email && text_email_looks_like_mail(text, len)) {
         tok->filtered = 1;
         text_email_begin(&tok->email, scan_sink, tok);
+        text_email_keep_all_headers(&tok->email, tok->cfg.email_headers == SH_EMAIL_ALL_HEADERS);
         if (text_email_feed(&tok->email, text, len) == 0)
             text_email_end(&tok->email);
     } else {

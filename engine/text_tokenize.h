@@ -91,7 +91,8 @@ int text_tokenize(text_tokenizer *tok, const char *text, size_t len,
 
 /* Makes every later text_tokenize call keep the first cap bytes (at most
  * TEXT_CAPTURE_MAX; 0, the default, keeps none) of what the mail filter
- * hands the scanner, for a caller that also wants the start of a mail's
+ * hands the scanner, less the text of headers other than the Subject
+ * (text.email_headers all), for a caller that also wants the start of a mail's
  * readable text without filtering it a second time (the index's
  * snippets). Cannot fail. */
 void text_tokenizer_capture(text_tokenizer *tok, size_t cap);

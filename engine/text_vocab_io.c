@@ -3,7 +3,10 @@
  * Section "TXTC" (text options), little-endian:
  *   u32 section version (1)
  *   u32 vocab_size, u32 min_df, f64 max_df, u32 stop_words, u32 stemming,
- *   u32 numbers, u32 min_token_len, u32 max_token_len, u32 email,
+ *   u32 numbers, u32 min_token_len, u32 max_token_len,
+ *   u32 email (0 off, 1 on with the Subject kept, 2 on with every header's
+ *   text kept: text.email_headers rides on this field, so that models
+ *   written before that option read as 0 or 1),
  *   u32 on_binary, u64 digest of the stop-word list
  * Section "VOCB":
  *   u32 section version (1), u64 N (documents counted), u32 V (terms),
@@ -33,7 +36,8 @@ int text_vocab_write(const text_vocab *v, mf_writer *w)
     if (rc == 0) rc = mf_put_u32(w, (uint32_t)c->numbers);
     if (rc == 0) rc = mf_put_u32(w, (uint32_t)c->min_token_len);
     if (rc == 0) rc = mf_put_u32(w, (uint32_t)c->max_token_len);
-    if (rc == 0) rc = mf_put_u32(w, (uint32_t)c->email);
+    uint32_t email = !c->email ? 0u : c->email_headers == SH_EMAIL_ALL_HEADERS ? 2u : 1u;
+    if (rc == 0) rc = mf_put_u32(w, email);
     if (rc == 0) rc = mf_put_u32(w, (uint32_t)c->on_binary);
     if (rc == 0) rc = mf_put_u64(w, text_stopwords_digest());
     if (rc == 0) rc = mf_writer_end(w);
@@ -84,11 +88,12 @@ static int read_config(const mf_model *m, sh_text_config *c, char *err, size_t e
     c->numbers = (int)u[4];
     c->min_token_len = (int)u[5];
     c->max_token_len = (int)u[6];
-    c->email = (int)u[7];
+    c->email = u[7] != 0;
+    c->email_headers = u[7] == 2 ? SH_EMAIL_ALL_HEADERS : SH_EMAIL_SUBJECT;
     c->on_binary = (sh_binary_policy)u[8];
     if (u[0] < 1 || u[0] > 10000000 || u[1] < 1 || u[1] > 0x7fffffffu ||
         !(max_df > 0.0 && max_df <= 1.0) || u[2] > 1 || u[3] > 1 || u[4] > 1 ||
-        u[5] < 1 || u[5] > 100 || u[6] < u[5] || u[6] > 1000 || u[7] > 1 || u[8] > 1)
+        u[5] < 1 || u[5] > 100 || u[6] < u[5] || u[6] > 1000 || u[7] > 2 || u[8] > 1)
         return sh_fail(err, err_len, SH_EFORMAT, "%s: text options out of range", label);
     if (c->stop_words && digest != text_stopwords_digest())
         return sh_fail(err, err_len, SH_EMODEL, "%s: built with another stop-word list than "

@@ -74,6 +74,7 @@ static void assert_same_config(const sh_config *a, const sh_config *b)
     ck_assert_int_eq(a->text.min_token_len, b->text.min_token_len);
     ck_assert_int_eq(a->text.max_token_len, b->text.max_token_len);
     ck_assert_int_eq(a->text.email, b->text.email);
+    ck_assert_int_eq(a->text.email_headers, b->text.email_headers);
     ck_assert_int_eq(a->text.on_binary, b->text.on_binary);
     ck_assert_int_eq(a->train.epochs, b->train.epochs);
     ck_assert_int_eq(a->train.batch_size, b->train.batch_size);
@@ -144,6 +145,7 @@ START_TEST(a_file_overrides_only_its_keys)
                "text:\n"
                "  stemming: yes\n"
                "  email: No\n"
+               "  email_headers: subject\n"
                "index:\n"
                "  path: 'my index: \"x\"'\n"
                "query:\n",
@@ -162,6 +164,7 @@ START_TEST(a_file_overrides_only_its_keys)
     expected.train.optimizer = SH_OPT_SGD;
     expected.text.stemming = 1;
     expected.text.email = 0;
+    expected.text.email_headers = SH_EMAIL_SUBJECT;
     snprintf(expected.index.path, sizeof expected.index.path, "my index: \"x\"");
     assert_same_config(&cfg, &expected);
 
@@ -316,6 +319,7 @@ START_TEST(bad_overrides_name_the_key)
         { "model.hidden=1,,2", "--set model.hidden: expected an integer layer size, got ''" },
         { "model.hidden=1,2,3,4,5,6,7,8,9,10", "--set model.hidden: too many layers" },
         { "text.email=2", "--set text.email: expected true, false, yes or no, got '2'" },
+        { "text.email_headers=from", "--set text.email_headers: expected one of subject|all, got 'from'" },
         { "train.validation_fraction=0.6", "--set train.validation_fraction: 0.6 is out of range ([0, 0.5])" },
         { "train.weight_decay=-1", "--set train.weight_decay: -1 is out of range (at least 0)" },
         { "train.max_seconds=nan", "--set train.max_seconds: nan is out of range" },
@@ -403,6 +407,7 @@ static void random_config(sh_rng *rng, sh_config *cfg)
     cfg->text.max_token_len = cfg->text.min_token_len +
                                (int)rng_below(rng, (uint64_t)(1001 - cfg->text.min_token_len));
     cfg->text.email = (int)rng_below(rng, 2);
+    cfg->text.email_headers = (sh_email_headers)rng_below(rng, 2);
     cfg->text.on_binary = (sh_binary_policy)rng_below(rng, 2);
     cfg->train.epochs = 1 + (int)rng_below(rng, 100000);
     cfg->train.batch_size = 1 + (int)rng_below(rng, 65536);

@@ -115,6 +115,36 @@ START_TEST(byte_at_a_time_feeding_gives_the_same_text)
 }
 END_TEST
 
+START_TEST(all_headers_keep_their_text_but_not_the_mime_ones)
+{
+    const char m[] = "From nobody  Mon Jul 29 11:28:02 2002\n"
+                     "Received: from relay.example.org\n"
+                     "\tby mx.example.net; Tue\n"
+                     "From: =?utf-8?Q?Ren=C3=A9?= <rene@example.org>\n"
+                     "Content-Type: text/plain; charset=utf-8\n"
+                     "Content-Transfer-Encoding: quoted-printable\n"
+                     "Content-Disposition: inline; filename=notes\n"
+                     "X-Mailer: Zorp 1.0\n"
+                     "\n"
+                     "body=3Dtext\n";
+    static sink_buf s;
+    s.len = 0;
+    text_email_filter f;
+    text_email_begin(&f, to_sink, &s);
+    text_email_keep_all_headers(&f, 1);
+    ck_assert_int_eq(text_email_feed(&f, m, strlen(m)), 0);
+    ck_assert_int_eq(text_email_end(&f), 0);
+    s.buf[s.len] = '\0';
+    const char *present[] = { "from relay.example.org", "by mx.example.net; Tue",
+                              "Ren\xc3\xa9 <rene@example.org>", "Zorp 1.0", "body=text" };
+    for (size_t i = 0; i < sizeof present / sizeof present[0]; i++)
+        ck_assert_msg(strstr(s.buf, present[i]) != NULL, "'%s' missing from: %s", present[i], s.buf);
+    const char *absent[] = { "nobody", "Mon Jul", "charset", "quoted", "filename", "notes" };
+    for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++)
+        ck_assert_msg(strstr(s.buf, absent[i]) == NULL, "'%s' leaked into: %s", absent[i], s.buf);
+}
+END_TEST
+
 /* A mail of about 60 KB with every kind of run the filter takes in one
  * step: long dropped header lines, HTML text longer than the output
  * buffer, tags, comments, script, quoted-printable, a skipped part. */
@@ -232,7 +262,13 @@ END_TEST
 START_TEST(tokenizer_uses_the_filter_only_for_mails)
 {
     sh_text_config cfg = tt_text_defaults();
+    cfg.email_headers = SH_EMAIL_SUBJECT;
     ck_assert_str_eq(tt_tokens_cfg(&cfg, mail),
+                     "cheap|watches|caf\xc3\xa9|cr\xc3\xa8me|today|hi|bogus|end");
+    /* every header but the MIME ones (the default); not the mbox line */
+    cfg.email_headers = SH_EMAIL_ALL_HEADERS;
+    ck_assert_str_eq(tt_tokens_cfg(&cfg, mail),
+                     "alice|example|com|alice|zyxwv|alice|example|com|bob|example|com|"
                      "cheap|watches|caf\xc3\xa9|cr\xc3\xa8me|today|hi|bogus|end");
     /* the 50 is "50=25" decoded to "50%": digits only, dropped */
     cfg.numbers = 1;
@@ -383,6 +419,7 @@ Suite *text_email_suite(void)
     Suite *s = suite_create("text_email");
     TCase *core = tcase_create("core");
     tcase_add_test(core, headers_html_and_quoted_printable);
+    tcase_add_test(core, all_headers_keep_their_text_but_not_the_mime_ones);
     tcase_add_test(core, tokenizer_uses_the_filter_only_for_mails);
     tcase_add_test(core, quoted_printable_only_when_declared);
     tcase_add_test(core, mail_detection);

@@ -287,22 +287,32 @@ START_TEST(capture_keeps_the_start_of_a_mails_filtered_text)
     char *plain = NULL;
     size_t plain_len = 0;
     ck_assert_int_eq(text_email_to_plain(mail, strlen(mail), &plain, &plain_len), 0);
+    /* the capture is the Subject and body, whichever headers are tokenised */
+    for (int headers = 0; headers < 2; headers++) {
+        sh_text_config all = tt_text_defaults();
+        all.email_headers = (sh_email_headers)headers;
+        text_tokenizer *t = NULL;
+        ck_assert_int_eq(text_tokenizer_new(&all, &t, NULL, 0), 0);
+        const size_t caps[] = { 1, 20, 1000 };
+        for (size_t i = 0; i < 3; i++) {
+            text_tokenizer_capture(t, caps[i]);
+            ck_assert_int_eq(text_tokenize(t, mail, strlen(mail), ignore_token, NULL), 0);
+            size_t len = 0;
+            const char *kept = text_tokenizer_captured(t, &len);
+            ck_assert_ptr_nonnull(kept);
+            size_t expect = caps[i] < plain_len ? caps[i] : plain_len;
+            ck_assert_uint_eq(len, expect);
+            ck_assert(memcmp(kept, plain, len) == 0);
+        }
+        text_tokenizer_free(t);
+    }
     sh_text_config cfg = tt_text_defaults();
     text_tokenizer *tok = NULL;
     ck_assert_int_eq(text_tokenizer_new(&cfg, &tok, NULL, 0), 0);
     size_t len = 99;
     ck_assert_int_eq(text_tokenize(tok, mail, strlen(mail), ignore_token, NULL), 0);
     ck_assert_ptr_null(text_tokenizer_captured(tok, &len)); /* off by default */
-    const size_t caps[] = { 1, 20, 1000 };
-    for (size_t i = 0; i < 3; i++) {
-        text_tokenizer_capture(tok, caps[i]);
-        ck_assert_int_eq(text_tokenize(tok, mail, strlen(mail), ignore_token, NULL), 0);
-        const char *kept = text_tokenizer_captured(tok, &len);
-        ck_assert_ptr_nonnull(kept);
-        size_t expect = caps[i] < plain_len ? caps[i] : plain_len;
-        ck_assert_uint_eq(len, expect);
-        ck_assert(memcmp(kept, plain, len) == 0);
-    }
+    text_tokenizer_capture(tok, 1000);
     /* not a mail, a binary text: nothing kept */
     ck_assert_int_eq(text_tokenize(tok, "just words", 10, ignore_token, NULL), 0);
     ck_assert_ptr_null(text_tokenizer_captured(tok, &len));

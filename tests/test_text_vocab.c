@@ -302,13 +302,9 @@ START_TEST(vocab_from_terms_checks_its_input)
 }
 END_TEST
 
-START_TEST(vocabulary_round_trips_through_a_model_file)
+/* v written to a model file and read back (the caller frees both). */
+static text_vocab *through_model_file(const text_vocab *v)
 {
-    sh_text_config cfg = fruit_cfg();
-    cfg.stemming = 1;
-    cfg.numbers = 1;
-    cfg.max_token_len = 25;
-    text_vocab *v = build(&cfg, fruit_docs, 4, NULL, 0);
     mf_writer *w = NULL;
     ck_assert_int_eq(mf_writer_new(MF_KIND_HASHER, &w), 0);
     ck_assert_int_eq(text_vocab_write(v, w), 0);
@@ -323,6 +319,17 @@ START_TEST(vocabulary_round_trips_through_a_model_file)
     ck_assert_msg(text_vocab_read(m, &back, err, sizeof err) == 0, "%s", err);
     mf_model_free(m);
     tt_rmtree(dir);
+    return back;
+}
+
+START_TEST(vocabulary_round_trips_through_a_model_file)
+{
+    sh_text_config cfg = fruit_cfg();
+    cfg.stemming = 1;
+    cfg.numbers = 1;
+    cfg.max_token_len = 25;
+    text_vocab *v = build(&cfg, fruit_docs, 4, NULL, 0);
+    text_vocab *back = through_model_file(v);
 
     char before[4096];
     snprintf(before, sizeof before, "%s", describe(v));
@@ -359,6 +366,27 @@ START_TEST(vocabulary_round_trips_through_a_model_file)
     text_vectorizer_free(vb);
     text_vocab_free(back);
     text_vocab_free(v);
+}
+END_TEST
+
+/* text.email and text.email_headers share one field of the model file. */
+START_TEST(mail_options_round_trip_through_a_model_file)
+{
+    const int email[] = { 0, 1, 1 };
+    const sh_email_headers headers[] = { SH_EMAIL_SUBJECT, SH_EMAIL_SUBJECT,
+                                         SH_EMAIL_ALL_HEADERS };
+    for (int i = 0; i < 3; i++) {
+        sh_text_config cfg = fruit_cfg();
+        cfg.email = email[i];
+        cfg.email_headers = headers[i];
+        text_vocab *v = build(&cfg, fruit_docs, 4, NULL, 0);
+        text_vocab *back = through_model_file(v);
+        ck_assert_int_eq(text_vocab_config(back)->email, email[i]);
+        if (email[i])
+            ck_assert_int_eq((int)text_vocab_config(back)->email_headers, (int)headers[i]);
+        text_vocab_free(back);
+        text_vocab_free(v);
+    }
 }
 END_TEST
 
@@ -598,6 +626,7 @@ Suite *text_vocab_suite(void)
     tcase_add_test(core, two_orders_of_the_same_documents_give_the_same_vocabulary);
     tcase_add_test(core, tfidf_rows_match_a_hand_computation);
     tcase_add_test(core, vocabulary_round_trips_through_a_model_file);
+    tcase_add_test(core, mail_options_round_trip_through_a_model_file);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
     tcase_add_test(limits, finish_reports_empty_and_bad_options);
