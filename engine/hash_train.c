@@ -53,7 +53,8 @@ void hash_train_opts_from_config(hash_train_opts *o, const sh_config *cfg)
     o->neighbours = 10;
     o->neighbour_weight = 1.0;
     o->neighbour_max_docs = 200000;
-    o->neighbour_min_sim = 0.2;
+    o->neighbour_min_sim = 0.0;
+    o->neighbour_pca_dims = 64;
     o->drop_rate = 0.2;
     o->sub_rate = 0.1;
     o->median_threshold = 1;
@@ -134,6 +135,8 @@ int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, s
         o->decorrelation = v;
     else if (NAME_IS("decoder_warmup") && v >= 0 && v <= 100000 && v == floor(v))
         o->decoder_warmup = (int)v;
+    else if (NAME_IS("neighbour_pca_dims") && v >= 0 && v <= 128 && v == floor(v))
+        o->neighbour_pca_dims = (int)v;
     else if (NAME_IS("neighbour_pull") && v >= 0)
         o->neighbour_pull = v;
     else if (NAME_IS("consistency") && v >= 0)
@@ -148,7 +151,7 @@ int hash_train_opts_set(hash_train_opts *o, const char *assignment, char *err, s
         return sh_fail(err, err_len, SH_EINVAL,
                        "recipe option '%.*s': unknown name or value out of range (names: "
                        "kl_weight, kl_anneal_epochs, neighbours 0..64, neighbour_weight, "
-                       "neighbour_min_sim [0,1], "
+                       "neighbour_min_sim [0,1], neighbour_pca_dims 0..128, "
                        "drop_rate [0,1), sub_rate [0,1), median_threshold 0/1, "
                        "threshold_window [0,0.5), "
                        "deterministic_epochs, adapt_sizes 0/1, start random/itq/auto/both, "
@@ -172,220 +175,6 @@ void hash_train_adapt(const hash_train_opts *o, size_t n_docs, int *hidden, int 
     for (int i = 0; i < o->n_hidden; i++)
         hidden[i] = o->adapt_sizes && (size_t)o->hidden[i] > cap_h ? (int)cap_h : o->hidden[i];
     *batch = o->adapt_sizes && (size_t)o->batch_size > cap_b ? (int)cap_b : o->batch_size;
-}
-
-/* ---- nearest tf-idf neighbours ---------------------------------------- */
-
-/* Inverted index of db: postings of column c are [start[c], start[c+1]). */
-typedef struct {
-    size_t *start;   /* [V + 1] */
-    uint32_t *doc;   /* [nnz] */
-    float *weight;   /* [nnz] */
-} postings;
-
-static void postings_free(postings *p)
-{
-    free(p->start);
-    free(p->doc);
-    free(p->weight);
-}
-
-static int postings_build(postings *p, const sh_csr *db)
-{
-    size_t V = db->cols, nnz = db->row_ptr[db->rows];
-    p->start = calloc(V + 1, sizeof(size_t));
-    p->doc = malloc((nnz ? nnz : 1) * sizeof(uint32_t));
-    p->weight = malloc((nnz ? nnz : 1) * sizeof(float));
-    if (p->start == NULL || p->doc == NULL || p->weight == NULL)
-        return SH_ENOMEM;
-    for (size_t e = 0; e < nnz; e++)
-        p->start[db->col_idx[e] + 1]++;
-    for (size_t c = 0; c < V; c++)
-        p->start[c + 1] += p->start[c];
-    size_t *fill = malloc((V ? V : 1) * sizeof(size_t));
-    if (fill == NULL)
-        return SH_ENOMEM;
-    memcpy(fill, p->start, V * sizeof(size_t));
-    for (size_t r = 0; r < db->rows; r++)
-        for (size_t e = db->row_ptr[r]; e < db->row_ptr[r + 1]; e++) {
-            size_t at = fill[db->col_idx[e]]++;
-            p->doc[at] = (uint32_t)r;
-            p->weight[at] = db->values[e];
-        }
-    free(fill);
-    return 0;
-}
-
-/* Inserts (score, id) into the best-first list top[0..*len) of capacity n:
- * higher score first, lower id first among equals. */
-static void top_insert(float *score, uint32_t *id, size_t *len, size_t n, float s, uint32_t d)
-{
-    size_t at = *len;
-    while (at > 0 && (score[at - 1] < s || (score[at - 1] == s && id[at - 1] > d)))
-        at--;
-    if (at >= n)
-        return;
-    size_t last = *len < n ? *len : n - 1;
-    for (size_t i = last; i > at; i--) {
-        score[i] = score[i - 1];
-        id[i] = id[i - 1];
-    }
-    score[at] = s;
-    id[at] = d;
-    if (*len < n)
-        (*len)++;
-}
-
-int hash_neighbours(const sh_csr *queries, const sh_csr *db, size_t n, int exclude_self,
-                    uint32_t *nbr)
-{
-    if (n == 0 || queries->cols != db->cols)
-        return SH_EINVAL;
-    postings p = { NULL, NULL, NULL };
-    float *acc = calloc(db->rows ? db->rows : 1, sizeof(float));  /* [N_db] */
-    uint32_t *touched = malloc((db->rows ? db->rows : 1) * sizeof(uint32_t));
-    float *score = malloc(n * sizeof(float));
-    uint32_t *id = malloc(n * sizeof(uint32_t));
-    int rc = SH_ENOMEM;
-    if (acc == NULL || touched == NULL || score == NULL || id == NULL ||
-        postings_build(&p, db) != 0)
-        goto fail;
-    for (size_t q = 0; q < queries->rows; q++) {
-        size_t n_touched = 0, len = 0;
-        for (size_t e = queries->row_ptr[q]; e < queries->row_ptr[q + 1]; e++) {
-            uint32_t c = queries->col_idx[e];
-            float w = queries->values[e];
-            for (size_t k = p.start[c]; k < p.start[c + 1]; k++) {
-                uint32_t d = p.doc[k];
-                if (acc[d] == 0.0f)
-                    touched[n_touched++] = d;
-                acc[d] += w * p.weight[k];
-                if (acc[d] == 0.0f) /* cancelled to exactly 0: keep it marked */
-                    acc[d] = 1e-30f;
-            }
-        }
-        for (size_t t = 0; t < n_touched; t++) {
-            uint32_t d = touched[t];
-            if (!(exclude_self && d == q) && acc[d] > 0.0f)
-                top_insert(score, id, &len, n, acc[d], d);
-            acc[d] = 0.0f;
-        }
-        for (size_t i = 0; i < n; i++)
-            nbr[q * n + i] = i < len ? id[i] : UINT32_MAX;
-    }
-    rc = 0;
-fail:
-    postings_free(&p);
-    free(acc);
-    free(touched);
-    free(score);
-    free(id);
-    return rc;
-}
-
-/* Dot product of rows a and b of m (column indices increasing). */
-static double row_dot(const sh_csr *m, size_t a, size_t b)
-{
-    size_t i = m->row_ptr[a], ie = m->row_ptr[a + 1], j = m->row_ptr[b], je = m->row_ptr[b + 1];
-    double dot = 0.0;
-    while (i < ie && j < je) {
-        if (m->col_idx[i] < m->col_idx[j])
-            i++;
-        else if (m->col_idx[i] > m->col_idx[j])
-            j++;
-        else
-            dot += (double)m->values[i++] * m->values[j++];
-    }
-    return dot;
-}
-
-/* Drops from each best-first list nbr[i * n .. + n) the neighbours whose
- * cosine with row i (rows L2-normalised) is below min_sim; the list stays
- * best first, padded with UINT32_MAX. Cannot fail. */
-static void neighbours_gate(uint32_t *nbr, size_t n, const sh_csr *rows, double min_sim)
-{
-    for (size_t i = 0; i < rows->rows; i++)
-        for (size_t k = 0; k < n; k++) {
-            uint32_t j = nbr[i * n + k];
-            if (j != UINT32_MAX && row_dot(rows, i, j) < min_sim)
-                for (; k < n; k++)
-                    nbr[i * n + k] = UINT32_MAX;
-        }
-}
-
-/* Reconstruction targets with neighbours: row i = counts_i + weight *
- * (n_i / m) * sum over its m neighbours j of counts_j / n_j, n = row
- * totals. Entries merge by column through a dense scratch row. */
-static int neighbour_targets(sh_csr *out, const sh_csr *counts, const uint32_t *nbr,
-                             size_t n_nbr, double weight)
-{
-    size_t V = counts->cols;
-    float *row = calloc(V ? V : 1, sizeof(float));      /* [V] dense scratch */
-    uint8_t *seen = calloc(V ? V : 1, 1);
-    uint32_t *cols = malloc((V ? V : 1) * sizeof(uint32_t));
-    float *vals = malloc((V ? V : 1) * sizeof(float));
-    int rc = SH_ENOMEM;
-    if (row == NULL || seen == NULL || cols == NULL || vals == NULL)
-        goto fail;
-    for (size_t i = 0; i < counts->rows; i++) {
-        size_t used = 0, m = 0;
-        double own = 0.0;
-        for (size_t e = counts->row_ptr[i]; e < counts->row_ptr[i + 1]; e++) {
-            uint32_t c = counts->col_idx[e];
-            row[c] += counts->values[e];
-            own += counts->values[e];
-            if (!seen[c]) {
-                seen[c] = 1;
-                cols[used++] = c;
-            }
-        }
-        for (size_t k = 0; k < n_nbr; k++)
-            m += nbr[i * n_nbr + k] != UINT32_MAX;
-        for (size_t k = 0; k < n_nbr && m > 0; k++) {
-            uint32_t j = nbr[i * n_nbr + k];
-            if (j == UINT32_MAX)
-                continue;
-            double total = 0.0;
-            for (size_t e = counts->row_ptr[j]; e < counts->row_ptr[j + 1]; e++)
-                total += counts->values[e];
-            if (total <= 0)
-                continue;
-            float scale = (float)(weight * own / ((double)m * total));
-            for (size_t e = counts->row_ptr[j]; e < counts->row_ptr[j + 1]; e++) {
-                uint32_t c = counts->col_idx[e];
-                row[c] += scale * counts->values[e];
-                if (!seen[c]) {
-                    seen[c] = 1;
-                    cols[used++] = c;
-                }
-            }
-        }
-        /* columns in increasing order: a counting pass over the marks is
-         * O(V); sorting the used list is cheaper for short rows */
-        for (size_t a = 1; a < used; a++) {
-            uint32_t c = cols[a];
-            size_t b = a;
-            while (b > 0 && cols[b - 1] > c) {
-                cols[b] = cols[b - 1];
-                b--;
-            }
-            cols[b] = c;
-        }
-        for (size_t a = 0; a < used; a++) {
-            vals[a] = row[cols[a]];
-            row[cols[a]] = 0.0f;
-            seen[cols[a]] = 0;
-        }
-        if ((rc = csr_append_row(out, used, cols, vals)) != 0)
-            goto fail;
-    }
-    rc = 0;
-fail:
-    free(row);
-    free(seen);
-    free(cols);
-    free(vals);
-    return rc;
 }
 
 /* Replaces the count values by the tf-idf weights of the same entries,
@@ -677,7 +466,7 @@ static void valid_free(valid_state *v)
 
 static int valid_init(valid_state *v, const sh_csr *train, const uint32_t *train_rows,
                       size_t n_train, const uint32_t *valid_rows, size_t n_valid, size_t K,
-                      sh_rng *rng)
+                      sh_rng *rng, int pca_dims, uint64_t seed)
 {
     size_t n_q = n_valid < VALID_MAX_QUERIES ? n_valid : VALID_MAX_QUERIES;
     size_t n_db = n_train < VALID_MAX_DB ? n_train : VALID_MAX_DB;
@@ -701,6 +490,9 @@ static int valid_init(valid_state *v, const sh_csr *train, const uint32_t *train
     for (size_t i = 0; i < n_db; i++)
         v->tie_rank[i] = (uint32_t)i;
     rng_shuffle_u32(rng, v->tie_rank, n_db);
+    if (pca_dims > 0)
+        return hash_neighbours_pca(&v->queries, &v->db, VALID_TOP, 0, pca_dims, seed,
+                                   v->relevant);
     return hash_neighbours(&v->queries, &v->db, VALID_TOP, 0, v->relevant);
 }
 
@@ -1450,7 +1242,8 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
         goto fail;
     }
     if (n_valid > 0 &&
-        (rc = valid_init(&vs, tfidf, train_rows, n_train, order, n_valid, K, &valid_rng)) != 0) {
+        (rc = valid_init(&vs, tfidf, train_rows, n_train, order, n_valid, K, &valid_rng,
+                         o->neighbour_pca_dims, o->seed)) != 0) {
         sh_fail(err, err_len, rc, "hash_train: validation set: %s", sh_strerror(rc));
         goto fail;
     }
@@ -1469,12 +1262,16 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
             rc = sh_fail(err, err_len, SH_ENOMEM, "hash_train: out of memory for neighbours");
             goto fail;
         }
-        if ((rc = hash_neighbours(&tr_in, &tr_in, (size_t)o->neighbours, 1, nbr)) == 0 &&
+        rc = o->neighbour_pca_dims > 0
+                 ? hash_neighbours_pca(&tr_in, &tr_in, (size_t)o->neighbours, 1,
+                                       o->neighbour_pca_dims, o->seed, nbr)
+                 : hash_neighbours(&tr_in, &tr_in, (size_t)o->neighbours, 1, nbr);
+        if (rc == 0 &&
             o->neighbour_min_sim > 0)
-            neighbours_gate(nbr, (size_t)o->neighbours, &tr_in, o->neighbour_min_sim);
+            hash_neighbours_gate(nbr, (size_t)o->neighbours, &tr_in, o->neighbour_min_sim);
         if (rc != 0 ||
             (o->neighbour_weight > 0 &&
-             (rc = neighbour_targets(&tr_target, &tr_counts, nbr, (size_t)o->neighbours,
+             (rc = hash_neighbour_targets(&tr_target, &tr_counts, nbr, (size_t)o->neighbours,
                                      o->neighbour_weight)) != 0)) {
             sh_fail(err, err_len, rc, "hash_train: neighbour targets: %s", sh_strerror(rc));
             goto fail;

@@ -21,16 +21,30 @@
  * `--ae NAME=VALUE` on the command line; on by default only where it
  * measured better: the defaults below are those measured on SpamAssassin
  * and Brown at 64 bits, one thread, 100 epochs with patience 10):
- *  - neighbourhood targets (default 10 neighbours, weight 1, cosine at
- *    least 0.2): each document's nearest tf-idf neighbours (cosine,
- *    computed once with an inverted index) are added to its
- *    reconstruction target, scaled to `neighbour_weight` times the
- *    document's own word count, so documents that share neighbours share
- *    codes (the idea behind PairRec / RBSH). Neighbours below
- *    `neighbour_min_sim` are left out: in a collection of long, distinct
- *    texts (Brown: 9 in 10 of the nearest neighbours have cosine 0.1-0.2)
- *    they are noise, in one of templated mails (SpamAssassin: 7 in 10 at
- *    0.2 or more) they are the signal;
+ *  - neighbourhood targets (default 10 neighbours, weight 1, found in 64
+ *    principal dimensions): each document's nearest neighbours (computed
+ *    once, hash_neighbours.h) are added to its reconstruction target,
+ *    scaled to `neighbour_weight` times the document's own word count, so
+ *    documents that share neighbours share codes (the idea behind PairRec
+ *    / RBSH). "Nearest" is the cosine of the tf-idf rows centred and
+ *    projected on their top `neighbour_pca_dims` principal directions
+ *    (latent semantic analysis), and the validation below measures
+ *    against neighbours found the same way. Measured against tf-idf
+ *    cosine (neighbour_pca_dims 0, whose defaults were cosine at least
+ *    neighbour_min_sim 0.2, because on Brown 9 in 10 of the nearest
+ *    tf-idf neighbours have cosine 0.1-0.2 and were noise): Brown P@10,
+ *    mean of seeds 1-5, 16 / 32 / 64 / 128 bits 0.313 / 0.339 / 0.357 /
+ *    0.355 -> 0.320 / 0.354 / 0.369 / 0.374 (PCA+ITQ 0.338 / 0.363 /
+ *    0.364 / 0.365); SpamAssassin at 64 bits, seed 1 (every header kept):
+ *    ham/spam P@100 0.964 -> 0.957, folders 0.693 -> 0.717, 10% copies
+ *    within radius 3 0.990 -> 0.991. The PCA reference alone (tf-idf
+ *    targets) gave 0.332 / 0.352 / 0.355 / 0.354 on Brown; with 3 times
+ *    the neighbour weight 0.319 / 0.362 at 16 / 32 bits, 20 neighbours
+ *    0.309 / 0.353; with itq_candidate 0.334 / 0.346 / 0.361 / 0.374
+ *    (differences of 0.01 are within the noise of 100 queries x 5
+ *    seeds). The gate `neighbour_min_sim` (tf-idf cosine) is off by
+ *    default; the cost is a PCA fit and 128 flops per pair of training
+ *    documents (neighbour_max_docs caps it);
  *  - denoising (default drop 0.2, substitute 0.1): each minibatch's input
  *    is corrupted (word dropout, word substitution by terms of other
  *    documents) while the target stays the clean counts, so edited copies
@@ -101,8 +115,9 @@
  * Validation: a seeded validation_fraction of the documents is held out.
  * After each epoch the held-out documents query the training documents by
  * Hamming distance; "neighbour precision" is the share of the first 10
- * results that are among the query's 10 nearest tf-idf neighbours (label
- * free, so `train` needs no labels). The epoch with the best value is
+ * results that are among the query's 10 nearest neighbours (in the
+ * principal subspace, or by tf-idf cosine with neighbour_pca_dims 0;
+ * label free, so `train` needs no labels). The epoch with the best value is
  * kept; training stops after `patience` epochs without improvement, but
  * never before epoch 10 nor before the KL ramp ends: the first epoch's
  * nearly random codes often score well while the network is still
@@ -128,6 +143,7 @@
 #include "config.h"
 #include "matrix.h"
 #include "nn_net.h"
+#include "hash_neighbours.h"
 
 /* Per epoch, after validation. */
 typedef struct {
@@ -171,6 +187,8 @@ typedef struct {
     double neighbour_weight;  /* their total count relative to the document's own, >= 0 */
     size_t neighbour_max_docs;/* skip the neighbour search above this many documents */
     double neighbour_min_sim; /* neighbours less similar (tf-idf cosine) are left out, [0, 1] */
+    int neighbour_pca_dims;   /* neighbours (targets and validation's reference) by cosine
+                                 in this many principal dims, 0..128; 0: tf-idf cosine */
     double drop_rate;         /* denoising: probability of dropping each input term, [0, 1) */
     double sub_rate;          /* denoising: probability of substituting each term, [0, 1) */
     int median_threshold;     /* 1: per-bit median thresholds; 0: 0.5 */
@@ -300,14 +318,5 @@ int hash_thresholds(const float *p, size_t N, size_t K, double window, float *th
  * SH_ENOMEM. */
 int hash_encode_rows(nn_net *net, const float *thresholds, const sh_csr *rows,
                      sh_code *out);
-
-/* The n nearest rows of db to each row of queries by dot product (cosine
- * for L2-normalised rows), best first, ties by lower row index, into
- * nbr[q * n + i]; with exclude_self (queries == db), a row is never its
- * own neighbour. Rows with fewer than n candidates scoring > 0 are padded
- * with UINT32_MAX. Returns 0, SH_EINVAL (column counts differ, n 0) or
- * SH_ENOMEM. Cost: one pass over db's postings per query term. */
-int hash_neighbours(const sh_csr *queries, const sh_csr *db, size_t n, int exclude_self,
-                    uint32_t *nbr);
 
 #endif

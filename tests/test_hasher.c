@@ -357,6 +357,93 @@ START_TEST(neighbours_match_brute_force)
 }
 END_TEST
 
+/* Rows x = m + C B of rank 8 around a mean m: their principal subspace of
+ * 8 dimensions holds every centred row, so cosine there is the cosine of
+ * the centred rows, computed here directly. */
+START_TEST(pca_neighbours_are_centred_cosine_neighbours)
+{
+    enum { N = 40, NQ = 10, V = 24, R = 8, TOP = 5 };
+    sh_rng rng;
+    rng_seed(&rng, 5);
+    float basis[R][V], mean[V], dense[N + NQ][V];
+    for (int j = 0; j < V; j++)
+        mean[j] = 3.0f + rng_uniform(&rng);
+    for (int b = 0; b < R; b++)
+        for (int j = 0; j < V; j++)
+            basis[b][j] = rng_uniform(&rng) - 0.5f;
+    sh_csr db, queries;
+    ck_assert_int_eq(csr_init(&db, V), 0);
+    ck_assert_int_eq(csr_init(&queries, V), 0);
+    uint32_t cols[V];
+    for (int j = 0; j < V; j++)
+        cols[j] = (uint32_t)j;
+    for (int r = 0; r < N + NQ; r++) {
+        for (int j = 0; j < V; j++)
+            dense[r][j] = mean[j];
+        for (int b = 0; b < R; b++) {
+            float c = 2.0f * rng_uniform(&rng) - 1.0f;
+            for (int j = 0; j < V; j++)
+                dense[r][j] += c * basis[b][j];
+        }
+        ck_assert_int_eq(csr_append_row(r < N ? &db : &queries, V, cols, dense[r]), 0);
+    }
+    double m[V] = { 0 };
+    for (int r = 0; r < N; r++)
+        for (int j = 0; j < V; j++)
+            m[j] += dense[r][j] / N;
+    for (int pass = 0; pass < 2; pass++) {
+        /* pass 0: the db against itself (self excluded); 1: other queries */
+        const sh_csr *q_rows = pass == 0 ? &db : &queries;
+        int nq = pass == 0 ? N : NQ;
+        uint32_t nbr[N * TOP];
+        ck_assert_int_eq(hash_neighbours_pca(q_rows, &db, TOP, pass == 0, 12, 3, nbr), 0);
+        for (int q = 0; q < nq; q++) {
+            const float *xq = dense[pass == 0 ? q : N + q];
+            double cos[N];
+            for (int d = 0; d < N; d++) {
+                double dot = 0, nq2 = 0, nd2 = 0;
+                for (int j = 0; j < V; j++) {
+                    double a = xq[j] - m[j], b = dense[d][j] - m[j];
+                    dot += a * b;
+                    nq2 += a * a;
+                    nd2 += b * b;
+                }
+                cos[d] = dot / sqrt(nq2 * nd2);
+            }
+            if (pass == 0)
+                cos[q] = -INFINITY;
+            /* the i-th listed neighbour scores (within float error) the
+             * i-th best centred cosine */
+            for (int i = 0; i < TOP; i++) {
+                double best = -INFINITY;
+                int taken = 0;
+                for (int d = 0; d < N; d++) {
+                    int listed_before = 0;
+                    for (int k = 0; k < i; k++)
+                        listed_before |= nbr[q * TOP + k] == (uint32_t)d;
+                    if (!listed_before && cos[d] > best)
+                        best = cos[d];
+                    taken += listed_before;
+                }
+                ck_assert_int_eq(taken, i);
+                uint32_t got = nbr[q * TOP + i];
+                ck_assert_uint_lt(got, N);
+                ck_assert_msg(fabs(cos[got] - best) < 1e-4, "pass %d query %d rank %d: cosine "
+                              "%.6f, best %.6f", pass, q, i, cos[got], best);
+            }
+        }
+    }
+    /* fewer than 8 dimensions: the tf-idf cosine search */
+    uint32_t a[N * TOP], b[N * TOP];
+    ck_assert_int_eq(hash_neighbours_pca(&db, &db, TOP, 1, 7, 3, a), 0);
+    ck_assert_int_eq(hash_neighbours(&db, &db, TOP, 1, b), 0);
+    ck_assert(memcmp(a, b, sizeof a) == 0);
+    ck_assert_int_eq(hash_neighbours_pca(&db, &db, 0, 1, 8, 3, a), SH_EINVAL);
+    csr_free(&db);
+    csr_free(&queries);
+}
+END_TEST
+
 START_TEST(sizes_adapt_to_the_collection)
 {
     sh_config cfg;
@@ -1083,6 +1170,7 @@ Suite *hasher_suite(void)
     tcase_add_test(core, save_load_gives_identical_codes);
     tcase_add_test(core, simhash_and_lsh_match_baseline_hash);
     tcase_add_test(core, neighbours_match_brute_force);
+    tcase_add_test(core, pca_neighbours_are_centred_cosine_neighbours);
     tcase_add_test(core, sizes_adapt_to_the_collection);
     tcase_add_test(core, recipe_options_parse);
     tcase_add_test(core, denoising_and_neighbours_train);
