@@ -8,7 +8,11 @@
 #    fit: --label 1,2) and Brown (15 genres), at 16, 32, 64 and 128 bits, for the
 #    autoencoder (ae), PCA+ITQ (itq), SimHash and random-hyperplane LSH,
 #    beside the real-valued tf-idf cosine reference; on SpamAssassin also
-#    the recall of edited copies within radius r (--dups).
+#    the recall of edited copies within radius r (--dups). SpamAssassin
+#    once more with every mail header's text kept (text.email_headers all,
+#    the preprocessing of the reference figures), and at 64 bits
+#    both header settings against "re-sent" copies (bench/quality_resent.py:
+#    the edited copies with another mail's route and recipients).
 # 2. bench/quality_neardup: SpamAssassin indexed with the 64-bit model,
 #    the edited copies as near-duplicate queries: recall and false answers
 #    per query, codes only and verified by signature.
@@ -27,19 +31,30 @@ BITS=${BENCH_QUALITY_BITS:-16,32,64,128}
 ENC=${BENCH_QUALITY_ENCODERS:-ae,itq,simhash,lsh}
 rm -f "$OUT"/quality-*.json "$OUT"/quality-*.jsonl "$OUT"/quality-*.seconds
 
-run_eval() { # name corpus [eval options...]
+run_eval() { # name corpus bits encoders [eval options...]
     name=$1
     corpus=$2
-    shift 2
-    echo "quality: semhash eval $name ($BITS bits: $ENC)" >&2
+    bits=$3
+    encoders=$4
+    shift 4
+    echo "quality: semhash eval $name ($bits bits: $encoders)" >&2
     t0=$(date +%s)
-    "$SEMHASH" eval -q --json --bits "$BITS" --encoders "$ENC" "$@" "$corpus" \
+    "$SEMHASH" eval -q --json --bits "$bits" --encoders "$encoders" "$@" "$corpus" \
         > "$OUT/quality-$name.jsonl"
     echo "$(( $(date +%s) - t0 ))" > "$OUT/quality-$name.seconds"
 }
 
-run_eval spam "$MAILS" --label 1,2 --dups "$DUPS"
-run_eval brown "$BROWN"
+run_eval spam "$MAILS" "$BITS" "$ENC" --label 1,2 --dups "$DUPS"
+run_eval spam-headers "$MAILS" "$BITS" "$ENC" --label 1,2 --dups "$DUPS" \
+    --set text.email_headers=all
+run_eval brown "$BROWN" "$BITS" "$ENC"
+RESENT="$OUT/quality-resent-copies.jsonl"
+"$PY" "$HERE/quality_resent.py" "$MAILS" "$DUPS" "$RESENT"
+for headers in subject all; do
+    run_eval "resent-$headers" "$MAILS" 64 ae,itq --label 1 --dups "$RESENT" \
+        --set text.email_headers=$headers
+done
+rm -f "$RESENT"
 
 . "$HERE/common.sh"
 MODEL=$(spam_model "$SEMHASH" "$BIN/work-common")

@@ -137,7 +137,7 @@ void config_defaults(sh_config *cfg)
     cfg->text.min_token_len = 2;
     cfg->text.max_token_len = 30;
     cfg->text.email = 1;
-    cfg->text.email_headers = SH_EMAIL_ALL_HEADERS;
+    cfg->text.email_headers = SH_EMAIL_SUBJECT;
     cfg->text.on_binary = SH_BINARY_SKIP;
 
     cfg->train.epochs = 100;

@@ -74,7 +74,7 @@ typedef struct {
     int max_token_len;       /* in code points, min_token_len..1000; default 30 */
     int email;               /* bool: mail-aware input (headers as email_headers says,
                                 HTML stripped, quoted-printable decoded); default 1 */
-    sh_email_headers email_headers; /* which headers' text a mail keeps; default all */
+    sh_email_headers email_headers; /* which headers' text a mail keeps; default subject */
     sh_binary_policy on_binary; /* documents with NUL bytes; default skip */
 } sh_text_config;
 

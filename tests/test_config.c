@@ -145,7 +145,7 @@ START_TEST(a_file_overrides_only_its_keys)
                "text:\n"
                "  stemming: yes\n"
                "  email: No\n"
-               "  email_headers: subject\n"
+               "  email_headers: all\n"
                "index:\n"
                "  path: 'my index: \"x\"'\n"
                "query:\n",
@@ -164,7 +164,7 @@ START_TEST(a_file_overrides_only_its_keys)
     expected.train.optimizer = SH_OPT_SGD;
     expected.text.stemming = 1;
     expected.text.email = 0;
-    expected.text.email_headers = SH_EMAIL_SUBJECT;
+    expected.text.email_headers = SH_EMAIL_ALL_HEADERS;
     snprintf(expected.index.path, sizeof expected.index.path, "my index: \"x\"");
     assert_same_config(&cfg, &expected);
 
