@@ -69,9 +69,9 @@ void hash_train_opts_from_config(hash_train_opts *o, const sh_config *cfg)
     o->decorrelation = 0.0;
     o->decoder_warmup = 0;
     o->neighbour_pull = 0.0;
-    o->consistency = 1.0;
+    o->consistency = 5.0;
     o->consistency_min_docs = 1000;
-    o->consistency_min_bits = 32;
+    o->consistency_min_bits = 64;
     o->margin = 0.0;
 }
 
@@ -308,8 +308,12 @@ static int corrupt_batch(float *dense, sh_csr *csr, size_t rows, size_t cols, sh
 
 /* ---- encoding and thresholds ------------------------------------------- */
 
-/* Bit probabilities of every row of rows into p[N,K]. */
-static int encode_probs(nn_net *net, const sh_csr *rows, float *p)
+/* The code layer's outputs for every row of rows into out[N,K]: the
+ * logits (pre-activations) when logits is set, else the bit
+ * probabilities. Codes and thresholds work on the logits: a logit of 17
+ * and one of 30 both give the probability 1.0f, so thresholds on
+ * probabilities tie every saturated row (see hash_train.h). */
+static int encode_scores(nn_net *net, const sh_csr *rows, int logits, float *out)
 {
     size_t K = net->cfg.code_dim, chunk = net->max_batch;
     uint32_t *idx = malloc(chunk * sizeof(uint32_t));
@@ -328,7 +332,8 @@ static int encode_probs(nn_net *net, const sh_csr *rows, float *p)
         nn_data in = { n, rows->cols, NULL, &part };
         if ((rc = nn_encode(net, &in, NN_MODE_INFER, NULL, NULL)) != 0)
             goto fail;
-        memcpy(p + r0 * K, net->code_p, n * K * sizeof(float));
+        memcpy(out + r0 * K, logits ? net->pre[net->code_layer] : net->code_p,
+               n * K * sizeof(float));
     }
 fail:
     free(idx);
@@ -336,29 +341,30 @@ fail:
     return rc;
 }
 
-static void probs_to_codes(const float *p, size_t N, size_t K, const float *thresholds,
-                           sh_code *out)
+static void scores_to_codes(const float *score, size_t N, size_t K, const float *thresholds,
+                            sh_code *out)
 {
     for (size_t i = 0; i < N; i++) {
         sh_code c = { { 0, 0 } };
         for (size_t k = 0; k < K; k++)
-            if (p[i * K + k] > thresholds[k])
+            if (score[i * K + k] > thresholds[k])
                 c.w[k >> 6] |= 1ull << (63 - (k & 63));
         out[i] = c;
     }
 }
 
-int hash_encode_rows(nn_net *net, const float *thresholds, const sh_csr *rows, sh_code *out)
+int hash_encode_rows(nn_net *net, const float *thresholds, int logit_thresholds,
+                     const sh_csr *rows, sh_code *out)
 {
     if (rows->cols != net->cfg.input_dim || net->cfg.code_kind != NN_CODE_BINARY ||
         net->cfg.code_dim > SH_CODE_MAX_BITS)
         return SH_EINVAL;
     size_t K = net->cfg.code_dim, chunk = 4096;
-    float *p = malloc(chunk * K * sizeof(float));  /* [chunk, K] */
+    float *score = malloc(chunk * K * sizeof(float));  /* [chunk, K] */
     uint32_t *idx = malloc(chunk * sizeof(uint32_t));
     sh_csr part;
     int rc = csr_init(&part, rows->cols);
-    if (p == NULL || idx == NULL || rc != 0) {
+    if (score == NULL || idx == NULL || rc != 0) {
         rc = SH_ENOMEM;
         goto fail;
     }
@@ -367,12 +373,12 @@ int hash_encode_rows(nn_net *net, const float *thresholds, const sh_csr *rows, s
         for (size_t i = 0; i < n; i++)
             idx[i] = (uint32_t)(r0 + i);
         if ((rc = csr_select_rows(&part, rows, idx, n)) != 0 ||
-            (rc = encode_probs(net, &part, p)) != 0)
+            (rc = encode_scores(net, &part, logit_thresholds, score)) != 0)
             goto fail;
-        probs_to_codes(p, n, K, thresholds, out + r0);
+        scores_to_codes(score, n, K, thresholds, out + r0);
     }
 fail:
-    free(p);
+    free(score);
     free(idx);
     csr_free(&part);
     return rc;
@@ -384,13 +390,7 @@ static int cmp_float(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static double logit_of(float p)
-{
-    double q = p < 1e-7f ? 1e-7 : p > 1.0f - 1e-7f ? 1.0 - 1e-7 : (double)p;
-    return log(q / (1.0 - q));
-}
-
-int hash_thresholds(const float *p, size_t N, size_t K, double window, float *thresholds)
+int hash_thresholds(const float *logits, size_t N, size_t K, double window, float *thresholds)
 {
     if (N > MEDIAN_MAX_DOCS)
         N = MEDIAN_MAX_DOCS;
@@ -399,9 +399,9 @@ int hash_thresholds(const float *p, size_t N, size_t K, double window, float *th
         return SH_ENOMEM;
     for (size_t k = 0; k < K; k++) {
         for (size_t i = 0; i < N; i++)
-            col[i] = p[i * K + k];
+            col[i] = logits[i * K + k];
         qsort(col, N, sizeof(float), cmp_float);
-        thresholds[k] = N > 0 ? col[(N - 1) / 2] : 0.5f;
+        thresholds[k] = N > 0 ? col[(N - 1) / 2] : 0.0f;
         if (window <= 0 || N < 4)
             continue;
         double lo_q = (0.5 - window) * (double)(N - 1), hi_q = (0.5 + window) * (double)(N - 1);
@@ -410,35 +410,36 @@ int hash_thresholds(const float *p, size_t N, size_t K, double window, float *th
             hi = N - 2;
         double best_gap = 0.0, best_mid = 0.0;
         for (size_t i = lo; i <= hi; i++) {
-            double a = logit_of(col[i]), b = logit_of(col[i + 1]);
+            double a = col[i], b = col[i + 1];
             if (b - a > best_gap) {
                 best_gap = b - a;
                 best_mid = 0.5 * (a + b);
             }
         }
         if (best_gap > 0)
-            thresholds[k] = (float)(1.0 / (1.0 + exp(-best_mid)));
+            thresholds[k] = (float)best_mid;
     }
     free(col);
     return 0;
 }
 
-/* The inference thresholds of the training rows: medians, or 0.5 each. */
+/* The inference thresholds (on logits) of the training rows: medians, or
+ * 0 (probability 0.5) each. */
 static int compute_thresholds(nn_net *net, const sh_csr *rows, int median, double window,
                               float *thresholds)
 {
     size_t K = net->cfg.code_dim;
     for (size_t k = 0; k < K; k++)
-        thresholds[k] = 0.5f;
+        thresholds[k] = 0.0f;
     if (!median || rows->rows == 0)
         return 0;
-    float *p = malloc(rows->rows * K * sizeof(float));   /* [N, K] */
-    if (p == NULL)
+    float *logits = malloc(rows->rows * K * sizeof(float));   /* [N, K] */
+    if (logits == NULL)
         return SH_ENOMEM;
-    int rc = encode_probs(net, rows, p);
+    int rc = encode_scores(net, rows, 1, logits);
     if (rc == 0)
-        rc = hash_thresholds(p, rows->rows, K, window, thresholds);
-    free(p);
+        rc = hash_thresholds(logits, rows->rows, K, window, thresholds);
+    free(logits);
     return rc;
 }
 
@@ -449,7 +450,7 @@ typedef struct {
     uint32_t *relevant;      /* [n_q, VALID_TOP] tf-idf neighbours in db */
     uint32_t *tie_rank;      /* [n_db] fixed tie order */
     sh_code *q_codes, *db_codes;
-    float *q_p, *db_p;       /* [n, K] */
+    float *q_logit, *db_logit; /* [n, K] */
 } valid_state;
 
 static void valid_free(valid_state *v)
@@ -460,8 +461,8 @@ static void valid_free(valid_state *v)
     free(v->tie_rank);
     free(v->q_codes);
     free(v->db_codes);
-    free(v->q_p);
-    free(v->db_p);
+    free(v->q_logit);
+    free(v->db_logit);
 }
 
 static int valid_init(valid_state *v, const sh_csr *train, const uint32_t *train_rows,
@@ -482,10 +483,10 @@ static int valid_init(valid_state *v, const sh_csr *train, const uint32_t *train
     v->tie_rank = malloc(n_db * sizeof(uint32_t));
     v->q_codes = malloc(n_q * sizeof(sh_code));
     v->db_codes = malloc(n_db * sizeof(sh_code));
-    v->q_p = malloc(n_q * K * sizeof(float));
-    v->db_p = malloc(n_db * K * sizeof(float));
+    v->q_logit = malloc(n_q * K * sizeof(float));
+    v->db_logit = malloc(n_db * K * sizeof(float));
     if (v->relevant == NULL || v->tie_rank == NULL || v->q_codes == NULL ||
-        v->db_codes == NULL || v->q_p == NULL || v->db_p == NULL)
+        v->db_codes == NULL || v->q_logit == NULL || v->db_logit == NULL)
         return SH_ENOMEM;
     for (size_t i = 0; i < n_db; i++)
         v->tie_rank[i] = (uint32_t)i;
@@ -496,21 +497,21 @@ static int valid_init(valid_state *v, const sh_csr *train, const uint32_t *train
     return hash_neighbours(&v->queries, &v->db, VALID_TOP, 0, v->relevant);
 }
 
-/* Neighbour precision of the current net (thresholded at 0.5, or at the
- * medians of the db's probabilities when median is set). */
+/* Neighbour precision of the current net (logits thresholded at 0, or at
+ * the db's medians when median is set). */
 static int valid_measure(valid_state *v, nn_net *net, int median, double window, double *out)
 {
     size_t K = net->cfg.code_dim, n_q = v->queries.rows, n_db = v->db.rows;
     float thr[SH_CODE_MAX_BITS];
     int rc;
     for (size_t k = 0; k < K; k++)
-        thr[k] = 0.5f;
-    if ((rc = encode_probs(net, &v->queries, v->q_p)) != 0 ||
-        (rc = encode_probs(net, &v->db, v->db_p)) != 0 ||
-        (median && (rc = hash_thresholds(v->db_p, n_db, K, window, thr)) != 0))
+        thr[k] = 0.0f;
+    if ((rc = encode_scores(net, &v->queries, 1, v->q_logit)) != 0 ||
+        (rc = encode_scores(net, &v->db, 1, v->db_logit)) != 0 ||
+        (median && (rc = hash_thresholds(v->db_logit, n_db, K, window, thr)) != 0))
         return rc;
-    probs_to_codes(v->q_p, n_q, K, thr, v->q_codes);
-    probs_to_codes(v->db_p, n_db, K, thr, v->db_codes);
+    scores_to_codes(v->q_logit, n_q, K, thr, v->q_codes);
+    scores_to_codes(v->db_logit, n_db, K, thr, v->db_codes);
     size_t top = n_db < VALID_TOP ? n_db : VALID_TOP;
     double sum = 0.0;
     size_t counted = 0;
@@ -699,6 +700,21 @@ double hash_neighbour_pull(float *dp, const float *p, const float *m, size_t B, 
 
 /* ---- margin ------------------------------------------------------------- */
 
+double hash_consistency(float *dp, const float *p, const float *clean, size_t B, size_t K,
+                        float weight)
+{
+    if (B == 0 || K == 0)
+        return 0.0;
+    double scale = (double)weight / ((double)K * (double)B), sum = 0.0;
+    for (size_t i = 0; i < B * K; i++) {
+        double diff = (double)p[i] - (double)clean[i];
+        sum += diff * diff;
+        if (dp != NULL)
+            dp[i] += (float)(scale * 2.0 * diff);
+    }
+    return scale * sum;
+}
+
 double hash_margin(float *dp, const float *p, size_t B, size_t K, float weight)
 {
     if (B == 0 || K == 0 || weight == 0.0f)
@@ -720,9 +736,13 @@ double hash_margin(float *dp, const float *p, size_t B, size_t K, float weight)
  * p as nn_backward's dcode_extra (the straight-through code passes a
  * gradient on b to a as one on p). Used when such a term is switched on;
  * nn_train otherwise. The rng streams are seeded once and continue
- * across epochs. The pull and consistency targets are the clean rows'
- * bit probabilities, encoded at the start of every epoch (the encoder
- * only: a small part of an epoch's work). */
+ * across epochs. The neighbour pull's targets are the neighbours' bit
+ * probabilities, encoded at the start of every epoch (the encoder only: a
+ * small part of an epoch's work). The consistency target is the clean
+ * batch's, encoded with the current weights just before the batch is
+ * corrupted (the same work again, per batch), so that the term measures
+ * what the corruption changes, not how far the weights moved since the
+ * epoch began. */
 typedef struct {
     uint32_t *order;          /* [N] shuffled rows */
     sh_csr in_batch, target_batch;
@@ -730,6 +750,7 @@ typedef struct {
     double *cov;              /* [K, K] scratch */
     float *p_cache;           /* [N, K] clean rows' bit probabilities, or NULL */
     float *m;                 /* [max_batch, K] neighbours' mean probabilities */
+    float *clean_p;           /* [max_batch, K] the clean batch's probabilities, or NULL */
     const uint32_t *nbr;      /* [N, n_nbr] neighbour lists, or NULL */
     size_t n_nbr;
     double target_words;      /* mean target total per row: scales the code terms */
@@ -743,13 +764,14 @@ static void code_epoch_free(code_epoch_state *st)
     free(st->cov);
     free(st->p_cache);
     free(st->m);
+    free(st->clean_p);
     csr_free(&st->in_batch);
     csr_free(&st->target_batch);
 }
 
 static int code_epoch_init(code_epoch_state *st, nn_net *net, const sh_csr *in,
                            const sh_csr *target, const uint32_t *nbr, size_t n_nbr,
-                           int cache, uint64_t seed)
+                           int cache, int clean, uint64_t seed)
 {
     memset(st, 0, sizeof(*st));
     size_t V = net->cfg.input_dim, K = net->cfg.code_dim, n = in->rows;
@@ -765,6 +787,8 @@ static int code_epoch_init(code_epoch_state *st, nn_net *net, const sh_csr *in,
         if (st->p_cache == NULL || st->m == NULL)
             return SH_ENOMEM;
     }
+    if (clean && (st->clean_p = malloc(net->max_batch * K * sizeof(float))) == NULL)
+        return SH_ENOMEM;
     st->order = malloc((n ? n : 1) * sizeof(uint32_t));
     st->dcode = malloc(net->max_batch * K * sizeof(float));
     st->cov = malloc(K * K * sizeof(double));
@@ -815,7 +839,7 @@ static int code_epoch(nn_net *net, code_epoch_state *st, const nn_data *in,
     int rc;
     *stopped = 0;
     rng_shuffle_u32(&st->shuffle_rng, st->order, N);
-    if (st->p_cache != NULL && (rc = encode_probs(net, in->csr, st->p_cache)) != 0)
+    if (st->p_cache != NULL && (rc = encode_scores(net, in->csr, 0, st->p_cache)) != 0)
         return rc;
     for (size_t k = 0; k < batches; k++) {
         size_t first = k * batch, n = N - first < batch ? N - first : batch;
@@ -824,6 +848,11 @@ static int code_epoch(nn_net *net, code_epoch_state *st, const nn_data *in,
             (rc = nn_data_gather(&t, target, st->order + first, n, NULL,
                                  &st->target_batch)) != 0)
             return rc;
+        if (st->clean_p != NULL) {
+            if ((rc = nn_encode(net, &x, NN_MODE_INFER, NULL, NULL)) != 0)
+                return rc;
+            memcpy(st->clean_p, net->code_p, n * K * sizeof(float));
+        }
         if (corrupt != NULL &&
             (rc = corrupt_batch(NULL, &st->in_batch, n, x.cols, &st->corrupt_rng, corrupt)) != 0)
             return rc;
@@ -841,13 +870,9 @@ static int code_epoch(nn_net *net, code_epoch_state *st, const nn_data *in,
             extra += hash_neighbour_pull(st->dcode, net->code_p, st->m, n, K,
                                          (float)(o->neighbour_pull * words));
         }
-        if (st->p_cache != NULL && o->consistency > 0) {
-            for (size_t r = 0; r < n; r++)
-                memcpy(st->m + r * K, st->p_cache + (size_t)st->order[first + r] * K,
-                       K * sizeof(float));
-            extra += hash_neighbour_pull(st->dcode, net->code_p, st->m, n, K,
-                                         (float)(o->consistency * words));
-        }
+        if (st->clean_p != NULL)
+            extra += hash_consistency(st->dcode, net->code_p, st->clean_p, n, K,
+                                      (float)(o->consistency * words));
         extra += hash_margin(st->dcode, net->code_p, n, K, (float)(o->margin * words));
         nn_backward(net, &x, st->dcode);
         if (epoch < o->decoder_warmup) /* the encoder stays as initialised */
@@ -1054,7 +1079,7 @@ static int train_run(const hash_train_opts *o, const train_data *td, sh_rng init
     int own_loop = o->decorrelation > 0 || o->decoder_warmup > 0 || pull || o->consistency > 0 ||
                    o->margin > 0;
     if (own_loop && (rc = code_epoch_init(&ce, net, td->in, target, pull ? td->nbr : NULL,
-                                          (size_t)o->neighbours, pull || o->consistency > 0,
+                                          (size_t)o->neighbours, pull, o->consistency > 0,
                                           o->seed)) != 0) {
         sh_fail(err, err_len, rc, "hash_train: out of memory");
         goto fail;

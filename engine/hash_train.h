@@ -270,7 +270,7 @@ void hash_train_adapt(const hash_train_opts *o, size_t n_docs, int *hidden, int 
  * L2-normalised rows) and counts (N x V, the same columns) as the text
  * pipeline produces them. On success *out_net (free with nn_free) is the
  * trained network (binary code, K = o->code_bits) and thresholds[K]
- * (caller-allocated) the inference threshold of each bit.
+ * (caller-allocated) the inference threshold of each bit, on its logit (hash_thresholds).
  * Returns 0; SH_EINVAL (bad options or shapes, message in err); SH_EEMPTY
  * (no documents, or no document with a vocabulary term); SH_ENOMEM;
  * SH_ECANCEL (a callback asked to stop; *out_net unchanged). summary may
@@ -314,22 +314,40 @@ double hash_neighbour_pull(float *dp, const float *p, const float *m, size_t B, 
  * 16-bit P@10 from 0.321 to 0.176. */
 double hash_margin(float *dp, const float *p, size_t B, size_t K, float weight);
 
-/* Per-bit thresholds of bit probabilities p[N,K] (row-major), taken over
- * the first min(N, 100000) rows: thresholds[k] = the lower median of
- * column k (so that p > t leaves at most half the rows set). With window
- * w > 0 the threshold moves to the widest gap, in logit, between two
+/* Consistency term of a batch: p[B,K] the corrupted rows' bit
+ * probabilities, clean[B,K] those of the same rows uncorrupted, encoded
+ * with the same weights (held constant). The value is the mean squared
+ * difference,
+ *   weight / (K B) * sum over b, k of (p - clean)^2,
+ * and dp[B,K] (may be NULL) receives its gradient with respect to p,
+ * weight / (K B) * 2 (p - clean). Unlike an expected Hamming distance it
+ * is 0 whenever the two agree, saturated or not, so it asks for codes
+ * that ignore the corruption, not for saturated ones. B or K 0 gives 0.
+ * Cannot fail. */
+double hash_consistency(float *dp, const float *p, const float *clean, size_t B, size_t K,
+                        float weight);
+
+/* Per-bit thresholds of the code layer's logits[N,K] (row-major), taken
+ * over the first min(N, 100000) rows: thresholds[k] = the lower median of
+ * column k (so that logit > t leaves at most half the rows set). With
+ * window w > 0 the threshold moves to the widest gap between two
  * consecutive sorted values whose ranks lie within (0.5 +- w)(N - 1), and
  * sits at the gap's midpoint: a bit whose median falls inside a dense
- * cluster of nearly equal probabilities flips under the smallest change of
- * the input, and the gap keeps documents away from the threshold at the
- * price of a split up to w off balance. A column without any gap there
- * keeps its median. Returns 0 or SH_ENOMEM. */
-int hash_thresholds(const float *p, size_t N, size_t K, double window, float *thresholds);
+ * cluster of nearly equal logits flips under the smallest change of the
+ * input, and the gap keeps documents away from the threshold at the price
+ * of a split up to w off balance. A column without any gap there keeps
+ * its median. Logits, not probabilities: in float, every logit above
+ * about 17 is the probability 1.0f, and a bit whose median row is that
+ * saturated got a threshold of 1.0 that no row exceeds (a constant bit).
+ * Returns 0 or SH_ENOMEM. */
+int hash_thresholds(const float *logits, size_t N, size_t K, double window, float *thresholds);
 
 /* Codes of rows (any count) under net and thresholds: bit k of row i is
- * p_k > thresholds[k]. Returns 0, SH_EINVAL (width mismatch) or
+ * logit_k > thresholds[k] when logit_thresholds is set (what hash_train
+ * makes), else p_k > thresholds[k] (hasher section version 1 models, whose
+ * thresholds are probabilities). Returns 0, SH_EINVAL (width mismatch) or
  * SH_ENOMEM. */
-int hash_encode_rows(nn_net *net, const float *thresholds, const sh_csr *rows,
-                     sh_code *out);
+int hash_encode_rows(nn_net *net, const float *thresholds, int logit_thresholds,
+                     const sh_csr *rows, sh_code *out);
 
 #endif

@@ -21,9 +21,11 @@ struct sh_hasher {
     text_vectorizer *vec;         /* owned; scratch for hasher_encode_text */
     sh_csr row;                   /* [1, V] scratch row for hasher_encode_text */
     int ready;
-    /* every encoder: bit k = score_k > thresholds[k] (ae: bit probability;
+    /* every encoder: bit k = score_k > thresholds[k] (ae: the code
+     * layer's logit, or its bit probability in a version 1 model;
      * simhash, lsh: projection, 0 = the uncentred encoder) */
     float thresholds[SH_CODE_MAX_BITS];
+    int ae_prob_thresholds;       /* 1: a version 1 model's probability thresholds */
     /* ae */
     nn_net *net;                  /* owned */
     /* simhash */
@@ -279,6 +281,7 @@ int hasher_fit(sh_hasher *h, const sh_csr *tfidf, const sh_csr *counts,
         nn_free(h->net);
         h->net = net;
         memcpy(h->thresholds, thr, (size_t)bits * sizeof(float));
+        h->ae_prob_thresholds = 0;
         break;
     }
     }
@@ -305,7 +308,7 @@ int hasher_encode_rows(sh_hasher *h, const sh_csr *rows, sh_code *out)
         return itq_encode(h->itq, rows, h->thresholds, out);
     case SH_ENCODER_AE:
     default:
-        return hash_encode_rows(h->net, h->thresholds, rows, out);
+        return hash_encode_rows(h->net, h->thresholds, !h->ae_prob_thresholds, rows, out);
     }
 }
 
@@ -437,9 +440,9 @@ int hasher_save(const sh_hasher *h, const char *path, char *err, size_t err_len)
     return rc;
 }
 
-/* Reads the HSH1 section into cfg and thresholds. */
-static int read_header(const mf_model *m, sh_config *cfg, float *thresholds, char *err,
-                       size_t err_len)
+/* Reads the HSH1 section into cfg, thresholds and *version. */
+static int read_header(const mf_model *m, sh_config *cfg, float *thresholds,
+                       uint32_t *version_out, char *err, size_t err_len)
 {
     const char *label = mf_model_label(m);
     const void *data;
@@ -452,10 +455,12 @@ static int read_header(const mf_model *m, sh_config *cfg, float *thresholds, cha
     uint32_t version, encoder, bits, n_thr;
     if (mf_get_u32(&c, &version) != 0)
         return sh_fail(err, err_len, SH_ETRUNC, "%s: hasher section cut short", label);
-    if (version != HASHER_SECTION_VERSION)
+    if (version < HASHER_SECTION_OLDEST || version > HASHER_SECTION_VERSION)
         return sh_fail(err, err_len, SH_EVERSION,
-                       "%s: hasher section version %u, this semhash reads version %u: retrain "
-                       "the model with this version", label, version, HASHER_SECTION_VERSION);
+                       "%s: hasher section version %u, this semhash reads versions %u to %u: "
+                       "retrain the model with this version", label, version,
+                       HASHER_SECTION_OLDEST, HASHER_SECTION_VERSION);
+    *version_out = version;
     const char *yaml;
     size_t yaml_len;
     if (mf_get_u32(&c, &encoder) != 0 || mf_get_u32(&c, &bits) != 0 ||
@@ -493,9 +498,10 @@ int hasher_read(const mf_model *m, sh_hasher **out, char *err, size_t err_len)
                        mf_model_kind(m), (unsigned)MF_KIND_HASHER);
     sh_config cfg;
     float thr[SH_CODE_MAX_BITS];
+    uint32_t version = 0;
     text_vocab *vocab = NULL;
     sh_hasher *h = NULL;
-    int rc = read_header(m, &cfg, thr, err, err_len);
+    int rc = read_header(m, &cfg, thr, &version, err, err_len);
     if (rc != 0)
         return rc;
     if ((rc = text_vocab_read(m, &vocab, err, err_len)) != 0) {
@@ -541,6 +547,7 @@ int hasher_read(const mf_model *m, sh_hasher **out, char *err, size_t err_len)
         break;
     }
     memcpy(h->thresholds, thr, (size_t)cfg.model.code_bits * sizeof(float));
+    h->ae_prob_thresholds = version == 1;
     if (rc != 0) {
         hasher_free(h);
         return rc;

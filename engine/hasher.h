@@ -37,14 +37,17 @@
  *   "HSH1"  u32 section version (HASHER_SECTION_VERSION), u32 encoder,
  *           u32 code bits, u32 count + that many f32 per-bit thresholds
  *           (code bits of them; simhash and lsh models written before
- *           centring have 0 and load as the uncentred encoders), string:
- *           the configuration as YAML (config_to_yaml);
+ *           centring have 0 and load as the uncentred encoders; an ae's
+ *           are on the code layer's logits, or in a version 1 section on
+ *           its bit probabilities, which load and encode as before),
+ *           string: the configuration as YAML (config_to_yaml);
  *   "TXTC", "VOCB"  the vocabulary (text_vocab_write);
  *   "NC01", "NP01"  the network (nn_io.h, slot '0'), ae only;
  *   "LSH0"  the hyperplanes' shapes, seed and checksum, lsh only;
  *   "ITQ0"  the projection and offsets (itq.h), itq only.
- * Another container version or another HSH1 section version is
- * SH_EVERSION, another model kind SH_EMODEL: retrain the model.
+ * Another container version or an HSH1 section version outside
+ * HASHER_SECTION_OLDEST..HASHER_SECTION_VERSION is SH_EVERSION, another
+ * model kind SH_EMODEL: retrain the model.
  *
  * Threads: encoding uses scratch inside the hasher (the network's
  * activations, the vectoriser): one hasher per thread, or a lock.
@@ -64,7 +67,8 @@
 #include "text_vocab.h"
 
 #define HASHER_SECTION MF_TAG('H', 'S', 'H', '1')
-#define HASHER_SECTION_VERSION 1u
+#define HASHER_SECTION_VERSION 2u
+#define HASHER_SECTION_OLDEST 1u  /* the oldest section version still read */
 
 typedef struct sh_hasher sh_hasher;
 

@@ -233,6 +233,95 @@ START_TEST(save_load_gives_identical_codes)
 }
 END_TEST
 
+/* Copies section tag of m into w unchanged. */
+static void copy_section(const mf_model *m, uint32_t tag, mf_writer *w)
+{
+    const void *data;
+    size_t len;
+    ck_assert_int_eq(mf_model_section(m, tag, &data, &len), 0);
+    ck_assert_int_eq(mf_writer_add(w, tag, data, len), 0);
+}
+
+/* A model with a version 1 hasher section (an autoencoder's thresholds on
+ * bit probabilities, as semhash wrote them before thresholds moved to
+ * logits) still loads and encodes as it did: bit k is p_k > t_k. Made
+ * here from a version 2 model by rewriting its section with the
+ * probabilities of its logit thresholds; read as logits, those values
+ * (all in (0, 1)) would set other bits. */
+START_TEST(version_1_models_keep_their_codes)
+{
+    tiny_corpus c;
+    tiny_make(&c, 5);
+    char err[256] = "";
+    sh_hasher *h = train_tiny(&c, SH_ENCODER_AE, 64, 2), *old = NULL;
+    mf_writer *w = NULL;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    ck_assert_int_eq(mf_writer_new(MF_KIND_HASHER, &w), 0);
+    ck_assert_int_eq(hasher_write(h, w), 0);
+    ck_assert_int_eq(mf_writer_finish(w, &buf, &len), 0);
+    mf_writer_free(w);
+    mf_model *m = NULL;
+    ck_assert_int_eq(mf_read_buffer(buf, len, "v2", &m, err, sizeof err), 0);
+    const void *data;
+    size_t sec_len;
+    ck_assert_int_eq(mf_model_section(m, HASHER_SECTION, &data, &sec_len), 0);
+    mf_cursor cur;
+    mf_cursor_init(&cur, data, sec_len);
+    uint32_t version, encoder, bits, n_thr;
+    float thr[64];
+    const char *yaml;
+    size_t yaml_len;
+    ck_assert_int_eq(mf_get_u32(&cur, &version), 0);
+    ck_assert_uint_eq(version, 2);
+    ck_assert_int_eq(mf_get_u32(&cur, &encoder), 0);
+    ck_assert_int_eq(mf_get_u32(&cur, &bits), 0);
+    ck_assert_int_eq(mf_get_u32(&cur, &n_thr), 0);
+    ck_assert_uint_eq(n_thr, 64);
+    ck_assert_int_eq(mf_get_f32_array(&cur, thr, 64), 0);
+    ck_assert_int_eq(mf_get_string(&cur, &yaml, &yaml_len), 0);
+    char *yaml_copy = strndup(yaml, yaml_len);
+    ck_assert_ptr_nonnull(yaml_copy);
+
+    ck_assert_int_eq(mf_writer_new(MF_KIND_HASHER, &w), 0);
+    ck_assert_int_eq(mf_writer_begin(w, HASHER_SECTION), 0);
+    ck_assert_int_eq(mf_put_u32(w, 1), 0);
+    ck_assert_int_eq(mf_put_u32(w, encoder), 0);
+    ck_assert_int_eq(mf_put_u32(w, bits), 0);
+    ck_assert_int_eq(mf_put_u32(w, n_thr), 0);
+    for (int k = 0; k < 64; k++)
+        ck_assert_int_eq(mf_put_f32(w, (float)(1.0 / (1.0 + exp(-(double)thr[k])))), 0);
+    ck_assert_int_eq(mf_put_string(w, yaml_copy), 0);
+    ck_assert_int_eq(mf_writer_end(w), 0);
+    copy_section(m, MF_TAG('T', 'X', 'T', 'C'), w);
+    copy_section(m, MF_TAG('V', 'O', 'C', 'B'), w);
+    copy_section(m, NN_TAG_CONFIG('0'), w);
+    copy_section(m, NN_TAG_PARAMS('0'), w);
+    uint8_t *old_buf = NULL;
+    size_t old_len = 0;
+    ck_assert_int_eq(mf_writer_finish(w, &old_buf, &old_len), 0);
+    mf_writer_free(w);
+    mf_model *old_m = NULL;
+    ck_assert_int_eq(mf_read_buffer(old_buf, old_len, "v1", &old_m, err, sizeof err), 0);
+    ck_assert_msg(hasher_read(old_m, &old, err, sizeof err) == 0, "%s", err);
+
+    sh_code now[N_DOCS], before[N_DOCS];
+    encode_all(h, &c, now);
+    encode_all(old, &c, before);
+    for (int d = 0; d < N_DOCS; d++)
+        ck_assert_msg(before[d].w[0] == now[d].w[0] && before[d].w[1] == now[d].w[1],
+                      "document %d: another code from the version 1 model", d);
+    free(yaml_copy);
+    free(buf);
+    free(old_buf);
+    mf_model_free(m);
+    mf_model_free(old_m);
+    hasher_free(h);
+    hasher_free(old);
+    tiny_free(&c);
+}
+END_TEST
+
 /* Vectorises the tiny corpus with h's vocabulary. */
 static void tiny_rows(sh_hasher *h, const tiny_corpus *c, sh_csr *rows)
 {
@@ -558,19 +647,19 @@ START_TEST(threshold_window_finds_the_gap)
     float p[N * 2];
     for (int i = 0; i < N; i++) {
         double z = i < 40 ? -3.0 : i < 60 ? -0.01 + 0.001 * (i - 40) : 4.0;
-        p[(N - 1 - i) * 2] = (float)(1.0 / (1.0 + exp(-z))); /* rows in reverse */
-        p[(N - 1 - i) * 2 + 1] = 0.3f;
+        p[(N - 1 - i) * 2] = (float)z; /* rows in reverse */
+        p[(N - 1 - i) * 2 + 1] = -0.8f;
     }
     float t[2];
     ck_assert_int_eq(hash_thresholds(p, N, 2, 0.0, t), 0);
     ck_assert_float_eq(t[0], p[(N - 1 - 49) * 2]); /* the lower median */
-    ck_assert_float_eq(t[1], 0.3f);
+    ck_assert_float_eq(t[1], -0.8f);
     /* window 0.1 (ranks 9..59): the widest gap is between rank 59 and 60,
      * logits 0.009 and 4, wider than the one at 39/40 */
     ck_assert_int_eq(hash_thresholds(p, N, 2, 0.1, t), 0);
-    double mid = 1.0 / (1.0 + exp(-(0.009 + 4.0) / 2));
+    double mid = (0.009 + 4.0) / 2;
     ck_assert_double_eq_tol(t[0], mid, 1e-4);
-    ck_assert_float_eq(t[1], 0.3f);
+    ck_assert_float_eq(t[1], -0.8f);
     int set = 0;
     for (int i = 0; i < N; i++)
         set += p[i * 2] > t[0];
@@ -579,6 +668,32 @@ START_TEST(threshold_window_finds_the_gap)
      * to rounding: the threshold stays among them, never outside */
     ck_assert_int_eq(hash_thresholds(p, N, 2, 0.05, t), 0);
     ck_assert(t[0] > p[(N - 1 - 44) * 2] && t[0] < p[(N - 1 - 55) * 2]);
+}
+END_TEST
+
+/* Thresholds on logits split rows whose probabilities are all 1.0f: 70
+ * of 100 rows have logits 20..89 (sigmoid rounds every one to 1.0f), 30
+ * have logits below 0. On probabilities the lower median is 1.0 and no
+ * row is above it (a constant bit); on logits half the rows are. */
+START_TEST(saturated_logits_still_split)
+{
+    enum { N = 100 };
+    float logit[N], prob[N], t;
+    for (int i = 0; i < N; i++) {
+        logit[i] = i < 30 ? -1.0f - (float)i : 20.0f + (float)(i - 30);
+        prob[i] = (float)(1.0 / (1.0 + exp(-(double)logit[i])));
+    }
+    ck_assert_float_eq(prob[30], 1.0f);
+    ck_assert_int_eq(hash_thresholds(prob, N, 1, 0.0, &t), 0);
+    int set = 0;
+    for (int i = 0; i < N; i++)
+        set += prob[i] > t;
+    ck_assert_int_eq(set, 0); /* what probability thresholds did */
+    ck_assert_int_eq(hash_thresholds(logit, N, 1, 0.0, &t), 0);
+    set = 0;
+    for (int i = 0; i < N; i++)
+        set += logit[i] > t;
+    ck_assert_int_eq(set, N / 2);
 }
 END_TEST
 
@@ -906,6 +1021,12 @@ static double neighbour_pull_value(float *p, void *ctx)
     return hash_neighbour_pull(NULL, p, c->m, c->B, c->K, c->w);
 }
 
+static double consistency_value(float *p, void *ctx)
+{
+    code_term_ctx *c = ctx;
+    return hash_consistency(NULL, p, c->m, c->B, c->K, c->w);
+}
+
 /* Finite-difference check of the bit decorrelation term's gradient, and
  * its value on hand-made batches: independent bits cost 0, two copies of
  * one balanced saturated bit cost weight * 16 * 2 * (1/4)^2 / (K (K-1)). */
@@ -960,6 +1081,36 @@ START_TEST(neighbour_pull_gradient_matches_finite_differences)
 }
 END_TEST
 
+/* Finite-difference check of the consistency term's gradient (the clean
+ * probabilities constant), and its value: equal rows cost 0 whether
+ * saturated or not, opposite saturated ones weight; the gradient points
+ * away from the clean value (a descent step moves towards it). */
+START_TEST(consistency_gradient_matches_finite_differences)
+{
+    enum { B = 6, K = 5 };
+    sh_rng rng;
+    rng_seed(&rng, 53);
+    float p[B * K], clean[B * K], dp[B * K];
+    for (int i = 0; i < B * K; i++) {
+        p[i] = 0.05f + 0.9f * rng_uniform(&rng);
+        clean[i] = rng_uniform(&rng);
+    }
+    memset(dp, 0, sizeof dp);
+    const float w = 2.5f;
+    double v = hash_consistency(dp, p, clean, B, K, w);
+    ck_assert(v > 0 && v < w);
+    code_term_ctx ctx = { B, K, w, NULL, clean };
+    assert_gradient(consistency_value, &ctx, p, dp, B * K);
+    for (int i = 0; i < B * K; i++)
+        ck_assert(p[i] > clean[i] ? dp[i] > 0 : dp[i] <= 0);
+    float a[4] = { 0, 1, 1, 0 }, b[4] = { 1, 0, 0, 1 }, half[4] = { 0.5f, 0.5f, 0.3f, 0.7f };
+    ck_assert(hash_consistency(NULL, a, a, 1, 4, 3.0f) == 0.0);
+    ck_assert(hash_consistency(NULL, half, half, 1, 4, 3.0f) == 0.0);
+    ck_assert(fabs(hash_consistency(NULL, a, b, 1, 4, 3.0f) - 3.0) < 1e-12);
+    ck_assert(hash_consistency(NULL, a, b, 0, 4, 3.0f) == 0.0);
+}
+END_TEST
+
 /* The serialised model of a hasher trained on c with recipe o; *len its
  * size (free the result). */
 static uint8_t *tiny_model_bytes(const tiny_corpus *c, const hash_train_opts *o, size_t *len)
@@ -980,10 +1131,14 @@ static uint8_t *tiny_model_bytes(const tiny_corpus *c, const hash_train_opts *o,
     return buf;
 }
 
-/* The consistency pull is on by default and applies only from
+/* The consistency term is on by default and applies only from
  * consistency_min_docs training documents and consistency_min_bits code
  * bits on: below either the model is byte for byte the one trained
- * without the pull, at or above both a different one. */
+ * without it, at or above both a different one. Its target is the clean
+ * batch under the current weights: without corruption the two agree and
+ * the model is byte for byte the one trained without the term (a target
+ * encoded at the start of the epoch would differ from the second batch
+ * on and change the model). */
 START_TEST(consistency_applies_from_min_docs)
 {
     tiny_corpus c;
@@ -992,9 +1147,9 @@ START_TEST(consistency_applies_from_min_docs)
     tiny_config(&cfg, SH_ENCODER_AE, 16);
     hash_train_opts o;
     hash_train_opts_from_config(&o, &cfg);
-    ck_assert_double_eq(o.consistency, 1.0);
+    ck_assert_double_eq(o.consistency, 5.0);
     ck_assert_uint_eq(o.consistency_min_docs, 1000);
-    ck_assert_int_eq(o.consistency_min_bits, 32);
+    ck_assert_int_eq(o.consistency_min_bits, 64);
     o.consistency_min_bits = 0; /* the tiny corpus trains 16-bit codes */
     size_t len_off, len_small, len_on;
     o.consistency = 0.0;
@@ -1007,7 +1162,21 @@ START_TEST(consistency_applies_from_min_docs)
     ck_assert_msg(memcmp(off, small, len_off) == 0, "the pull ran below consistency_min_docs");
     ck_assert_msg(len_on != len_off || memcmp(off, on, len_off) != 0,
                   "the pull did not run at consistency_min_docs");
-    /* enough documents, but 16-bit codes are below consistency_min_bits 32 */
+    /* no corruption: the corrupted batch is the clean one, the term 0 */
+    hash_train_opts plain = o;
+    plain.drop_rate = plain.sub_rate = 0.0;
+    plain.consistency = 0.0;
+    plain.decoder_warmup = 1; /* both through the code-term loop */
+    size_t len_plain, len_plain_on;
+    uint8_t *plain_off = tiny_model_bytes(&c, &plain, &len_plain);
+    plain.consistency = 5.0;
+    uint8_t *plain_on = tiny_model_bytes(&c, &plain, &len_plain_on);
+    ck_assert_uint_eq(len_plain, len_plain_on);
+    ck_assert_msg(memcmp(plain_off, plain_on, len_plain) == 0,
+                  "the consistency term moved an uncorrupted model");
+    free(plain_off);
+    free(plain_on);
+    /* enough documents, but 16-bit codes are below consistency_min_bits */
     o.consistency_min_bits = 32;
     uint8_t *short_codes = tiny_model_bytes(&c, &o, &len_small);
     ck_assert_uint_eq(len_off, len_small);
@@ -1175,11 +1344,14 @@ Suite *hasher_suite(void)
     tcase_add_test(core, recipe_options_parse);
     tcase_add_test(core, denoising_and_neighbours_train);
     tcase_add_test(core, threshold_window_finds_the_gap);
+    tcase_add_test(core, saturated_logits_still_split);
+    tcase_add_test(core, version_1_models_keep_their_codes);
     tcase_add_test(core, itq_init_starts_at_itq_codes);
     tcase_add_test(core, auto_start_keeps_the_better_validation);
     tcase_add_test(core, decorrelation_gradient_matches_finite_differences);
     tcase_add_test(core, neighbour_pull_gradient_matches_finite_differences);
     tcase_add_test(core, margin_gradient_matches_finite_differences);
+    tcase_add_test(core, consistency_gradient_matches_finite_differences);
     tcase_add_test(core, consistency_applies_from_min_docs);
     suite_add_tcase(s, core);
     TCase *limits = tcase_create("limits");
