@@ -62,35 +62,46 @@
  *    is corrupted (word dropout, word substitution by terms of other
  *    documents) while the target stays the clean counts, so edited copies
  *    keep their code;
- *  - consistency (default weight 1, from 1000 training documents on): the
- *    corrupted row's bit probabilities are pulled towards those of its
- *    clean row (encoded at the start of each epoch) by the expected
- *    Hamming distance between their Bernoulli bits (hash_neighbour_pull
- *    with the clean row as the target), scaled by the mean target words
- *    per row, so that edited copies land in the original's bucket.
- *    SpamAssassin, 64 bits, seeds 1 / 2: 10% copies within radius 3
- *    0.920 / 0.901 -> 0.967 / 0.964, 20% 0.814 / 0.802 -> 0.935 / 0.941,
- *    ham/spam P@100 0.946 / 0.943 -> 0.951 / 0.951, folders 0.630 / 0.633
- *    -> 0.640 / 0.647; the price: about 28 other documents within radius
- *    3 of a copy instead of 6 (the index verifies candidates), and the
- *    random start's run becomes the coarser one (validation 0.23 against
- *    ITQ's own codes' 0.29), so auto trains the ITQ start too and keeps
- *    it (make bench-quality, one core: 235 s instead of 149 s at 64
- *    bits). Weights 0.1 / 0.3 / 0.5 keep the random run and reach
- *    0.914 / 0.931 / 0.945 at 10%; 2 once collapsed the codes. On Brown (360 training documents) the pull costs P@10 at
+ *  - consistency (default weight 5, from 1000 training documents and 64
+ *    bits on): the corrupted batch's bit probabilities are pulled towards
+ *    those of the same rows uncorrupted, encoded with the current weights
+ *    just before the corruption, by their squared difference
+ *    (hash_consistency), scaled by the mean target words per row, so that
+ *    edited copies land in the original's bucket. SpamAssassin, 64 bits,
+ *    seed 1 (ham/spam P@100, folders P@100, edited copies within radius 3
+ *    at 10% / 20% word edits, other mails within radius 3 per copy):
+ *    weight 0: 0.941, 0.641, 0.905 / 0.837, 12.6; 1: 0.948, 0.647, 0.937
+ *    / 0.866, 18.1; 3: 0.947, 0.645, 0.958 / 0.921, 16.1; 5: 0.949, 0.644,
+ *    0.966 / 0.934, 30.0; 10: 0.945, 0.640, 0.970 / 0.950, 51.3. The term
+ *    it replaced pulled towards the clean rows encoded at the start of
+ *    each epoch, by the expected Hamming distance of the Bernoulli bits
+ *    (weight 1, from 32 bits): that target also anchored every row to its
+ *    epoch-start code, and the distance is smallest for saturated bits,
+ *    so it stalled training and coarsened the codes (with logit
+ *    thresholds: the random start's run collapsed, validation 0.007;
+ *    0.928, 0.634, 0.955 / 0.915, 106.8; with the probability thresholds
+ *    of that time 0.951, 0.647, 0.969 / 0.931, 47.7). At 32 bits the term
+ *    costs more than it gives (weight 10, with every mail header kept:
+ *    folders P@100 0.610 against 0.706 without; Subject only: ham/spam
+ *    0.922 against 0.946, 10% copies within radius 3 0.957 against 0.973,
+ *    with 294 other mails there against 53), hence consistency_min_bits
+ *    64. On Brown (360 training documents) the old pull cost P@10 at
  *    every width for seeds 2 and 3 and at three of four for seed 1 (mean
  *    over widths and seeds 0.343 -> 0.323), hence consistency_min_docs:
  *    the threshold lies between the two collections measured, not at a
- *    measured optimum. At 16 bits the pull costs more than it gives
- *    (SpamAssassin, seed 1: ham/spam P@100 0.936 -> 0.904, below ITQ's
- *    0.914, folders 0.605 -> 0.577; 10% copies within radius 3 0.991 ->
- *    0.982: at 16 bits few bits flip anyway), hence consistency_min_bits
- *    (32);
- *  - bit balance: the inference threshold of bit k is the median of p_k
- *    over the training documents (every bit splits the collection in
- *    half, buckets stay small) instead of 0.5, moved to the widest gap
+ *    measured optimum;
+ *  - bit balance: the inference threshold of bit k is the median of its
+ *    logit over the training documents (every bit splits the collection
+ *    in half, buckets stay small) instead of 0, moved to the widest gap
  *    within 0.1 of the median in rank (threshold_window), so that few
- *    documents sit next to a threshold.
+ *    documents sit next to a threshold. On logits, not probabilities:
+ *    codes that saturate (the reconstruction rewards deterministic bits;
+ *    the ITQ start's first trained epoch at 16 bits, every mail header
+ *    kept, left 99.7% of SpamAssassin's probabilities exactly 0 or 1 in
+ *    float) tie at 1.0f, and a probability threshold at 1.0 made the bit
+ *    constant: that run validated at 0.002 for 15 epochs, and the 16-bit
+ *    folders P@100 of auto rose from 0.634 to 0.688 with logit thresholds
+ *    (PCA + ITQ 0.713).
  *
  * The start (start, from train.start): random weights, or PCA + ITQ
  * (itq.h): the encoder's first layer reproduces ITQ's projections with
