@@ -148,7 +148,7 @@ void config_defaults(sh_config *cfg)
     cfg->train.optimizer = SH_OPT_ADAM;
     cfg->train.weight_decay = 0.0;
     cfg->train.validation_fraction = 0.1;
-    cfg->train.patience = 10;
+    cfg->train.patience = 30;
     cfg->train.max_seconds = 0.0;
     cfg->train.start = SH_START_AUTO;
 
