@@ -698,7 +698,7 @@ double hash_neighbour_pull(float *dp, const float *p, const float *m, size_t B, 
     return scale * value;
 }
 
-/* ---- margin ------------------------------------------------------------- */
+/* ---- consistency -------------------------------------------------------- */
 
 double hash_consistency(float *dp, const float *p, const float *clean, size_t B, size_t K,
                         float weight)
@@ -714,6 +714,8 @@ double hash_consistency(float *dp, const float *p, const float *clean, size_t B,
     }
     return scale * sum;
 }
+
+/* ---- margin ------------------------------------------------------------- */
 
 double hash_margin(float *dp, const float *p, size_t B, size_t K, float weight)
 {
