@@ -974,12 +974,16 @@ typedef struct {
  * terms than bits) returns 0 with *out_net NULL instead of training from
  * random weights. With probe_below above -INFINITY, an ITQ start whose
  * own codes' validation precision is not above it stops there (0,
- * *out_net NULL, s->valid_itq_codes set). Returns 0, SH_ENOMEM,
- * SH_ECANCEL or a training error, with a message in err; *out_net is
- * unchanged on error. The caller sets the BLAS threads. */
+ * *out_net NULL, s->valid_itq_codes set). With trail_bar above
+ * -INFINITY, patience counts the epochs since the validation precision
+ * last rose above both the run's best and trail_bar: a run that stays at
+ * or below trail_bar stops `patience` epochs after its first trained
+ * epoch. Returns 0, SH_ENOMEM, SH_ECANCEL or a training error, with a
+ * message in err; *out_net is unchanged on error. The caller sets the
+ * BLAS threads. */
 static int train_run(const hash_train_opts *o, const train_data *td, sh_rng init_rng, int itq,
-                     int itq_required, double probe_below, double deadline, nn_net **out_net,
-                     hash_train_summary *s, char *err, size_t err_len)
+                     int itq_required, double probe_below, double trail_bar, double deadline,
+                     nn_net **out_net, hash_train_summary *s, char *err, size_t err_len)
 {
     size_t V = td->V, K = td->K, n_train = td->n_train, n_valid = td->vs != NULL;
     const sh_csr *target = td->target;
@@ -1088,11 +1092,18 @@ static int train_run(const hash_train_opts *o, const train_data *td, sh_rng init
     }
 
     double best = -1.0, train_seconds = 0.0, flops = 0.0;
-    int have_best = 0, trained_best_epoch = -1;
-    double trained_best = -1.0;
     int first_candidate = HASH_WARMUP_EPOCHS + o->decoder_warmup; /* 1-based epoch */
     if (first_candidate > o->epochs)
         first_candidate = o->epochs;
+    /* patience: epochs since the validation last rose above trained_best,
+     * which starts at trail_bar when there is one, counted from the epoch
+     * before the first trained one */
+    int have_best = 0, trained_best_epoch = -1;
+    double trained_best = -1.0;
+    if (trail_bar > -INFINITY && !isnan(trail_bar)) {
+        trained_best = trail_bar;
+        trained_best_epoch = first_candidate - 2;
+    }
     for (int epoch = 0; epoch < o->epochs; epoch++) {
         double t0 = now_seconds();
         double ramp = o->kl_anneal_epochs > 0 ? (double)(epoch + 1) / o->kl_anneal_epochs : 1.0;
@@ -1317,8 +1328,8 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
     if (two && (n_valid == 0 || o->itq_init <= 0))
         start = SH_START_RANDOM; /* nothing to choose by, or no ITQ start asked */
     if (!two || start == SH_START_RANDOM) {
-        rc = train_run(o, &td, init_rng, start == SH_START_ITQ, 0, -INFINITY, deadline, &net,
-                       &s, err, err_len);
+        rc = train_run(o, &td, init_rng, start == SH_START_ITQ, 0, -INFINITY, -INFINITY,
+                       deadline, &net, &s, err, err_len);
         if (rc != 0)
             goto fail;
         s.starts_tried = 1;
@@ -1330,9 +1341,23 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
         /* each run gets half of max_seconds; auto trains the ITQ start
          * only when the random run's validation precision is not above
          * ITQ's own codes' (the start's before any training); an
-         * impossible ITQ start leaves the random run alone */
+         * impossible ITQ start leaves the random run alone. auto measures
+         * ITQ's own codes first (an ITQ start probed against +INFINITY:
+         * built, validated, freed): a random run that has not risen above
+         * them within `patience` trained epochs stops there, since the
+         * ITQ start is trained then anyway */
         double half = o->max_seconds > 0 ? t_start + o->max_seconds / 2 : 0.0;
-        if ((rc = train_run(o, &td, init_rng, 0, 0, -INFINITY, half, &net, &s, err,
+        double trail_bar = -INFINITY;
+        if (start == SH_START_AUTO) {
+            hash_train_summary sp = s;
+            nn_net *none = NULL;
+            if ((rc = train_run(o, &td, init_rng, 1, 1, INFINITY, -INFINITY, half, &none, &sp,
+                                err, err_len)) != 0)
+                goto fail;
+            nn_free(none); /* NULL: the probe never trains */
+            trail_bar = sp.valid_itq_codes; /* NAN without an ITQ start: no bar */
+        }
+        if ((rc = train_run(o, &td, init_rng, 0, 0, -INFINITY, trail_bar, half, &net, &s, err,
                             err_len)) != 0)
             goto fail;
         s.valid_random = s.valid_precision;
@@ -1343,8 +1368,8 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
         si.epochs_run = 0;
         si.stopped_early = 0;
         double probe = start == SH_START_AUTO ? s.valid_random : -INFINITY;
-        if ((rc = train_run(o, &td, init_rng, 1, 1, probe, deadline, &other, &si, err,
-                            err_len)) != 0)
+        if ((rc = train_run(o, &td, init_rng, 1, 1, probe, -INFINITY, deadline, &other, &si,
+                            err, err_len)) != 0)
             goto fail;
         s.valid_itq_codes = si.valid_itq_codes;
         if (other != NULL) {

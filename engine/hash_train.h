@@ -142,10 +142,17 @@
  * and where it does, the neighbour precision can prefer the ITQ run while
  * labels and edited copies do not (SpamAssassin at 64 bits: validation
  * 0.42 from the ITQ start against 0.39, but ham/spam P@100 0.937 against
- * 0.946 and 10% copies within radius 3 0.88 against 0.92). Each run is
- * exactly what that start gives alone (same seed, same streams), so two
- * runs cost the sum of their times (the probe alone: one ITQ fit); with
- * max_seconds the random run gets the first half. auto and both are random without a
+ * 0.946 and 10% copies within radius 3 0.88 against 0.92). auto also
+ * measures ITQ's own codes before the random run, and that run stops
+ * once it has gone `patience` trained epochs without rising above them
+ * (patience counts from the epoch before its first candidate): the ITQ
+ * start is trained then anyway, and a random run that trails ITQ's codes
+ * that long has not overtaken a trained ITQ run on SpamAssassin or Brown
+ * (make bench-quality: at 64 and 128 bits, and on Brown at every width,
+ * the ITQ start is kept). Each run is otherwise exactly what that start
+ * gives alone (same seed, same streams), so two runs cost the sum of
+ * their times (the probe: one ITQ fit, two under auto); with max_seconds
+ * the random run gets the first half. auto and both are random without a
  * validation split or when the ITQ start is impossible (a hidden layer
  * narrower than 2K, no more rows or terms than bits). With itq_candidate,
  * the ITQ run's last decoder-only epoch (ITQ's own codes with a trained

@@ -885,6 +885,21 @@ START_TEST(itq_init_starts_at_itq_codes)
 }
 END_TEST
 
+/* The tiny corpus's autoencoder for the start tests: a hidden layer wide
+ * enough for the ITQ start, a quarter held out for validation, 2
+ * decoder-only epochs after the ITQ start; patience 0 keeps the default. */
+static void start_config(sh_config *cfg, hash_train_opts *o, int bits, int epochs, int patience)
+{
+    tiny_config(cfg, SH_ENCODER_AE, bits);
+    cfg->model.hidden[0] = 64;
+    cfg->train.epochs = epochs;
+    if (patience > 0)
+        cfg->train.patience = patience;
+    cfg->train.validation_fraction = 0.25;
+    hash_train_opts_from_config(o, cfg);
+    o->itq_warmup = 2;
+}
+
 /* start both trains from a random start and from PCA + ITQ and keeps the
  * run with the higher validation precision; start auto trains the ITQ
  * start only when the random run's validation precision is not above ITQ's
@@ -898,14 +913,9 @@ START_TEST(auto_start_keeps_the_better_validation)
     int kept[2] = { 0, 0 }, probed_only = 0;
     for (int bits = 8; bits <= 32; bits += 8) {
         sh_config cfg;
-        tiny_config(&cfg, SH_ENCODER_AE, bits);
-        cfg.model.hidden[0] = 64;
-        cfg.train.epochs = 15;
-        cfg.train.validation_fraction = 0.25;
         hash_train_opts o;
-        hash_train_opts_from_config(&o, &cfg);
+        start_config(&cfg, &o, bits, 15, 0);
         ck_assert_int_eq(o.start, SH_START_AUTO);
-        o.itq_warmup = 2;
         hash_train_summary one[2], rule[2];
         sh_hasher *alone[2] = { NULL, NULL }, *h[2] = { NULL, NULL };
         char err[256] = "";
@@ -978,6 +988,82 @@ START_TEST(auto_start_keeps_the_better_validation)
     hasher_free(h);
     fprintf(stderr, "start both kept random %d, itq %d; auto stopped at the probe %d times\n",
             kept[0], kept[1], probed_only);
+    tiny_free(&c);
+}
+END_TEST
+
+/* The validation precision of each epoch of the random start's run. */
+typedef struct {
+    double valid[64];
+    int n;
+} epoch_log;
+
+static int log_random_epochs(const hash_epoch_info *info, void *user)
+{
+    epoch_log *log = user;
+    if (!info->itq_start && log->n < 64)
+        log->valid[log->n++] = info->valid_precision;
+    return 0;
+}
+
+/* start auto measures ITQ's own codes first, and its random run stops once
+ * it has gone `patience` trained epochs without rising above them (the ITQ
+ * start is trained then anyway). Its epochs are those of the random start
+ * alone, cut where that rule says, and it keeps the best of them. */
+START_TEST(auto_random_run_stops_when_it_trails_itq_codes)
+{
+    tiny_corpus c;
+    tiny_make(&c, 19);
+    int cut = 0;
+    for (int bits = 8; bits <= 32; bits += 8) {
+        sh_config cfg;
+        hash_train_opts o;
+        start_config(&cfg, &o, bits, 30, 3);
+        o.on_epoch = log_random_epochs;
+        epoch_log alone = { { 0 }, 0 }, in_auto = { { 0 }, 0 };
+        hash_train_summary s_alone, s_auto;
+        sh_hasher *h = NULL;
+        char err[256] = "";
+        o.start = SH_START_RANDOM;
+        o.user = &alone;
+        ck_assert_msg(hasher_train_docs(&cfg, c.docs, N_DOCS, &o, &h, &s_alone, err,
+                                        sizeof err) == 0, "%s", err);
+        hasher_free(h);
+        o.start = SH_START_AUTO;
+        o.user = &in_auto;
+        ck_assert_msg(hasher_train_docs(&cfg, c.docs, N_DOCS, &o, &h, &s_auto, err,
+                                        sizeof err) == 0, "%s", err);
+        hasher_free(h);
+        double bar = s_auto.valid_itq_codes;
+        ck_assert(!isnan(bar));
+        /* the rule replayed on the random start's own epochs: the first
+         * candidate is epoch 10 (1-based), patience counts from epoch 9 */
+        double top = bar, kept = -1.0;
+        int last_rise = 8, want = alone.n;
+        for (int e = 0; e < alone.n; e++) {
+            if (e + 1 < 10)
+                continue;
+            if (alone.valid[e] > kept)
+                kept = alone.valid[e];
+            if (alone.valid[e] > top) {
+                top = alone.valid[e];
+                last_rise = e;
+            } else if (e - last_rise >= cfg.train.patience) {
+                want = e + 1;
+                break;
+            }
+        }
+        ck_assert_msg(in_auto.n == want, "%d bits: the random run ran %d epochs, the rule "
+                      "says %d (alone %d, ITQ's codes %.3f)", bits, in_auto.n, want, alone.n,
+                      bar);
+        for (int e = 0; e < in_auto.n; e++)
+            ck_assert(in_auto.valid[e] == alone.valid[e]);
+        ck_assert(s_auto.valid_random == kept);
+        cut += want < alone.n;
+    }
+    ck_assert_msg(cut > 0, "no width's random run trailed ITQ's codes: nothing tested");
+    fprintf(stderr, "auto: the random run stopped early behind ITQ's codes at %d of 4 widths\n",
+            cut);
     tiny_free(&c);
 }
 END_TEST
@@ -1348,6 +1434,7 @@ Suite *hasher_suite(void)
     tcase_add_test(core, version_1_models_keep_their_codes);
     tcase_add_test(core, itq_init_starts_at_itq_codes);
     tcase_add_test(core, auto_start_keeps_the_better_validation);
+    tcase_add_test(core, auto_random_run_stops_when_it_trails_itq_codes);
     tcase_add_test(core, decorrelation_gradient_matches_finite_differences);
     tcase_add_test(core, neighbour_pull_gradient_matches_finite_differences);
     tcase_add_test(core, margin_gradient_matches_finite_differences);
