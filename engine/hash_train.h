@@ -61,7 +61,8 @@
  *    documents (neighbour_max_docs caps it). The one width where PCA+ITQ
  *    stays ahead: 16 bits with every header kept (SpamAssassin folders
  *    P@100 0.641 against ITQ's 0.713, make bench-quality at 6c0e0af;
- *    seeds 1-3 0.641 / 0.654 / 0.627). Tried there (one thread, seed 1
+ *    seeds 1-3 0.641 / 0.654 / 0.627; 0.672 since auto cuts the trailing
+ *    random run and keeps the ITQ start, 42c8dfa). Tried there (one thread, seed 1
  *    unless said), none kept: neighbour_pca_dims 16, as many principal
  *    directions as bits, 0.680 / 0.671 / 0.695 on seeds 1-3, and with
  *    the Subject only ham/spam 0.938, folders 0.616 (default 0.922 /
