@@ -1100,7 +1100,7 @@ static int train_run(const hash_train_opts *o, const train_data *td, sh_rng init
      * before the first trained one */
     int have_best = 0, trained_best_epoch = -1;
     double trained_best = -1.0;
-    if (trail_bar > -INFINITY && !isnan(trail_bar)) {
+    if (trail_bar > -INFINITY) { /* false for NAN too */
         trained_best = trail_bar;
         trained_best_epoch = first_candidate - 2;
     }
