@@ -565,17 +565,22 @@ static int valid_measure(valid_state *v, nn_net *net, int median, double window,
  *                     they still train). The scale sits in the first layer
  *                     so that its weights are large against Adam's steps.
  * s_k = logit_std / std(z_k), so every bit's logit starts with that
- * spread. Needs every hidden width >= 2K (SH_EINVAL otherwise). Returns 0,
- * SH_EINVAL or SH_ENOMEM. */
-static int itq_initialise(nn_net *net, const sh_csr *rows, double logit_std, uint64_t seed)
+ * spread. Needs every hidden width >= 2K (SH_EINVAL otherwise). The ITQ
+ * fit is *fit when not NULL, else fitted here and left in *fit (the
+ * caller frees it with itq_free): auto's probe and its ITQ run share one.
+ * Returns 0, SH_EINVAL or SH_ENOMEM. */
+static int itq_initialise(nn_net *net, const sh_csr *rows, double logit_std, uint64_t seed,
+                          sh_itq **fit)
 {
     size_t K = net->cfg.code_dim, V = net->cfg.input_dim, L = net->code_layer;
     for (size_t l = 0; l < L; l++)
         if (net->out_dim[l] < 2 * K)
             return SH_EINVAL;
-    sh_itq *q = NULL;
     float *z = malloc(rows->rows * K * sizeof(float));     /* [N,K] */
-    int rc = z == NULL ? SH_ENOMEM : itq_fit(rows, (int)K, ITQ_ITERATIONS, seed, &q, NULL);
+    int rc = z == NULL ? SH_ENOMEM : 0;
+    if (rc == 0 && *fit == NULL)
+        rc = itq_fit(rows, (int)K, ITQ_ITERATIONS, seed, fit, NULL);
+    const sh_itq *q = *fit;
     if (rc != 0 || (rc = itq_project(q, rows, z)) != 0)
         goto fail;
     double scale[SH_CODE_MAX_BITS];
@@ -622,7 +627,6 @@ static int itq_initialise(nn_net *net, const sh_csr *rows, double logit_std, uin
 done:
     rc = 0;
 fail:
-    itq_free(q);
     free(z);
     return rc;
 }
@@ -962,6 +966,7 @@ typedef struct {
     const uint32_t *nbr;                /* [n_train, neighbours] or NULL */
     valid_state *vs;                    /* NULL without validation */
     size_t n_train, V, K;
+    sh_itq **itq;                       /* the ITQ fit, made by the first ITQ start */
 } train_data;
 
 /* One training run from one start (itq: PCA + ITQ, else random weights
@@ -1026,7 +1031,7 @@ static int train_run(const hash_train_opts *o, const train_data *td, sh_rng init
     if ((rc = nn_new(&nc, &init_rng, &net, err, err_len)) != 0)
         goto fail;
     if (itq && o->itq_init > 0) {
-        rc = itq_initialise(net, td->in, o->itq_init, o->seed);
+        rc = itq_initialise(net, td->in, o->itq_init, o->seed, td->itq);
         if (rc == SH_ENOMEM) {
             sh_fail(err, err_len, rc, "hash_train: out of memory for the ITQ start");
             goto fail;
@@ -1227,6 +1232,7 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
     size_t N = tfidf->rows, V = tfidf->cols, K = (size_t)o->code_bits;
     nn_net *net = NULL;
     nn_net *other = NULL;
+    sh_itq *itq = NULL; /* fitted by the first ITQ start, shared by the next */
     uint32_t *order = NULL, *nbr = NULL;
     sh_csr tr_in, tr_counts, tr_target;
     valid_state vs;
@@ -1320,7 +1326,8 @@ int hash_train(const hash_train_opts *o, const sh_csr *tfidf, const sh_csr *coun
 
     /* the runs: one start, or (auto, both) random first, then ITQ, and
      * the better validation kept */
-    train_data td = { &tr_in, &tr_counts, target, nbr, n_valid > 0 ? &vs : NULL, n_train, V, K };
+    train_data td = { &tr_in, &tr_counts, target, nbr, n_valid > 0 ? &vs : NULL, n_train, V, K,
+                      &itq };
     double deadline = o->max_seconds > 0 ? t_start + o->max_seconds : 0.0;
     mat_set_threads(o->threads);
     sh_train_start start = o->start;
@@ -1410,6 +1417,7 @@ fail:
         *summary = s;
     nn_free(net);
     nn_free(other);
+    itq_free(itq);
     free(order);
     free(nbr);
     csr_free(&tr_in);

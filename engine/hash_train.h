@@ -157,7 +157,7 @@
  * copies within radius 3 at 32 bits 0.954 -> 0.976, training 76 -> 143 s
  * and 78 -> 119 s (make bench-quality, one core). Each run is otherwise exactly what that start
  * gives alone (same seed, same streams), so two runs cost the sum of
- * their times (the probe: one ITQ fit, two under auto); with max_seconds
+ * their times (the probe: one ITQ fit, shared with the ITQ run); with max_seconds
  * the random run gets the first half. auto and both are random without a
  * validation split or when the ITQ start is impossible (a hidden layer
  * narrower than 2K, no more rows or terms than bits). With itq_candidate,
